@@ -1,0 +1,81 @@
+/**
+ * The contract between the simulator and the systems it runs (DESIGN.md,
+ * "Simulation"). Bundled systems under `systems/` see only these types:
+ * they never read real time or real randomness.
+ */
+
+export type NodeId = string;
+
+/**
+ * A Maelstrom message body: `type`, optional `msg_id` / `in_reply_to`, and
+ * the fields of that message type (`key`, `value`, `from`, `to`, `txn`, …).
+ */
+export interface Body {
+  type: string;
+  msg_id?: number;
+  in_reply_to?: number;
+  [field: string]: unknown;
+}
+
+export interface Message {
+  src: NodeId;
+  dest: NodeId;
+  body: Body;
+}
+
+export type TimerId = number;
+
+/**
+ * A node's disk: named files of text. Writes are visible to the running node
+ * at once but survive a crash only after `fsync()`; a torn-write fault may
+ * also cut the last unsynced append short.
+ */
+export interface Disk {
+  read(file: string): string | undefined;
+  /** Replace the whole file. */
+  write(file: string, data: string): void;
+  append(file: string, data: string): void;
+  remove(file: string): void;
+  list(): string[];
+  /** Make every write so far durable. */
+  fsync(): void;
+}
+
+export interface NodeContext {
+  readonly id: NodeId;
+  readonly nodeIds: readonly NodeId[];
+  /** This node's clock in ms: virtual time plus this node's skew and drift. */
+  now(): number;
+  /** This node's own random stream, in [0, 1). */
+  random(): number;
+  send(dest: NodeId, body: Body): void;
+  /** Fires after `ms` of virtual time (frozen while the node is paused). */
+  setTimer(ms: number, fn: () => void): TimerId;
+  clearTimer(id: TimerId): void;
+  readonly disk: Disk;
+  log(line: string): void;
+}
+
+/** A running node: an actor reacting to messages (timers are callbacks). */
+export interface SimNode {
+  onMessage(msg: Message): void;
+}
+
+export interface BugKnob {
+  name: string;
+  description: string;
+}
+
+/**
+ * A bundled system: a factory for nodes. After a crash the simulator calls
+ * `createNode` again with a context whose disk holds what was fsynced.
+ */
+export interface SystemDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly bugs: readonly BugKnob[];
+  readonly defaultNodeCount: number;
+  /** Workloads whose client messages this system serves (register, list-append, …). */
+  readonly workloads: readonly string[];
+  createNode(ctx: NodeContext, options: { bugs: ReadonlySet<string> }): SimNode;
+}
