@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Slow sweeps and real-database suites are opted into with FAULTLINE_SLOW=1 / FAULTLINE_REAL_DB=1.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
