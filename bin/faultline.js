@@ -2,14 +2,15 @@
 // Thin launcher: runs the compiled CLI (built by `npm run build`, which `npm ci` runs via `prepare`).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const compiled = join(root, 'dist', 'src', 'cli', 'main.js');
 if (!existsSync(compiled)) {
   process.stderr.write(
-    'faultline: the CLI is not built yet; run `npm run build` (or `npm ci`) in ' + root + '\n',
+    `faultline: the CLI is not built yet; run \`npm run build\` (or \`npm ci\`) in ${root}\n`,
   );
   process.exit(255);
 }
-await import(compiled);
+const { main } = await import(pathToFileURL(compiled).href);
+process.exitCode = await main(process.argv.slice(2));

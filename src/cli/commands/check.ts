@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import { findChecker, listCheckers } from '../../../checkers/registry.js';
+import type { CheckOptions, CheckResult } from '../../../checkers/types.js';
+import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
+import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
+import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+
+interface CheckFlags {
+  checker: string;
+  model?: string;
+  json?: boolean;
+  format?: string;
+  timeLimit?: string;
+  memoryLimit?: string;
+  consistencyModels?: string;
+  out?: string;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description('check histories with a checker; exit 0 valid, 1 invalid, 2 unknown, 254 bad input')
+    .argument('<files...>', 'history files, or directories (every .jsonl, .edn, .log and .txt in them)')
+    .requiredOption('--checker <name>', 'checker to run (see `faultline checkers`)')
+    .option('--model <model>', 'model for the linearizable checker: register, cas-register, kv, kv-append, …')
+    .option(
+      '--consistency-models <models>',
+      'elle: comma-separated models to check, e.g. serializable,strict-serializable',
+    )
+    .option('--time-limit <seconds>', 'budget per file; out of it the verdict is unknown, never valid')
+    .option('--memory-limit <MiB>', 'memory budget for the search, in MiB; out of it the verdict is unknown')
+    .option('--out <dir>', 'write explanations (SVG/HTML) under this directory, one folder per file')
+    .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')
+    .option('--json', 'print one JSON object per file, on its own line')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ faultline check ../shared/data/jepsen-etcd --checker linearizable --model cas-register
+  $ faultline check ../shared/data/kv/c10-bad.txt --checker linearizable --model kv-append --json
+  $ faultline check store/latest/history.jsonl --checker elle-list-append --consistency-models serializable`,
+    )
+    .action(async (files: string[], flags: CheckFlags) => {
+      process.exitCode = await runCheck(files, flags);
+    });
+}
+
+async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
+  const checker = findChecker(flags.checker);
+  if (!checker) {
+    const names = listCheckers().map((c) => c.name);
+    throw new UserError(
+      `--checker: unknown checker '${flags.checker}'; choices: ${names.length > 0 ? names.join(', ') : '(none registered)'}`,
+    );
+  }
+  const opts: CheckOptions = {};
+  if (checker.models && checker.models.length > 0) {
+    if (flags.model === undefined) {
+      throw new UserError(
+        `--model: the ${checker.name} checker needs a model; choices: ${checker.models.join(', ')}`,
+      );
+    }
+    opts.model = requireChoice('--model', flags.model, checker.models);
+  } else if (flags.model !== undefined) {
+    throw new UserError(`--model: the ${checker.name} checker takes no model`);
+  }
+  if (flags.timeLimit !== undefined)
+    opts.timeLimitMs = parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000;
+  if (flags.memoryLimit !== undefined) {
+    opts.memoryLimitBytes = parseNumberFlag('--memory-limit', flags.memoryLimit, { min: 1 }) * 1024 * 1024;
+  }
+  if (flags.consistencyModels !== undefined) {
+    opts.consistencyModels = flags.consistencyModels
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean);
+  }
+  const format = parseFormatFlag(flags.format);
+  const paths = expandInputs(files);
+
+  let overall: true | false | 'unknown' = true;
+  let malformed = false;
+  for (const path of paths) {
+    const loaded = loadHistory(path, format);
+    if (!loaded.ok) {
+      malformed = true;
+      for (const m of loaded.messages) process.stderr.write(`${m}\n`);
+      if (flags.json)
+        process.stdout.write(`${JSON.stringify({ file: path, valid: 'unknown', error: loaded.messages })}\n`);
+      continue;
+    }
+    const fileOpts = { ...opts };
+    if (flags.out) {
+      fileOpts.outDir = paths.length === 1 ? flags.out : join(flags.out, basename(path));
+      mkdirSync(fileOpts.outDir, { recursive: true });
+    }
+    const result = await checker.check(loaded.history.ops, fileOpts);
+    overall = combineValid(overall, result.valid);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+    else process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
+  }
+  if (malformed) return EXIT.badArguments;
+  return exitCodeForValid(overall);
+}
+
+function describeVerdict(result: CheckResult): string {
+  const verdict = result.valid === true ? 'valid' : result.valid === false ? 'INVALID' : 'unknown';
+  const summary = typeof result.summary === 'string' ? `\t${result.summary}` : '';
+  return `${verdict}${summary}`;
+}

@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { formatOpEdn } from '../../history/edn-history.js';
+import { formatOpJsonl } from '../../history/jsonl.js';
+import type { Op } from '../../history/op.js';
+import { EXIT } from '../exit-codes.js';
+import { loadHistory, parseFormatFlag } from '../inputs.js';
+import { requireChoice, UserError } from '../user-error.js';
+
+const TARGETS = ['jsonl', 'edn'] as const;
+
+export function registerConvert(program: Command): void {
+  program
+    .command('convert')
+    .description('convert a history to JSONL or Jepsen EDN on stdout, keeping every field')
+    .argument('<file>', 'history file (.jsonl, Jepsen .edn, Jepsen console .log)')
+    .requiredOption('--to <format>', 'output format: jsonl or edn')
+    .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ faultline convert ../shared/data/jepsen-etcd/etcd_000.log --to edn > etcd_000.edn
+  $ faultline convert etcd_000.edn --to jsonl`,
+    )
+    .action(async (file: string, opts: { to: string; format?: string }) => {
+      const to = requireChoice('--to', opts.to, TARGETS);
+      const loaded = loadHistory(file, parseFormatFlag(opts.format));
+      if (!loaded.ok) throw new UserError(loaded.messages.join('\n'));
+      const format: (op: Op) => string = to === 'edn' ? formatOpEdn : formatOpJsonl;
+      await writeChunked(loaded.history.ops, format);
+      process.exitCode = EXIT.valid;
+    });
+}
+
+/** Stream ops to stdout in chunks, honouring back-pressure so large histories do not pile up in memory. */
+async function writeChunked(ops: readonly Op[], format: (op: Op) => string): Promise<void> {
+  const chunkOps = 2048;
+  for (let i = 0; i < ops.length; i += chunkOps) {
+    let chunk = '';
+    for (let j = i; j < Math.min(ops.length, i + chunkOps); j++) chunk += `${format(ops[j])}\n`;
+    if (!process.stdout.write(chunk))
+      await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  }
+}
