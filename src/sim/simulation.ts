@@ -1,0 +1,455 @@
+import { NodeClock } from './clock.js';
+import { type CrashMode, SimDisk } from './disk.js';
+import { EventQueue } from './event-queue.js';
+import { Network, type NetworkOptions } from './network.js';
+import { RandomStreams, type Rng } from './random.js';
+import type { Body, Message, NodeContext, NodeId, SimNode, SystemDefinition, TimerId } from './types.js';
+
+/** Sender id of the simulator's own `init` messages (Maelstrom's controller client). */
+export const CONTROLLER_ID = 'c0';
+
+export const NS_PER_MS = 1_000_000;
+
+export interface SimulationOptions {
+  seed: number | string;
+  system: SystemDefinition;
+  nodeCount: number;
+  bugs?: ReadonlySet<string>;
+  network?: Partial<NetworkOptions>;
+  /** Node log lines, with the virtual time they were written at. */
+  onNodeLog?: (node: NodeId, timeNs: number, line: string) => void;
+  /** Messages buffered for a paused node beyond this are dropped. */
+  pausedInboxLimit?: number;
+  /** Safety bound on events processed by one `run` call. */
+  maxEvents?: number;
+}
+
+/** A client actor's handle on the network. */
+export interface ClientEndpoint {
+  readonly id: string;
+  send(dest: NodeId, body: Body): void;
+}
+
+type NodeStatus = 'up' | 'down';
+
+interface TimerRec {
+  fireAtNs: number;
+  fn: () => void;
+  /** Remaining time when frozen by a pause. */
+  remainingNs: number;
+}
+
+/** A message in flight, with actor indexes resolved once at send time. */
+class Delivery {
+  constructor(
+    readonly src: string,
+    readonly dest: string,
+    readonly srcIndex: number,
+    readonly destIndex: number,
+    /** The body serialized at send time: receivers never share objects with senders. */
+    readonly bodyJson: string,
+  ) {}
+}
+
+type Event = Delivery | (() => void);
+
+/** Everything the simulator keeps about one node across its incarnations. */
+class NodeHost {
+  status: NodeStatus = 'down';
+  paused = false;
+  incarnation = 0;
+  node: SimNode | undefined;
+  readonly disk = new SimDisk();
+  readonly clock = new NodeClock();
+  readonly timers = new Map<TimerId, TimerRec>();
+  nextTimerId = 1;
+  /** Bumped on pause and crash: queued timer events of an older epoch are ignored. */
+  timerEpoch = 0;
+  pausedInbox: Message[] = [];
+  crashes = 0;
+
+  constructor(
+    readonly id: NodeId,
+    readonly index: number,
+    readonly rng: Rng,
+  ) {}
+}
+
+export interface SimulationStats {
+  events: number;
+  deliveries: number;
+  timersFired: number;
+  crashes: number;
+  restarts: number;
+  pauses: number;
+}
+
+/**
+ * The deterministic simulator: virtual time, an event queue ordered by
+ * (time, insertion sequence), a network, and nodes as actors. It never reads
+ * real time or real randomness; one seed decides everything.
+ */
+export class Simulation {
+  readonly random: RandomStreams;
+  readonly network: Network;
+  readonly nodeIds: readonly NodeId[];
+  readonly stats: SimulationStats = {
+    events: 0,
+    deliveries: 0,
+    timersFired: 0,
+    crashes: 0,
+    restarts: 0,
+    pauses: 0,
+  };
+  private readonly queue = new EventQueue<Event>(4096);
+  private readonly hosts = new Map<NodeId, NodeHost>();
+  private readonly hostByIndex: (NodeHost | undefined)[] = [];
+  private readonly clients: ((msg: Message) => void)[] = [];
+  private readonly latencyScratch = new Float64Array(2);
+  private nowNsValue = 0;
+  private stopped = false;
+  private started = false;
+  private initMsgId = 0;
+  private readonly bugs: ReadonlySet<string>;
+  private readonly pausedInboxLimit: number;
+  private readonly maxEvents: number;
+
+  constructor(private readonly options: SimulationOptions) {
+    if (!Number.isInteger(options.nodeCount) || options.nodeCount < 1 || options.nodeCount > 1000) {
+      throw new RangeError(`nodeCount must be an integer in [1, 1000], got ${options.nodeCount}`);
+    }
+    this.random = new RandomStreams(options.seed);
+    this.network = new Network(this.random.stream('network'), options.network);
+    this.bugs = options.bugs ?? new Set();
+    for (const b of this.bugs) {
+      if (!options.system.bugs.some((k) => k.name === b)) {
+        throw new RangeError(
+          `system ${options.system.name} has no bug '${b}'; bugs: ${options.system.bugs.map((k) => k.name).join(', ') || '(none)'}`,
+        );
+      }
+    }
+    this.pausedInboxLimit = options.pausedInboxLimit ?? 10_000;
+    this.maxEvents = options.maxEvents ?? 2_000_000_000;
+    const ids: NodeId[] = [];
+    for (let i = 1; i <= options.nodeCount; i++) ids.push(`n${i}`);
+    this.nodeIds = ids;
+    for (const id of ids) {
+      const index = this.network.addActor(id);
+      const host = new NodeHost(id, index, this.random.stream(id));
+      this.hosts.set(id, host);
+      this.hostByIndex[index] = host;
+    }
+    const c0 = this.network.addActor(CONTROLLER_ID);
+    this.clients[c0] = () => {};
+  }
+
+  /** Virtual time in ns since the start of the simulation. */
+  get nowNs(): number {
+    return this.nowNsValue;
+  }
+
+  get nowMs(): number {
+    return this.nowNsValue / NS_PER_MS;
+  }
+
+  /** Register a client actor (`c1`…) on the network; its messages arrive at `onMessage`. */
+  addClient(id: string, onMessage: (msg: Message) => void): ClientEndpoint {
+    if (this.hosts.has(id)) throw new Error(`client id ${id} collides with a node id`);
+    if (this.network.indexOf(id) !== -1) throw new Error(`actor ${id} is already registered`);
+    const index = this.network.addActor(id);
+    this.clients[index] = onMessage;
+    return {
+      id,
+      send: (dest, body) => this.transmit(id, index, dest, body),
+    };
+  }
+
+  /** Create every node and send each its `init`. Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const id of this.nodeIds) this.bootNode(this.hosts.get(id)!);
+  }
+
+  /** Run `fn` at virtual time now + delayNs (after everything already queued for that instant). */
+  schedule(delayNs: number, fn: () => void): void {
+    if (!(delayNs >= 0)) throw new RangeError(`schedule: delay must be >= 0, got ${delayNs}`);
+    this.queue.push(this.nowNsValue + Math.round(delayNs), fn);
+  }
+
+  scheduleAt(timeNs: number, fn: () => void): void {
+    this.queue.push(Math.max(this.nowNsValue, Math.round(timeNs)), fn);
+  }
+
+  /** Stop the current `run` after the event being processed. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get pendingEvents(): number {
+    return this.queue.size;
+  }
+
+  /**
+   * Process events in (time, sequence) order until `stop()` is called, the
+   * queue is empty, or the next event lies beyond `untilNs`. Returns the
+   * number of events processed.
+   */
+  run(untilNs = Number.POSITIVE_INFINITY): number {
+    this.start();
+    this.stopped = false;
+    const q = this.queue;
+    let n = 0;
+    while (!this.stopped && q.size > 0 && q.peekTimeNs() <= untilNs) {
+      const ev = q.pop()!;
+      this.nowNsValue = q.lastPoppedTimeNs;
+      if (typeof ev === 'function') ev();
+      else this.deliver(ev);
+      if (++n >= this.maxEvents) throw new Error(`simulation exceeded ${this.maxEvents} events in one run`);
+    }
+    if (!this.stopped && untilNs !== Number.POSITIVE_INFINITY && untilNs > this.nowNsValue)
+      this.nowNsValue = untilNs;
+    this.stats.events += n;
+    return n;
+  }
+
+  // ---- faults -------------------------------------------------------------
+
+  isUp(id: NodeId): boolean {
+    return this.host(id).status === 'up';
+  }
+
+  isPaused(id: NodeId): boolean {
+    return this.host(id).paused;
+  }
+
+  /** Kill a node: memory and timers lost, unsynced disk writes lost (or torn). */
+  crash(id: NodeId, mode: CrashMode = 'lose-unsynced'): void {
+    const h = this.host(id);
+    if (h.status === 'down') return;
+    h.status = 'down';
+    h.node = undefined;
+    h.incarnation++;
+    h.timerEpoch++;
+    h.timers.clear();
+    h.pausedInbox = [];
+    h.paused = false;
+    h.crashes++;
+    this.stats.crashes++;
+    const lost = h.disk.crash(mode, h.rng.next());
+    this.nodeLog(h, `*** crashed (${mode}): ${lost}`);
+  }
+
+  /** Start a crashed node again: the system's `createNode` over the surviving disk, then `init`. */
+  restart(id: NodeId): void {
+    const h = this.host(id);
+    if (h.status === 'up') return;
+    this.stats.restarts++;
+    this.nodeLog(h, '*** restarted');
+    this.bootNode(h);
+  }
+
+  /** Freeze a node: nothing is delivered (messages wait) and its timers stop. */
+  pause(id: NodeId): void {
+    const h = this.host(id);
+    if (h.status === 'down' || h.paused) return;
+    h.paused = true;
+    h.timerEpoch++;
+    for (const t of h.timers.values()) t.remainingNs = Math.max(0, t.fireAtNs - this.nowNsValue);
+    this.stats.pauses++;
+    this.nodeLog(h, '*** paused');
+  }
+
+  /** Unfreeze: timers resume with the time they had left, then buffered messages arrive in order. */
+  resume(id: NodeId): void {
+    const h = this.host(id);
+    if (!h.paused) return;
+    h.paused = false;
+    this.nodeLog(h, '*** resumed');
+    const epoch = h.timerEpoch;
+    for (const [tid, t] of h.timers) {
+      t.fireAtNs = this.nowNsValue + t.remainingNs;
+      this.queue.push(t.fireAtNs, () => this.fireTimer(h, tid, epoch));
+    }
+    const inbox = h.pausedInbox;
+    h.pausedInbox = [];
+    const inc = h.incarnation;
+    for (const msg of inbox) this.queue.push(this.nowNsValue, () => this.handOver(h, inc, msg));
+  }
+
+  /** Jump a node's clock by `deltaMs`. */
+  skewClock(id: NodeId, deltaMs: number): void {
+    this.host(id).clock.skew(this.nowMs, deltaMs);
+  }
+
+  /** Make a node's clock run at `rate` × true speed. */
+  driftClock(id: NodeId, rate: number): void {
+    this.host(id).clock.drift(this.nowMs, rate);
+  }
+
+  resetClock(id: NodeId): void {
+    this.host(id).clock.reset(this.nowMs);
+  }
+
+  /** The node's clock reading minus true time, ms. */
+  clockOffsetMs(id: NodeId): number {
+    return this.host(id).clock.offsetMs(this.nowMs);
+  }
+
+  disk(id: NodeId): SimDisk {
+    return this.host(id).disk;
+  }
+
+  /** The live node object (for tests and debugging); undefined while down. */
+  nodeObject(id: NodeId): SimNode | undefined {
+    return this.host(id).node;
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private host(id: NodeId): NodeHost {
+    const h = this.hosts.get(id);
+    if (!h) throw new Error(`unknown node '${id}'; nodes: ${this.nodeIds.join(', ')}`);
+    return h;
+  }
+
+  private nodeLog(h: NodeHost, line: string): void {
+    this.options.onNodeLog?.(h.id, this.nowNsValue, line);
+  }
+
+  private bootNode(h: NodeHost): void {
+    h.status = 'up';
+    h.paused = false;
+    h.incarnation++;
+    h.timerEpoch++;
+    h.timers.clear();
+    const ctx = this.makeContext(h, h.incarnation);
+    const node = this.options.system.createNode(ctx, { bugs: this.bugs });
+    if (h.incarnation !== ctx.incarnation) return; // crashed from inside createNode (not expected)
+    h.node = node;
+    const init: Body = { type: 'init', msg_id: ++this.initMsgId, node_id: h.id, node_ids: [...this.nodeIds] };
+    this.callNode(h, { src: CONTROLLER_ID, dest: h.id, body: init });
+  }
+
+  private makeContext(h: NodeHost, incarnation: number): NodeContext & { readonly incarnation: number } {
+    const sim = this;
+    const live = () => h.incarnation === incarnation && h.status === 'up';
+    return {
+      id: h.id,
+      nodeIds: sim.nodeIds,
+      incarnation,
+      now: () => h.clock.nowMs(sim.nowNsValue / NS_PER_MS),
+      random: () => h.rng.next(),
+      send(dest: NodeId, body: Body): void {
+        if (!live()) return;
+        sim.transmit(h.id, h.index, dest, body);
+      },
+      setTimer(ms: number, fn: () => void): TimerId {
+        if (!(ms >= 0) || !Number.isFinite(ms))
+          throw new RangeError(`${h.id}: setTimer(${ms}): ms must be finite and >= 0`);
+        const tid = h.nextTimerId++;
+        if (!live()) return tid;
+        const delayNs = Math.round(ms * NS_PER_MS);
+        const rec: TimerRec = { fireAtNs: sim.nowNsValue + delayNs, fn, remainingNs: delayNs };
+        h.timers.set(tid, rec);
+        if (!h.paused) {
+          const epoch = h.timerEpoch;
+          sim.queue.push(rec.fireAtNs, () => sim.fireTimer(h, tid, epoch));
+        }
+        return tid;
+      },
+      clearTimer(id: TimerId): void {
+        if (h.incarnation === incarnation) h.timers.delete(id);
+      },
+      disk: h.disk,
+      log(line: string): void {
+        if (h.incarnation === incarnation) sim.nodeLog(h, line);
+      },
+    };
+  }
+
+  private fireTimer(h: NodeHost, tid: TimerId, epoch: number): void {
+    if (h.timerEpoch !== epoch || h.paused || h.status !== 'up') return;
+    const rec = h.timers.get(tid);
+    if (!rec) return;
+    h.timers.delete(tid);
+    this.stats.timersFired++;
+    try {
+      rec.fn();
+    } catch (err) {
+      throw this.nodeFailure(h, 'a timer', err);
+    }
+  }
+
+  private transmit(src: string, srcIndex: number, dest: string, body: Body): void {
+    const destIndex = this.network.indexOf(dest);
+    if (destIndex === -1) {
+      const h = this.hosts.get(src);
+      if (h) this.nodeLog(h, `send to unknown destination '${dest}' dropped`);
+      return;
+    }
+    const json = JSON.stringify(body);
+    const out = this.latencyScratch;
+    const copies = this.network.route(srcIndex, destIndex, out);
+    for (let i = 0; i < copies; i++) {
+      this.queue.push(this.nowNsValue + out[i], new Delivery(src, dest, srcIndex, destIndex, json));
+    }
+  }
+
+  private deliver(d: Delivery): void {
+    // A partition that began while the message was in flight still drops it.
+    if (this.network.isCut(d.srcIndex, d.destIndex)) {
+      this.network.stats.cut++;
+      return;
+    }
+    const h = this.hostByIndex[d.destIndex];
+    const msg: Message = { src: d.src, dest: d.dest, body: JSON.parse(d.bodyJson) as Body };
+    if (h === undefined) {
+      this.network.stats.delivered++;
+      this.stats.deliveries++;
+      this.clients[d.destIndex]?.(msg);
+      return;
+    }
+    if (h.status === 'down') {
+      this.network.stats.deadLetters++;
+      return;
+    }
+    if (h.paused) {
+      if (h.pausedInbox.length < this.pausedInboxLimit) h.pausedInbox.push(msg);
+      else this.network.stats.lost++;
+      return;
+    }
+    this.network.stats.delivered++;
+    this.stats.deliveries++;
+    this.callNode(h, msg);
+  }
+
+  /** Deliver a message that waited in a paused node's inbox. */
+  private handOver(h: NodeHost, incarnation: number, msg: Message): void {
+    if (h.status !== 'up' || h.incarnation !== incarnation) return;
+    if (h.paused) {
+      h.pausedInbox.push(msg);
+      return;
+    }
+    this.network.stats.delivered++;
+    this.stats.deliveries++;
+    this.callNode(h, msg);
+  }
+
+  private callNode(h: NodeHost, msg: Message): void {
+    try {
+      h.node!.onMessage(msg);
+    } catch (err) {
+      throw this.nodeFailure(h, `message ${msg.body.type} from ${msg.src}`, err);
+    }
+  }
+
+  private nodeFailure(h: NodeHost, what: string, err: unknown): Error {
+    const why = err instanceof Error ? err.message : String(err);
+    const e = new Error(
+      `node ${h.id} threw while handling ${what} at virtual time ${(this.nowNsValue / NS_PER_MS).toFixed(3)} ms (seed ${this.options.seed}): ${why}`,
+    );
+    if (err instanceof Error && err.stack) e.stack = `${e.message}\n${err.stack}`;
+    return e;
+  }
+}
