@@ -1,0 +1,301 @@
+/**
+ * The common half of an Elle check: given a workload's inferred data
+ * dependencies and non-cyclic anomalies, add process and real-time orders,
+ * search for cycles, explain every anomaly, and judge the history against
+ * the requested consistency models, answering in Elle's vocabulary.
+ */
+import type { Op } from '../../src/history/op.js';
+import type { CheckOptions, CheckResult } from '../types.js';
+import { type AnomalyCase, pushCase, UnanalysableHistory, type WorkloadAnalysis } from './analysis.js';
+import { CYCLE_TYPES, type FoundCycle, searchCycles } from './cycles.js';
+import { buildGraph, type EdgeList, PROCESS, REALTIME, REL_NAMES, RW, WR, WW } from './graph.js';
+import {
+  allImpliedAnomalies,
+  anomaliesProhibitedBy,
+  boundary,
+  impossibleModels,
+  UNKNOWN_ANOMALY_TYPES,
+  unknownModels,
+} from './models.js';
+import { writeCycleSvgs } from './svg.js';
+import { FAIL, formatTxn, indexTxns, MalformedTxnError, OK, type Txns, txnInfo } from './txns.js';
+
+/** Options of the Elle checkers: the common CheckOptions plus Elle's own. */
+export interface ElleOptions extends CheckOptions {
+  /** Specific anomalies to fail on, beyond those the models proscribe (Elle's `:anomalies`). */
+  anomalies?: string[];
+  /** Budget per strongly connected component for the cycle search (Elle's default: 1000 ms). */
+  cycleSearchTimeoutMs?: number;
+  /** At most this many SVG files per anomaly type (default 20). */
+  maxSvgsPerType?: number;
+  /** rw-register: assume writes follow reads within a txn to infer versions (Elle's `:wfr-keys?`). */
+  wfrKeys?: boolean;
+  /** rw-register: assume each key is sequentially consistent; infer versions from process order. */
+  sequentialKeys?: boolean;
+  /** rw-register: assume each key is linearizable; infer versions from real-time order. */
+  linearizableKeys?: boolean;
+}
+
+/** Elle's result map, keys spelled as Elle spells them. */
+export interface ElleResult extends CheckResult {
+  'anomaly-types'?: string[];
+  anomalies?: Record<string, AnomalyCase[]>;
+  not?: string[];
+  'also-not'?: string[];
+  summary?: string;
+}
+
+export class UnknownModelError extends RangeError {}
+
+const PROCESS_TYPES = [...CYCLE_TYPES].filter((t) => t.endsWith('-process'));
+const REALTIME_TYPES = [...CYCLE_TYPES].filter((t) => t.endsWith('-realtime'));
+
+/** Anomaly types that fail the check, for these options (Elle's prohibited-anomaly-types). */
+export function prohibitedAnomalyTypes(opts: ElleOptions): Set<string> {
+  const models = opts.consistencyModels ?? ['strict-serializable'];
+  const unknown = unknownModels(models);
+  if (unknown.length > 0) {
+    throw new UnknownModelError(
+      `unknown consistency model${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; known models: read-uncommitted, read-committed, monotonic-atomic-view, cursor-stability, repeatable-read, consistent-view, update-serializable, snapshot-isolation, serializable, strong-session-snapshot-isolation, strong-snapshot-isolation, strong-session-serializable, strict-serializable (and Elle's other names)`,
+    );
+  }
+  const out = anomaliesProhibitedBy(models);
+  if (opts.anomalies && opts.anomalies.length > 0) {
+    // Anomalies implying the requested ones are prohibited too.
+    for (const a of ALL_ANOMALY_NAMES) {
+      for (const b of allImpliedAnomalies([a])) if (opts.anomalies.includes(b)) out.add(a);
+    }
+    for (const a of opts.anomalies) out.add(a);
+  }
+  return out;
+}
+
+const ALL_ANOMALY_NAMES = [
+  ...CYCLE_TYPES,
+  'G1a',
+  'G1b',
+  'internal',
+  'future-read',
+  'dirty-update',
+  'duplicate-elements',
+  'incompatible-order',
+  'garbage-read',
+  'lost-update',
+  'cyclic-versions',
+];
+
+export type Analyzer = (txns: Txns, opts: ElleOptions, deadlineMs: number) => WorkloadAnalysis;
+
+/** Run a full Elle check of `history` with a workload analyzer. */
+export function runElle(
+  history: readonly Op[],
+  opts: ElleOptions,
+  mopNames: readonly string[],
+  analyze: Analyzer,
+): ElleResult {
+  const startMs = Date.now();
+  const deadlineMs = opts.timeLimitMs !== undefined ? startMs + opts.timeLimitMs : Number.POSITIVE_INFINITY;
+  const prohibited = prohibitedAnomalyTypes(opts);
+  const reportable = new Set([...prohibited, ...UNKNOWN_ANOMALY_TYPES]);
+
+  let txns: Txns;
+  let analysis: WorkloadAnalysis;
+  try {
+    txns = indexTxns(history, mopNames);
+    analysis = analyze(txns, opts, deadlineMs);
+  } catch (e) {
+    if (e instanceof MalformedTxnError) {
+      return { valid: 'unknown', error: { type: 'unexpected-txn-micro-op-types', message: e.message } };
+    }
+    if (e instanceof UnanalysableHistory) {
+      return { valid: 'unknown', error: { type: e.type, message: e.message, ...e.details } };
+    }
+    throw e;
+  }
+  const anomalies = analysis.anomalies;
+
+  let committed = 0;
+  for (let i = 0; i < txns.n; i++) if (txns.type[i] !== FAIL) committed++;
+  if (committed === 0) {
+    pushCase(anomalies, 'empty-transaction-graph', {
+      explanation: 'the history holds no ok or info transactions, so there is nothing to check',
+    });
+  }
+
+  const useProcess = PROCESS_TYPES.some((t) => reportable.has(t));
+  const useRealtime = REALTIME_TYPES.some((t) => reportable.has(t));
+  const edges = analysis.edges;
+  if (useProcess) addProcessEdges(txns, edges);
+  if (useRealtime) addRealtimeEdges(txns, edges);
+  const graph = buildGraph(txns.n, edges);
+  const mask = WW | WR | RW | (useProcess ? PROCESS : 0) | (useRealtime ? REALTIME : 0);
+
+  const searchTypes = new Set(
+    [...reportable].filter((t) => CYCLE_TYPES.has(t) || t.endsWith('-cycle-exists')),
+  );
+  const perSccMs = opts.cycleSearchTimeoutMs ?? 1000;
+  const search = searchCycles(graph, mask, searchTypes, { deadlineMs, perSccMs });
+
+  for (const c of search.cycles) pushCase(anomalies, c.type, explainCycle(txns, analysis, c));
+  for (const c of search.cycleExists) {
+    const scc = Array.from(c.scc, (id) => txnInfo(txns, id).index).sort((a, b) => a - b);
+    pushCase(anomalies, c.type, {
+      not: c.not,
+      subgraph: c.subgraph,
+      'scc-size': c.sccSize,
+      scc,
+      explanation: `a cycle of ${c.subgraph.join(' / ')} dependencies exists among the ${c.sccSize} transactions at operations ${scc.slice(0, 20).join(', ')}${scc.length > 20 ? ', …' : ''}, so the history is not ${c.not}; the search for a specific cycle did not name it`,
+    });
+  }
+  for (const to of search.timeouts) {
+    pushCase(anomalies, 'cycle-search-timeout', {
+      'anomaly-spec-type': to.searching,
+      'does-not-contain': to.doesNotContain,
+      'scc-size': to.sccSize,
+      explanation: `ran out of time searching a strongly connected component of ${to.sccSize} transactions for ${to.searching} cycles; anomalies there may be missing`,
+    });
+  }
+
+  const result = resultMap(prohibited, reportable, anomalies);
+  if (opts.outDir && result.anomalies) {
+    writeCycleSvgs(opts.outDir, txns, analysis, search.cycles, opts.maxSvgsPerType ?? 20);
+  }
+  return result;
+}
+
+/** Elle's result-map, plus a one-line summary. */
+function resultMap(
+  prohibited: Set<string>,
+  reportable: Set<string>,
+  all: Map<string, AnomalyCase[]>,
+): ElleResult {
+  const types = [...all.keys()];
+  const reportableTypes = types.filter((t) => reportable.has(t));
+  // Drop cycle-exists cases made redundant by a specific anomaly.
+  const specific = types.filter((t) => !t.endsWith('-cycle-exists'));
+  const ruledOut = impossibleModels(specific);
+  const kept = reportableTypes.filter((t) => {
+    if (!t.endsWith('-cycle-exists')) return true;
+    return !ruledOut.has(t.slice(0, -'-cycle-exists'.length));
+  });
+  if (kept.length === 0) return { valid: true, summary: 'no anomalies found' };
+  const bad = kept.some((t) => prohibited.has(t));
+  const anomalies: Record<string, AnomalyCase[]> = {};
+  const sorted = [...kept].sort();
+  for (const t of sorted) anomalies[t] = all.get(t)!;
+  const { not, alsoNot } = boundary(types);
+  const counts = sorted.map((t) => `${t} (${anomalies[t].length})`).join(', ');
+  return {
+    valid: bad ? false : 'unknown',
+    'anomaly-types': sorted,
+    anomalies,
+    not,
+    'also-not': alsoNot,
+    summary: bad ? `${counts}; not ${not.join(', ')}` : `could not finish: ${counts}`,
+  };
+}
+
+/** Process order: each ok txn precedes the next txn its process invoked. */
+function addProcessEdges(t: Txns, edges: EdgeList): void {
+  const last = new Map<number, number>();
+  for (let id = 0; id < t.n; id++) {
+    const ty = t.type[id];
+    if (ty === FAIL) continue;
+    const p = t.process[id];
+    const prev = last.get(p);
+    if (prev !== undefined) edges.add(prev, id, PROCESS);
+    // An info txn may take effect at any time later: it precedes nothing.
+    if (ty === OK) last.set(p, id);
+    else last.delete(p);
+  }
+}
+
+/**
+ * Real-time order: an ok txn precedes every txn invoked after it completed.
+ * As Elle does, link each invocation only from the frontier of completed txns
+ * not already known to precede another completed txn; the rest follows by
+ * transitivity.
+ */
+function addRealtimeEdges(t: Txns, edges: EdgeList): void {
+  const { events, type } = t;
+  const invokedAt = new Int32Array(t.n);
+  let fTxn = new Int32Array(64);
+  let fAdded = new Int32Array(64);
+  let fn = 0;
+  for (let e = 0; e < events.length; e++) {
+    const ev = events[e];
+    const id = ev >> 1;
+    if (type[id] === FAIL) continue;
+    if ((ev & 1) === 0) {
+      invokedAt[id] = e;
+      for (let i = 0; i < fn; i++) edges.add(fTxn[i], id, REALTIME);
+    } else if (type[id] === OK) {
+      const since = invokedAt[id];
+      let w = 0;
+      for (let i = 0; i < fn; i++) {
+        if (fAdded[i] > since) {
+          fTxn[w] = fTxn[i];
+          fAdded[w] = fAdded[i];
+          w++;
+        }
+      }
+      fn = w;
+      if (fn === fTxn.length) {
+        const a = new Int32Array(fn * 2);
+        a.set(fTxn);
+        fTxn = a;
+        const b = new Int32Array(fn * 2);
+        b.set(fAdded);
+        fAdded = b;
+      }
+      fTxn[fn] = id;
+      fAdded[fn] = e;
+      fn++;
+    }
+  }
+}
+
+/** Names T1 … Tk, an explanation per step and Elle-style prose for a cycle. */
+export function explainCycle(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle): AnomalyCase {
+  const k = c.vertices.length;
+  const name = (i: number) => `T${(i % k) + 1}`;
+  const steps: Record<string, unknown>[] = [];
+  const lines: string[] = [];
+  for (let i = 0; i < k; i++) {
+    const a = c.vertices[i];
+    const b = c.vertices[(i + 1) % k];
+    const rel = c.rels[i];
+    const an = name(i);
+    const bn = name(i + 1);
+    let text: string;
+    const step: Record<string, unknown> = { from: an, to: bn, type: REL_NAMES[rel] };
+    if (rel === PROCESS) {
+      text = `${an} and ${bn} ran on process ${t.process[a]}, and ${bn} began after ${an} completed`;
+    } else if (rel === REALTIME) {
+      const done = t.ops[t.completePos[a]];
+      const began = t.ops[t.invokePos[b]];
+      text = `${an} completed (operation ${done.index}) before ${bn} began (operation ${began.index})`;
+    } else {
+      const ex = analysis.explainEdge(a, b, rel, an, bn);
+      if (ex) {
+        step.key = ex.key;
+        if ('value' in ex) step.value = ex.value;
+        if ("value'" in ex) step["value'"] = ex["value'"];
+        text = ex.text;
+      } else {
+        text = `${an} has a ${REL_NAMES[rel]} dependency on ${bn}`;
+      }
+    }
+    step.explanation = text;
+    steps.push(step);
+    lines.push(
+      `  - ${i === k - 1 ? 'However, ' : ''}${an} < ${bn}, because ${text}${i === k - 1 ? ': a contradiction!' : '.'}`,
+    );
+  }
+  const lets = c.vertices.map((v, i) => `  ${name(i)} = ${formatTxn(t, v)}`);
+  return {
+    cycle: c.vertices.map((v, i) => ({ name: name(i), ...txnInfo(t, v) })),
+    steps,
+    explanation: `Let:\n${lets.join('\n')}\n\nThen:\n${lines.join('\n')}`,
+  };
+}

@@ -1,0 +1,469 @@
+/**
+ * Cycle search, as Elle does it: split the graph into strongly connected
+ * components, then within each component look for a short cycle of each
+ * anomaly type in order of severity (G0 before G1c before G-single …),
+ * skipping types already implied by a cycle found there. A cycle of a type is
+ * found by a breadth-first search over (vertex, path state) pairs that starts
+ * on one edge of the type's first relationship and must come back to its
+ * source, using only the relationships the type allows.
+ */
+import { type Graph, PROCESS, REALTIME, RW, sccs, TarjanScratch, WR, WW } from './graph.js';
+import { allImpliedAnomalies } from './models.js';
+
+export interface CycleSpec {
+  readonly type: string;
+  /** Relationships the first edge may have. */
+  readonly first: number;
+  /** Relationships later edges may have. */
+  readonly rest: number;
+  readonly kind: 'plain' | 'nonadjacent' | 'g2item';
+  /** At least one edge must carry this relationship (0: none required beyond `first`). */
+  readonly requires: number;
+}
+
+function variants(base: CycleSpec[]): CycleSpec[] {
+  const out: CycleSpec[] = [...base];
+  for (const [suffix, rels, req] of [
+    ['process', PROCESS, PROCESS],
+    ['realtime', PROCESS | REALTIME, REALTIME],
+  ] as const) {
+    for (const s of base) {
+      out.push({
+        type: `${s.type}-${suffix}`,
+        first: s.kind === 'nonadjacent' ? s.first | rels : s.first,
+        rest: s.rest | rels,
+        kind: s.kind,
+        requires: req,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every cycle type we search for, most severe first (Elle's anomaly-depth order). */
+export const CYCLE_SPECS: readonly CycleSpec[] = variants([
+  { type: 'G0', first: WW, rest: WW, kind: 'plain', requires: 0 },
+  { type: 'G1c', first: WR, rest: WW | WR, kind: 'plain', requires: 0 },
+  { type: 'G-single', first: RW, rest: WW | WR, kind: 'plain', requires: 0 },
+  { type: 'G-nonadjacent', first: WW | WR, rest: WW | WR | RW, kind: 'nonadjacent', requires: 0 },
+  { type: 'G2-item', first: RW, rest: WW | WR | RW, kind: 'g2item', requires: 0 },
+]);
+
+export const CYCLE_TYPES: ReadonlySet<string> = new Set(CYCLE_SPECS.map((s) => s.type));
+
+/** Graphs that must be acyclic for a model to hold (Elle's cycle-exists-specs, minus the SI extensions). */
+export const CYCLE_EXISTS_SPECS: readonly {
+  model: string;
+  friendly: string;
+  mask: number;
+  subgraph: string[];
+}[] = [
+  { model: 'PL-1', friendly: 'read-uncommitted', mask: WW, subgraph: ['ww'] },
+  { model: 'PL-2', friendly: 'read-committed', mask: WW | WR, subgraph: ['ww', 'wr'] },
+  { model: 'PL-3', friendly: 'serializable', mask: WW | WR | RW, subgraph: ['ww', 'wr', 'rw'] },
+  {
+    model: 'strong-session-PL-1',
+    friendly: 'strong-session-read-uncommitted',
+    mask: WW | PROCESS,
+    subgraph: ['ww', 'process'],
+  },
+  {
+    model: 'strong-session-PL-2',
+    friendly: 'strong-session-read-committed',
+    mask: WW | WR | PROCESS,
+    subgraph: ['ww', 'wr', 'process'],
+  },
+  {
+    model: 'strong-session-serializable',
+    friendly: 'strong-session-serializable',
+    mask: WW | WR | RW | PROCESS,
+    subgraph: ['ww', 'wr', 'rw', 'process'],
+  },
+  {
+    model: 'strong-PL-1',
+    friendly: 'strong-read-uncommitted',
+    mask: WW | PROCESS | REALTIME,
+    subgraph: ['ww', 'realtime'],
+  },
+  {
+    model: 'strong-PL-2',
+    friendly: 'strong-read-committed',
+    mask: WW | WR | PROCESS | REALTIME,
+    subgraph: ['ww', 'wr', 'realtime'],
+  },
+  {
+    model: 'PL-SS',
+    friendly: 'strict-serializable',
+    mask: WW | WR | RW | PROCESS | REALTIME,
+    subgraph: ['ww', 'wr', 'rw', 'realtime'],
+  },
+];
+
+/** A cycle: vertices v0 … vk-1 and the relationship of each step vi → vi+1 (the last back to v0). */
+export interface FoundCycle {
+  readonly type: string;
+  readonly vertices: number[];
+  readonly rels: number[];
+}
+
+/** Elle's classification of a cycle by the relationships of its steps. */
+export function classifyCycle(rels: readonly number[]): string {
+  let ww = 0;
+  let wr = 0;
+  let rw = 0;
+  let process = 0;
+  let realtime = 0;
+  let adjacent = false;
+  for (let i = 0; i < rels.length; i++) {
+    const r = rels[i];
+    if (r === WW) ww++;
+    else if (r === WR) wr++;
+    else if (r === RW) {
+      rw++;
+      if (rels[(i + 1) % rels.length] === RW) adjacent = true;
+    } else if (r === PROCESS) process++;
+    else if (r === REALTIME) realtime++;
+  }
+  let data: string;
+  if (rw === 1) data = 'G-single';
+  else if (rw > 1) data = adjacent ? 'G2-item' : 'G-nonadjacent';
+  else if (wr > 0) data = 'G1c';
+  else if (ww > 0) data = 'G0';
+  else throw new Error(`cannot classify a cycle with no data dependencies: ${rels.join(',')}`);
+  return realtime > 0 ? `${data}-realtime` : process > 0 ? `${data}-process` : data;
+}
+
+// Path state bits.
+const PREV_RW = 1; // the last edge was rw
+const RW_ONE = 2; // nonadjacent: one rw seen; g2item: an adjacent rw pair seen
+const RW_TWO = 4; // nonadjacent: two or more rw seen
+const REQ = 8; // the required relationship has been seen
+const STATES = 16;
+
+/** Transition table: trans[state * 32 + rel] = next state, or -1 when the step is not allowed. */
+function transitions(spec: CycleSpec): { trans: Int8Array; accept: Uint8Array } {
+  const trans = new Int8Array(STATES * 32).fill(-1);
+  const accept = new Uint8Array(STATES);
+  for (let s = 0; s < STATES; s++) {
+    for (const rel of [WW, WR, RW, PROCESS, REALTIME]) {
+      if ((spec.rest & rel) === 0) continue;
+      let t = s;
+      if (rel === spec.requires) t |= REQ;
+      if (spec.kind === 'nonadjacent') {
+        if (rel === RW) {
+          if (s & PREV_RW) continue;
+          t |= PREV_RW;
+          t = s & RW_ONE ? t | RW_TWO : t | RW_ONE;
+        } else t &= ~PREV_RW;
+      } else if (spec.kind === 'g2item') {
+        if (rel === RW) {
+          if (s & PREV_RW) t |= RW_ONE;
+          t |= PREV_RW;
+        } else t &= ~PREV_RW;
+      }
+      trans[s * 32 + rel] = t;
+    }
+    // Accept on arrival back at the start vertex.
+    let ok = spec.requires === 0 || (s & REQ) !== 0;
+    if (spec.kind === 'nonadjacent') ok = ok && (s & RW_TWO) !== 0;
+    // g2item: the first edge is rw, so a last rw edge makes an adjacent pair too.
+    if (spec.kind === 'g2item') ok = ok && ((s & RW_ONE) !== 0 || (s & PREV_RW) !== 0);
+    accept[s] = ok ? 1 : 0;
+  }
+  return { trans, accept };
+}
+
+function initialState(spec: CycleSpec, rel: number): number {
+  let s = 0;
+  if (rel === spec.requires) s |= REQ;
+  if (rel === RW) {
+    s |= PREV_RW;
+    if (spec.kind === 'nonadjacent') s |= RW_ONE;
+  }
+  return s;
+}
+
+export interface SearchBudget {
+  /** Wall-clock instant (Date.now()) after which the whole search stops. */
+  deadlineMs: number;
+  /** Time allowed per strongly connected component. */
+  perSccMs: number;
+}
+
+export class SearchTimeout extends Error {}
+
+/**
+ * Search one component (`comp`, flagged in `member` with `compId`) for a
+ * cycle of `spec`. Returns undefined when there is none; throws SearchTimeout
+ * when the budget runs out first.
+ */
+export class CycleSearcher {
+  private readonly scratch: TarjanScratch;
+  private local: Int32Array;
+  private stampArr: Int32Array = new Int32Array(0);
+  private parent: Int32Array = new Int32Array(0);
+  private parentRel: Uint8Array = new Uint8Array(0);
+  private queue: Int32Array = new Int32Array(0);
+  private stamp = 0;
+  private readonly subMember: Int32Array;
+  private subId = 0;
+
+  /** Wall-clock instant after which `find` throws SearchTimeout. */
+  deadlineMs = Number.POSITIVE_INFINITY;
+
+  constructor(private readonly g: Graph) {
+    this.scratch = new TarjanScratch(g.n);
+    this.local = new Int32Array(g.n);
+    this.subMember = new Int32Array(g.n).fill(-1);
+  }
+
+  sub(comp: Int32Array, mask: number, member: Int32Array, compId: number): Int32Array[] {
+    return sccs(this.g, mask, comp, member, compId, this.scratch);
+  }
+
+  find(spec: CycleSpec, comp: Int32Array, member: Int32Array, compId: number): FoundCycle | undefined {
+    const g = this.g;
+    const mask = spec.first | spec.rest;
+    // Any cycle of this type lies within one SCC of the subgraph of its relationships.
+    const subs = this.sub(comp, mask, member, compId);
+    if (subs.length === 0) return undefined;
+    const { trans, accept } = transitions(spec);
+    subs.sort((a, b) => a.length - b.length);
+    for (const sub of subs) {
+      const id = ++this.subId;
+      for (let i = 0; i < sub.length; i++) {
+        this.subMember[sub[i]] = id;
+        this.local[sub[i]] = i;
+      }
+      const size = sub.length * STATES;
+      if (this.stampArr.length < size) {
+        this.stampArr = new Int32Array(size);
+        this.parent = new Int32Array(size);
+        this.parentRel = new Uint8Array(size);
+        this.queue = new Int32Array(size);
+        this.stamp = 0;
+      }
+      let tries = 0;
+      for (let i = 0; i < sub.length; i++) {
+        const a = sub[i];
+        for (let e = g.offsets[a]; e < g.offsets[a + 1]; e++) {
+          const rel = g.rels[e];
+          if ((rel & spec.first) === 0) continue;
+          const b = g.targets[e];
+          if (this.subMember[b] !== id) continue;
+          if ((++tries & 3) === 0 && Date.now() > this.deadlineMs) throw new SearchTimeout();
+          const found = this.bfs(spec, sub, id, a, b, rel, trans, accept);
+          if (found) return found;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private bfs(
+    spec: CycleSpec,
+    sub: Int32Array,
+    id: number,
+    a: number,
+    b: number,
+    rel0: number,
+    trans: Int8Array,
+    accept: Uint8Array,
+  ): FoundCycle | undefined {
+    const g = this.g;
+    const { offsets, targets, rels } = g;
+    const local = this.local;
+    const subMember = this.subMember;
+    const stampArr = this.stampArr;
+    const parent = this.parent;
+    const parentRel = this.parentRel;
+    const queue = this.queue;
+    if (++this.stamp === 0x7fffffff) {
+      stampArr.fill(0);
+      this.stamp = 1;
+    }
+    const stamp = this.stamp;
+    const s0 = initialState(spec, rel0);
+    const start = local[b] * STATES + s0;
+    stampArr[start] = stamp;
+    parent[start] = -1;
+    let head = 0;
+    let tail = 0;
+    queue[tail++] = start;
+    while (head < tail) {
+      const cur = queue[head++];
+      const v = sub[(cur / STATES) | 0];
+      const s = cur % STATES;
+      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+        const w = targets[e];
+        if (subMember[w] !== id) continue;
+        const r = rels[e];
+        const t = trans[s * 32 + r];
+        if (t < 0) continue;
+        if (w === a) {
+          if (accept[t]) return this.path(spec, sub, a, rel0, cur, r);
+          continue;
+        }
+        const next = local[w] * STATES + t;
+        if (stampArr[next] === stamp) continue;
+        stampArr[next] = stamp;
+        parent[next] = cur;
+        parentRel[next] = r;
+        queue[tail++] = next;
+      }
+    }
+    void sub;
+    return undefined;
+  }
+
+  private path(
+    spec: CycleSpec,
+    sub: Int32Array,
+    a: number,
+    rel0: number,
+    last: number,
+    lastRel: number,
+  ): FoundCycle {
+    const vs: number[] = [];
+    const rs: number[] = [lastRel];
+    let cur = last;
+    while (cur !== -1) {
+      vs.push(sub[(cur / STATES) | 0]);
+      const p = this.parent[cur];
+      if (p !== -1) rs.push(this.parentRel[cur]);
+      cur = p;
+    }
+    vs.push(a);
+    rs.push(rel0);
+    vs.reverse();
+    rs.reverse();
+    return { type: spec.type, vertices: vs, rels: rs };
+  }
+}
+
+export interface CycleExistsCase {
+  type: string;
+  not: string;
+  subgraph: string[];
+  sccSize: number;
+  /** Txn ids of the smallest component found. */
+  scc: Int32Array;
+}
+
+export interface CycleSearchResult {
+  cycles: FoundCycle[];
+  cycleExists: CycleExistsCase[];
+  /** Components whose search ran out of budget. */
+  timeouts: { sccSize: number; searching: string; doesNotContain: string[] }[];
+}
+
+/**
+ * Search every nontrivial SCC of `g` (over `mask`) for the cycle types in
+ * `types` and for cycle-exists cases of models in `exists`.
+ */
+export function searchCycles(
+  g: Graph,
+  mask: number,
+  types: ReadonlySet<string>,
+  budget: SearchBudget,
+  maxCyclesPerType = Number.POSITIVE_INFINITY,
+): CycleSearchResult {
+  const comps = sccs(g, mask);
+  const member = new Int32Array(g.n).fill(-1);
+  const searcher = new CycleSearcher(g);
+  const specs = CYCLE_SPECS.filter((s) => types.has(s.type) && (s.first & mask) !== 0);
+  const existsSpecs = CYCLE_EXISTS_SPECS.filter((s) => types.has(`${s.model}-cycle-exists`));
+  const cycles: FoundCycle[] = [];
+  const perType = new Map<string, number>();
+  const cycleExists: CycleExistsCase[] = [];
+  const timeouts: CycleSearchResult['timeouts'] = [];
+  comps.sort((x, y) => x.length - y.length);
+  for (let c = 0; c < comps.length; c++) {
+    const comp = comps[c];
+    for (let i = 0; i < comp.length; i++) member[comp[i]] = c;
+    // Cycle existence per model: cheap, and our fallback when a search times out.
+    const impossible = new Set<string>();
+    for (const spec of existsSpecs) {
+      if ((spec.mask & mask) === 0) continue;
+      if ([...impossible].some((m) => weakerThan(m, spec.model))) continue;
+      const subs = searcher.sub(comp, spec.mask & mask, member, c);
+      if (subs.length === 0) continue;
+      let smallest = subs[0];
+      for (const s of subs) if (s.length < smallest.length) smallest = s;
+      cycleExists.push({
+        type: `${spec.model}-cycle-exists`,
+        not: spec.friendly,
+        subgraph: spec.subgraph,
+        sccSize: smallest.length,
+        scc: smallest,
+      });
+      impossible.add(spec.model);
+    }
+    const redundant = new Set<string>();
+    const searched: string[] = [];
+    searcher.deadlineMs = Math.min(budget.deadlineMs, Date.now() + budget.perSccMs);
+    for (const spec of specs) {
+      if (redundant.has(spec.type)) continue;
+      if ((perType.get(spec.type) ?? 0) >= maxCyclesPerType) continue;
+      searched.push(spec.type);
+      let found: FoundCycle | undefined;
+      try {
+        found = searcher.find(spec, comp, member, c);
+      } catch (e) {
+        if (!(e instanceof SearchTimeout)) throw e;
+        timeouts.push({
+          sccSize: comp.length,
+          searching: spec.type,
+          doesNotContain: searched.slice(0, -1).filter((t) => !redundant.has(t)),
+        });
+        break;
+      }
+      if (found) {
+        const type = classifyCycle(found.rels);
+        if (type !== spec.type) continue;
+        cycles.push(found);
+        perType.set(type, (perType.get(type) ?? 0) + 1);
+        for (const t of allImpliedAnomalies([type])) redundant.add(t);
+      }
+    }
+    if (timeouts.length > 0 && Date.now() > budget.deadlineMs) {
+      // Out of budget: say which components were never searched.
+      const rest = comps.length - c - 1;
+      if (rest > 0)
+        timeouts.push({ sccSize: rest, searching: '(components not searched)', doesNotContain: [] });
+      break;
+    }
+  }
+  return { cycles, cycleExists, timeouts };
+}
+
+/** Is model a implied by model b (a weaker or equal)? Only for cycle-exists models. */
+function weakerThan(a: string, b: string): boolean {
+  if (a === b) return true;
+  const order: Record<string, string[]> = {
+    'PL-1': [
+      'PL-2',
+      'PL-3',
+      'strong-session-PL-1',
+      'strong-session-PL-2',
+      'strong-session-serializable',
+      'strong-PL-1',
+      'strong-PL-2',
+      'PL-SS',
+    ],
+    'PL-2': ['PL-3', 'strong-session-PL-2', 'strong-session-serializable', 'strong-PL-2', 'PL-SS'],
+    'PL-3': ['strong-session-serializable', 'PL-SS'],
+    'strong-session-PL-1': [
+      'strong-session-PL-2',
+      'strong-PL-1',
+      'strong-PL-2',
+      'strong-session-serializable',
+      'PL-SS',
+    ],
+    'strong-session-PL-2': ['strong-PL-2', 'strong-session-serializable', 'PL-SS'],
+    'strong-session-serializable': ['PL-SS'],
+    'strong-PL-1': ['strong-PL-2', 'PL-SS'],
+    'strong-PL-2': ['PL-SS'],
+  };
+  return order[a]?.includes(b) ?? false;
+}

@@ -1,0 +1,169 @@
+/**
+ * The transactions of a history, indexed by integer id, without copying the
+ * operations: typed arrays of types, processes and positions, plus references
+ * to the micro-op arrays of the original ops.
+ *
+ * Txn ids follow invocation order. A completion with no invocation (some
+ * hand-written and Elle test histories carry only completions) counts as a
+ * transaction invoked where it completed. An invocation that never completes
+ * counts as `info`: it may or may not have happened.
+ */
+import type { Op } from '../../src/history/op.js';
+
+export const OK = 0;
+export const INFO = 1;
+export const FAIL = 2;
+
+export type MicroOp = readonly [string, unknown, unknown];
+
+export interface Txns {
+  readonly ops: readonly Op[];
+  readonly n: number;
+  /** OK, INFO or FAIL. */
+  readonly type: Uint8Array;
+  /** Process number (nemesis ops never become txns). */
+  readonly process: Float64Array;
+  /** Position in `ops` of the invocation (== completion position when there was none). */
+  readonly invokePos: Int32Array;
+  /** Position in `ops` of the completion, -1 when it never completed. */
+  readonly completePos: Int32Array;
+  /** Micro-ops: the completion's for ok and fail, the invocation's for info (its reads are unknown). */
+  readonly mops: (readonly MicroOp[])[];
+  /** Events in history order: txn id * 2 for an invocation, txn id * 2 + 1 for a completion. */
+  readonly events: Int32Array;
+}
+
+export class MalformedTxnError extends Error {
+  constructor(
+    message: string,
+    readonly opIndex: number,
+  ) {
+    super(message);
+  }
+}
+
+function isMop(x: unknown): x is MicroOp {
+  return Array.isArray(x) && x.length === 3 && typeof x[0] === 'string';
+}
+
+/**
+ * Index the `txn` operations of a history. Non-txn client ops and nemesis ops
+ * are skipped. `fs` lists the micro-op names allowed (e.g. append, r).
+ */
+export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
+  let invokes = 0;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    if (op.process === 'nemesis' || op.f !== 'txn') continue;
+    invokes++; // upper bound: every op could be a standalone completion
+  }
+  const cap = invokes;
+  const type = new Uint8Array(cap);
+  const process = new Float64Array(cap);
+  const invokePos = new Int32Array(cap);
+  const completePos = new Int32Array(cap).fill(-1);
+  const mops: (readonly MicroOp[])[] = new Array(cap);
+  const events = new Int32Array(cap * 2);
+  let nev = 0;
+  let n = 0;
+  const pending = new Map<number, number>();
+
+  const checkValue = (op: Op): readonly MicroOp[] => {
+    const v = op.value;
+    if (!Array.isArray(v)) {
+      throw new MalformedTxnError(
+        `operation ${op.index}: a txn's value must be a list of micro-ops`,
+        op.index,
+      );
+    }
+    for (const m of v) {
+      if (!isMop(m) || !fs.includes(m[0])) {
+        throw new MalformedTxnError(
+          `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((f) => `["${f}", key, value]`).join(' or ')}`,
+          op.index,
+        );
+      }
+    }
+    return v as MicroOp[];
+  };
+
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    const p = op.process;
+    if (p === 'nemesis' || op.f !== 'txn') continue;
+    if (op.type === 'invoke') {
+      const prev = pending.get(p);
+      if (prev !== undefined) {
+        // The previous invocation never completed: treat it as indeterminate.
+        type[prev] = INFO;
+      }
+      const id = n++;
+      type[id] = INFO;
+      process[id] = p;
+      invokePos[id] = i;
+      mops[id] = checkValue(op);
+      pending.set(p, id);
+      events[nev++] = id * 2;
+    } else {
+      let id = pending.get(p);
+      if (id === undefined) {
+        id = n++;
+        process[id] = p;
+        invokePos[id] = i;
+        events[nev++] = id * 2;
+      } else {
+        pending.delete(p);
+      }
+      completePos[id] = i;
+      type[id] = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO;
+      if (op.type === 'info') {
+        // Reads of an indeterminate txn are unknown; keep the invocation's micro-ops when we have them.
+        if (mops[id] === undefined) mops[id] = checkValue(op);
+        else if (op.value != null) checkValue(op);
+      } else {
+        mops[id] = checkValue(op);
+      }
+      events[nev++] = id * 2 + 1;
+    }
+  }
+  return {
+    ops,
+    n,
+    type: type.subarray(0, n),
+    process: process.subarray(0, n),
+    invokePos: invokePos.subarray(0, n),
+    completePos: completePos.subarray(0, n),
+    mops,
+    events: events.subarray(0, nev),
+  };
+}
+
+/** Printable, JSON-serialisable description of a txn, for explanations. */
+export interface TxnInfo {
+  /** Index (the op's `index`) of the completion, or of the invocation if it never completed. */
+  index: number;
+  process: number;
+  type: 'ok' | 'info' | 'fail';
+  value: readonly MicroOp[];
+}
+
+export function txnInfo(t: Txns, id: number): TxnInfo {
+  const pos = t.completePos[id] >= 0 ? t.completePos[id] : t.invokePos[id];
+  const op = t.ops[pos];
+  return {
+    index: op.index,
+    process: t.process[id],
+    type: t.type[id] === OK ? 'ok' : t.type[id] === FAIL ? 'fail' : 'info',
+    value: t.mops[id],
+  };
+}
+
+export function formatValue(v: unknown): string {
+  return JSON.stringify(v) ?? 'null';
+}
+
+export function formatTxn(t: Txns, id: number): string {
+  const i = txnInfo(t, id);
+  const mops = i.value.map((m) => formatValue(m)).join(', ');
+  return `{index ${i.index}, process ${i.process}, ${i.type}: [${mops}]}`;
+}
