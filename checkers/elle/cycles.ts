@@ -223,6 +223,7 @@ export class CycleSearcher {
 
   find(spec: CycleSpec, comp: Int32Array, member: Int32Array, compId: number): FoundCycle | undefined {
     const g = this.g;
+    if (Date.now() >= this.deadlineMs) throw new SearchTimeout();
     const mask = spec.first | spec.rest;
     // Any cycle of this type lies within one SCC of the subgraph of its relationships.
     const subs = this.sub(comp, mask, member, compId);
@@ -380,6 +381,14 @@ export function searchCycles(
   comps.sort((x, y) => x.length - y.length);
   for (let c = 0; c < comps.length; c++) {
     const comp = comps[c];
+    if (Date.now() >= budget.deadlineMs) {
+      timeouts.push({
+        sccSize: comps.slice(c).reduce((n, x) => n + x.length, 0),
+        searching: '(time limit reached: components not searched)',
+        doesNotContain: [],
+      });
+      break;
+    }
     for (let i = 0; i < comp.length; i++) member[comp[i]] = c;
     // Cycle existence per model: cheap, and our fallback when a search times out.
     const impossible = new Set<string>();

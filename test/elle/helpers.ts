@@ -34,6 +34,14 @@ export function seq(...txns: T[]): Step[] {
   ]);
 }
 
+export function inv(x: T): Step[] {
+  return [{ kind: 'invoke', txn: x }];
+}
+
+export function done(x: T): Step[] {
+  return [{ kind: 'complete', txn: x }];
+}
+
 /** All txns invoked, then all completed: mutually concurrent. */
 export function par(...txns: T[]): Step[] {
   return [
