@@ -2,7 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { registerCheck } from './commands/check.js';
 import { registerCheckers } from './commands/checkers.js';
 import { registerConvert } from './commands/convert.js';
+import { registerNemeses } from './commands/nemeses.js';
+import { registerRun } from './commands/run.js';
+import { registerSystems } from './commands/systems.js';
 import { registerValidate } from './commands/validate.js';
+import { registerWorkloads } from './commands/workloads.js';
 import { EXIT } from './exit-codes.js';
 import { UserError } from './user-error.js';
 
@@ -21,6 +25,10 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerCheck(program);
   registerCheckers(program);
+  registerRun(program);
+  registerSystems(program);
+  registerWorkloads(program);
+  registerNemeses(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

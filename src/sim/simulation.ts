@@ -245,7 +245,6 @@ export class Simulation {
     const h = this.host(id);
     if (h.status === 'up') return;
     this.stats.restarts++;
-    this.nodeLog(h, '*** restarted');
     this.bootNode(h);
   }
 
@@ -323,6 +322,7 @@ export class Simulation {
     h.incarnation++;
     h.timerEpoch++;
     h.timers.clear();
+    this.nodeLog(h, `*** ${h.crashes === 0 ? 'started' : 'restarted'} (boot ${h.crashes + 1})`);
     const ctx = this.makeContext(h, h.incarnation);
     const node = this.options.system.createNode(ctx, { bugs: this.bugs });
     if (h.incarnation !== ctx.incarnation) return; // crashed from inside createNode (not expected)

@@ -1,0 +1,207 @@
+import { randomInt } from 'node:crypto';
+import type { Command } from 'commander';
+import { listSystems } from '../../../systems/registry.js';
+import { listWorkloads } from '../../../workloads/registry.js';
+import { NEMESIS_KINDS, parseNemesisKinds } from '../../nemesis/nemesis.js';
+import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
+import { runTest, type TestRun } from '../../runner/run-test.js';
+import { exitCodeForValid } from '../exit-codes.js';
+import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+
+interface RunFlags {
+  system: string;
+  workload: string;
+  nemesis: string;
+  seed?: string;
+  timeLimit: string;
+  rate: string;
+  concurrency: string;
+  nodes?: string;
+  store: string;
+  bug: string[];
+  clientTimeout?: string;
+  recovery?: string;
+  nemesisInterval?: string;
+  nemesisDuration?: string;
+  checkTimeLimit?: string;
+  json?: boolean;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'run one seeded simulated test: workload + nemesis against a bundled system, then check the history',
+    )
+    .option('--system <name>', 'system under test (see `faultline systems`)', DEFAULT_CONFIG.system)
+    .option('--workload <name>', 'workload (see `faultline workloads`)', DEFAULT_CONFIG.workload)
+    .option(
+      '--nemesis <kinds>',
+      `comma-separated faults: ${NEMESIS_KINDS.join(', ')}, all or none`,
+      DEFAULT_CONFIG.nemesis.join(','),
+    )
+    .option('--seed <n>', 'root seed (an integer); drawn at random and printed when left out')
+    .option(
+      '--time-limit <seconds>',
+      'simulated seconds of operations under faults',
+      String(DEFAULT_CONFIG.timeLimitS),
+    )
+    .option(
+      '--rate <ops-per-second>',
+      'operations per simulated second, over all clients',
+      String(DEFAULT_CONFIG.rateOpsPerS),
+    )
+    .option('--concurrency <n>', 'number of clients (c1…cN)', String(DEFAULT_CONFIG.concurrency))
+    .option('--nodes <n>', "number of nodes (default: the system's own)")
+    .option('--bug <name>', 'turn on a bug knob of the system (repeatable)', collect, [] as string[])
+    .option('--store <dir>', 'where runs are saved', 'store')
+    .option(
+      '--client-timeout <ms>',
+      'a request with no reply after this long is indeterminate',
+      String(DEFAULT_CONFIG.clientTimeoutMs),
+    )
+    .option(
+      '--recovery <ms>',
+      'quiet time after healing, before the final reads',
+      String(DEFAULT_CONFIG.recoveryMs),
+    )
+    .option(
+      '--nemesis-interval <ms>',
+      'mean time between two faults of one kind',
+      String(DEFAULT_CONFIG.nemesisIntervalMs),
+    )
+    .option('--nemesis-duration <ms>', 'mean time a fault lasts', String(DEFAULT_CONFIG.nemesisDurationMs))
+    .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
+    .option('--json', 'print the outcome as one JSON object')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 crashed.
+
+Examples:
+  $ faultline run
+  $ faultline run --system lww-register --workload register --nemesis partition,clock --seed 3 --time-limit 20
+  $ faultline run --system single-register --workload list-append --nemesis all --bug no-fsync`,
+    )
+    .action(async (flags: RunFlags) => {
+      process.exitCode = await runCommand(flags);
+    });
+}
+
+/** Flags → a checked configuration; every mistake is a UserError naming the flag. */
+export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: number } {
+  const system = requireChoice(
+    '--system',
+    flags.system,
+    listSystems().map((s) => s.name),
+  );
+  const workload = requireChoice(
+    '--workload',
+    flags.workload,
+    listWorkloads().map((w) => w.name),
+  );
+  let nemesis: RunConfig['nemesis'];
+  try {
+    nemesis = parseNemesisKinds(flags.nemesis);
+  } catch (err) {
+    throw new UserError(`--nemesis: ${(err as Error).message}`);
+  }
+  const seed =
+    flags.seed === undefined
+      ? randomInt(0, 2 ** 31)
+      : parseNumberFlag('--seed', flags.seed, { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+  const partial: Partial<RunConfig> & { seed: number } = {
+    system,
+    workload,
+    nemesis,
+    seed,
+    timeLimitS: parseNumberFlag('--time-limit', flags.timeLimit, { min: 0.001, max: 1e6 }),
+    rateOpsPerS: parseNumberFlag('--rate', flags.rate, { min: 0.001, max: 1e7 }),
+    concurrency: parseNumberFlag('--concurrency', flags.concurrency, { integer: true, min: 1, max: 1000 }),
+    bugs: flags.bug,
+  };
+  if (flags.nodes !== undefined)
+    partial.nodes = parseNumberFlag('--nodes', flags.nodes, { integer: true, min: 1, max: 100 });
+  if (flags.clientTimeout !== undefined) {
+    partial.clientTimeoutMs = parseNumberFlag('--client-timeout', flags.clientTimeout, { min: 0.001 });
+  }
+  if (flags.recovery !== undefined)
+    partial.recoveryMs = parseNumberFlag('--recovery', flags.recovery, { min: 0 });
+  if (flags.nemesisInterval !== undefined) {
+    partial.nemesisIntervalMs = parseNumberFlag('--nemesis-interval', flags.nemesisInterval, { min: 1 });
+  }
+  if (flags.nemesisDuration !== undefined) {
+    partial.nemesisDurationMs = parseNumberFlag('--nemesis-duration', flags.nemesisDuration, { min: 1 });
+  }
+  const sys = listSystems().find((s) => s.name === system)!;
+  for (const b of flags.bug) {
+    requireChoice(
+      `--bug (system ${system})`,
+      b,
+      sys.bugs.map((k) => k.name),
+    );
+  }
+  try {
+    resolveConfig(partial);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UserError(err.message);
+    throw err;
+  }
+  return partial;
+}
+
+async function runCommand(flags: RunFlags): Promise<number> {
+  const seedDrawn = flags.seed === undefined;
+  const partial = configFromFlags(flags);
+  const checkTimeLimitMs =
+    flags.checkTimeLimit === undefined
+      ? undefined
+      : parseNumberFlag('--check-time-limit', flags.checkTimeLimit, { min: 0 }) * 1000;
+  const startedAt = new Date();
+  const wallStartMs = performance.now();
+  if (seedDrawn && !flags.json) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
+  const run = await runTest(partial, {
+    storeDir: flags.store,
+    startedAtIso: startedAt.toISOString(),
+    checkTimeLimitMs,
+  });
+  const wallS = (performance.now() - wallStartMs) / 1000;
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        valid: run.valid,
+        checker: run.checker,
+        seed: run.config.seed,
+        dir: run.dir,
+        historySha256: run.historySha256,
+        summary: run.summary,
+        wallSeconds: wallS,
+        replay: run.replay,
+        result: run.result,
+      })}\n`,
+    );
+  } else {
+    process.stdout.write(describe(run, wallS));
+  }
+  return exitCodeForValid(run.valid);
+}
+
+function describe(run: TestRun, wallS: number): string {
+  const c = run.config;
+  const s = run.summary;
+  const simS = s.simulatedNs / 1e9;
+  const verdict = run.valid === true ? 'valid' : run.valid === false ? 'INVALID' : 'unknown';
+  const lines = [
+    `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`,
+    `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
+    `  ${simS.toFixed(1)} simulated s in ${wallS.toFixed(2)} wall s (${(simS / Math.max(wallS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
+    `  checker ${run.checker}: ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
+    `  store: ${run.dir}`,
+  ];
+  if (run.valid !== true) lines.push(`  replay: ${run.replay}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,160 @@
+import { findSystem, listSystems } from '../../systems/registry.js';
+import { findWorkload, listWorkloads } from '../../workloads/registry.js';
+import type { Workload, WorkloadOptions } from '../../workloads/types.js';
+import { NEMESIS_KINDS, type NemesisKind } from '../nemesis/nemesis.js';
+import type { NetworkOptions } from '../sim/network.js';
+import type { SystemDefinition } from '../sim/types.js';
+
+/** A test description: everything that decides a simulated run. Saved as test.json; replaying it gives the same history. */
+export interface RunConfig {
+  system: string;
+  workload: string;
+  nemesis: NemesisKind[];
+  seed: number;
+  timeLimitS: number;
+  rateOpsPerS: number;
+  concurrency: number;
+  nodes: number;
+  bugs: string[];
+  /** A request with no reply after this long completes as info (fail if read-only). */
+  clientTimeoutMs: number;
+  /** Quiet time after the heal before the final reads. */
+  recoveryMs: number;
+  /** Mean time between faults of one kind, and mean time a fault is held. */
+  nemesisIntervalMs: number;
+  nemesisDurationMs: number;
+  network: Partial<NetworkOptions>;
+  workloadOptions: WorkloadOptions;
+}
+
+export const DEFAULT_CONFIG = {
+  system: 'lww-register',
+  workload: 'register',
+  nemesis: ['partition'] as NemesisKind[],
+  timeLimitS: 10,
+  rateOpsPerS: 50,
+  concurrency: 5,
+  clientTimeoutMs: 1000,
+  recoveryMs: 3000,
+  nemesisIntervalMs: 3000,
+  nemesisDurationMs: 3000,
+} as const;
+
+/** A configuration problem, in words for the user. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ResolvedRun {
+  config: RunConfig;
+  system: SystemDefinition;
+  workload: Workload;
+}
+
+/** Fill defaults, check every field, and resolve names; throws ConfigError naming what is wrong. */
+export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): ResolvedRun {
+  const systemName = partial.system ?? DEFAULT_CONFIG.system;
+  const system = findSystem(systemName);
+  if (!system)
+    throw new ConfigError(
+      `unknown system '${systemName}'; choices: ${listSystems()
+        .map((s) => s.name)
+        .join(', ')}`,
+    );
+  const workloadName = partial.workload ?? DEFAULT_CONFIG.workload;
+  const workload = findWorkload(workloadName);
+  if (!workload) {
+    throw new ConfigError(
+      `unknown workload '${workloadName}'; choices: ${listWorkloads()
+        .map((w) => w.name)
+        .join(', ')}`,
+    );
+  }
+  if (!system.workloads.includes(workload.name)) {
+    throw new ConfigError(
+      `system ${system.name} does not serve workload ${workload.name}; it serves: ${system.workloads.join(', ')}`,
+    );
+  }
+  const config: RunConfig = {
+    system: system.name,
+    workload: workload.name,
+    nemesis: [...(partial.nemesis ?? DEFAULT_CONFIG.nemesis)],
+    seed: partial.seed,
+    timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
+    rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
+    concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
+    nodes: partial.nodes ?? system.defaultNodeCount,
+    bugs: [...(partial.bugs ?? [])].sort(),
+    clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
+    recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
+    nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
+    nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
+    network: { ...(partial.network ?? {}) },
+    workloadOptions: { ...(partial.workloadOptions ?? {}) },
+  };
+  for (const k of config.nemesis) {
+    if (!(NEMESIS_KINDS as readonly string[]).includes(k)) {
+      throw new ConfigError(`unknown nemesis '${k}'; choices: ${[...NEMESIS_KINDS, 'all'].join(', ')}`);
+    }
+  }
+  for (const b of config.bugs) {
+    if (!system.bugs.some((k) => k.name === b)) {
+      const known = system.bugs.map((k) => k.name);
+      throw new ConfigError(
+        `system ${system.name} has no bug '${b}'; choices: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+      );
+    }
+  }
+  if (!Number.isSafeInteger(config.seed))
+    throw new ConfigError(`seed must be an integer, got ${config.seed}`);
+  positive('time limit', config.timeLimitS);
+  positive('rate', config.rateOpsPerS);
+  integerIn('concurrency', config.concurrency, 1, 1000);
+  integerIn('nodes', config.nodes, 1, 100);
+  positive('client timeout', config.clientTimeoutMs);
+  if (!(config.recoveryMs >= 0))
+    throw new ConfigError(`recovery time must be >= 0, got ${config.recoveryMs}`);
+  positive('nemesis interval', config.nemesisIntervalMs);
+  positive('nemesis duration', config.nemesisDurationMs);
+  return { config, system, workload };
+}
+
+function positive(what: string, v: number): void {
+  if (!(v > 0) || !Number.isFinite(v)) throw new ConfigError(`${what} must be a positive number, got ${v}`);
+}
+
+function integerIn(what: string, v: number, lo: number, hi: number): void {
+  if (!Number.isInteger(v) || v < lo || v > hi)
+    throw new ConfigError(`${what} must be an integer in [${lo}, ${hi}], got ${v}`);
+}
+
+/** The test's name in the store: system (+bugs) and workload. */
+export function testName(config: RunConfig): string {
+  const bugs = config.bugs.length > 0 ? `+${config.bugs.join('+')}` : '';
+  return `${config.system}${bugs}-${config.workload}`;
+}
+
+/** The command line that replays this configuration exactly. */
+export function replayCommand(config: RunConfig, storeDir?: string): string {
+  const parts = [
+    'npx faultline run',
+    `--system ${config.system}`,
+    `--workload ${config.workload}`,
+    `--nemesis ${config.nemesis.length > 0 ? config.nemesis.join(',') : 'none'}`,
+    `--seed ${config.seed}`,
+    `--time-limit ${config.timeLimitS}`,
+    `--rate ${config.rateOpsPerS}`,
+    `--concurrency ${config.concurrency}`,
+    `--nodes ${config.nodes}`,
+  ];
+  for (const b of config.bugs) parts.push(`--bug ${b}`);
+  if (config.clientTimeoutMs !== DEFAULT_CONFIG.clientTimeoutMs)
+    parts.push(`--client-timeout ${config.clientTimeoutMs}`);
+  if (config.recoveryMs !== DEFAULT_CONFIG.recoveryMs) parts.push(`--recovery ${config.recoveryMs}`);
+  if (config.nemesisIntervalMs !== DEFAULT_CONFIG.nemesisIntervalMs)
+    parts.push(`--nemesis-interval ${config.nemesisIntervalMs}`);
+  if (config.nemesisDurationMs !== DEFAULT_CONFIG.nemesisDurationMs)
+    parts.push(`--nemesis-duration ${config.nemesisDurationMs}`);
+  if (storeDir !== undefined && storeDir !== 'store') parts.push(`--store ${storeDir}`);
+  return parts.join(' ');
+}

@@ -1,0 +1,50 @@
+import type { Op, OpType, Process } from '../history/op.js';
+import type { Simulation } from '../sim/simulation.js';
+
+/** Where ops go as they happen; `JsonlHistoryWriter` is one. */
+export interface HistorySink {
+  write(op: Op): void;
+}
+
+/** Keeps ops in memory (tests, small runs). */
+export class MemoryHistorySink implements HistorySink {
+  readonly ops: Op[] = [];
+  write(op: Op): void {
+    this.ops.push(op);
+  }
+}
+
+export interface OpCounts {
+  invoke: number;
+  ok: number;
+  fail: number;
+  info: number;
+  nemesis: number;
+}
+
+/**
+ * Stamps each op with its index and the virtual time and hands it to the
+ * sink at once: the history is streamed, never held here.
+ */
+export class HistoryRecorder {
+  private nextIndex = 0;
+  readonly counts: OpCounts = { invoke: 0, ok: 0, fail: 0, info: 0, nemesis: 0 };
+
+  constructor(
+    private readonly sim: Simulation,
+    private readonly sink: HistorySink,
+  ) {}
+
+  record(type: OpType, process: Process, f: string, value: unknown, extra?: Record<string, unknown>): Op {
+    const op: Op = { index: this.nextIndex++, time: this.sim.nowNs, type, process, f, value };
+    if (extra) for (const k in extra) if (extra[k] !== undefined) op[k] = extra[k];
+    if (process === 'nemesis') this.counts.nemesis++;
+    else this.counts[type]++;
+    this.sink.write(op);
+    return op;
+  }
+
+  get size(): number {
+    return this.nextIndex;
+  }
+}

@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { findChecker } from '../../checkers/registry.js';
+import type { CheckResult } from '../../checkers/types.js';
+import { JsonlHistoryWriter } from '../history/jsonl.js';
+import { readHistoryFileSync } from '../history/read.js';
+import type { NodeId } from '../sim/types.js';
+import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson } from '../store/store.js';
+import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
+import { type SimulationSummary, simulate } from './simulate.js';
+
+export interface RunTestOptions {
+  /** Store root; default `store`. */
+  storeDir?: string;
+  /** Real wall-clock start as an ISO string: names the run directory (never seen by the simulation). */
+  startedAtIso: string;
+  /** Wall-clock budget for the checker, ms; out of it the verdict is `unknown`. */
+  checkTimeLimitMs?: number;
+}
+
+export interface TestRun {
+  dir: string;
+  config: RunConfig;
+  valid: true | false | 'unknown';
+  /** Name of the checker that judged the history (a `fallback:` one while the real one is not registered). */
+  checker: string;
+  result: CheckResult;
+  summary: SimulationSummary;
+  historySha256: string;
+  replay: string;
+}
+
+/**
+ * `faultline run`, as a function: simulate, stream the history and node logs
+ * into `store/<test>/<time>/`, check the history with the workload's
+ * checker, write results.json and point `store/latest` at the run.
+ */
+export async function runTest(
+  partial: Partial<RunConfig> & { seed: number },
+  opts: RunTestOptions,
+): Promise<TestRun> {
+  const { config, workload } = resolveConfig(partial);
+  const storeDir = opts.storeDir ?? 'store';
+  const dir = createRunDir(storeDir, testName(config), opts.startedAtIso);
+  const replay = replayCommand(config, opts.storeDir);
+  writeJson(join(dir, 'test.json'), {
+    name: testName(config),
+    mode: 'simulation',
+    startedAt: opts.startedAtIso,
+    config,
+    replay,
+  });
+  updateLatest(storeDir, dir);
+
+  const historyPath = join(dir, 'history.jsonl');
+  const history = new JsonlHistoryWriter(historyPath);
+  const logs = new Map<NodeId, BufferedFileWriter>();
+  const nodeLog = (node: NodeId, timeNs: number, line: string) => {
+    let w = logs.get(node);
+    if (!w) {
+      w = new BufferedFileWriter(join(dir, `${node}.log`));
+      logs.set(node, w);
+    }
+    w.write(`${(timeNs / 1e6).toFixed(3)} ${line}\n`);
+  };
+  let summary: SimulationSummary;
+  try {
+    summary = simulate(config, { history, nodeLog });
+  } catch (err) {
+    writeJson(join(dir, 'results.json'), {
+      valid: 'unknown',
+      crashed: true,
+      error: err instanceof Error ? err.message : String(err),
+      replay,
+    });
+    throw err;
+  } finally {
+    history.close();
+    for (const w of logs.values()) w.close();
+  }
+  const historySha256 = sha256File(historyPath);
+
+  const registered = findChecker(workload.checker.name);
+  const checker = registered ?? workload.fallbackChecker;
+  const ops = readHistoryFileSync(historyPath, { format: 'jsonl' }).ops;
+  const result = await checker.check(ops, {
+    ...workload.checker.options,
+    ...(opts.checkTimeLimitMs !== undefined ? { timeLimitMs: opts.checkTimeLimitMs } : {}),
+    outDir: dir,
+  });
+  writeJson(join(dir, 'results.json'), {
+    valid: result.valid,
+    checker: checker.name,
+    ...(registered
+      ? {}
+      : { wanted: workload.checker.name, note: `checker ${workload.checker.name} is not registered yet` }),
+    result,
+    summary,
+    historySha256,
+    replay,
+  });
+  return { dir, config, valid: result.valid, checker: checker.name, result, summary, historySha256, replay };
+}
