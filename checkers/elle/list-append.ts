@@ -5,33 +5,36 @@
  * just before it), wr (a read and the append of its last element) and rw (a
  * read and the append that came right after its last element) edges, and the
  * anomalies visible without cycles.
+ *
+ * Hot path: per-(key, value) facts live in one typed-array hash table, and
+ * readers per version in a CSR, so a million transactions allocate little.
  */
 import { type AnomalyCase, pushCase, UnanalysableHistory, type WorkloadAnalysis } from './analysis.js';
 import { EdgeList, RW, WR, WW } from './graph.js';
 import { FAIL, formatValue, INFO, OK, type Txns, txnInfo } from './txns.js';
+import { ValueTable } from './value-table.js';
 
 const INIT = -1;
+// Columns of the value table.
+const WRITER = 0; // ok or info txn that appended the value
+const FAILED = 1; // failed txn that appended it
+const INTERM = 2; // txn that appended it and later appended to the same key again
+const POS = 3; // position in the key's version order
 
 interface KeyState {
   readonly key: unknown;
-  /** Appended value → txn id, for ok and info txns. */
-  readonly writers: Map<unknown, number>;
-  /** Appended value → txn id, for failed txns. */
-  failed?: Map<unknown, number>;
-  /** Value → txn id for appends that txn later followed with another append to this key. */
-  intermediate?: Map<unknown, number>;
   /** Longest list read by an ok txn. */
   longest: readonly unknown[];
-  /** Version order: distinct elements of `longest`. */
-  order: unknown[];
-  /** Element → position in `order`. */
-  pos: Map<unknown, number>;
+  /** Number of distinct elements in `longest`: the known version order. */
+  orderLen: number;
+  /** Slots slotBase+1 … hold the cells of the order; slotBase itself is the empty list. */
+  slotBase: number;
   /** Position in `longest` of the first repeated element, -1 if none. */
   dupAt: number;
   /** Position in `longest` of the first element not appended by an ok or info txn, -1 if none. */
   badAt: number;
-  /** First slot of this key's versions: slot = slotBase + 1 + position (slotBase itself is the empty list). */
-  slotBase: number;
+  hasFailed: boolean;
+  hasIntermediate: boolean;
 }
 
 const EMPTY: readonly unknown[] = [];
@@ -41,41 +44,55 @@ function asList(v: unknown): readonly unknown[] | undefined {
   return Array.isArray(v) ? v : undefined;
 }
 
+interface Ctx {
+  readonly t: Txns;
+  readonly keyIds: Map<unknown, number>;
+  readonly keys: KeyState[];
+  readonly table: ValueTable;
+  /** slot → cell of the value at that version (slotBase slots: -1). */
+  readonly slotCell: Int32Array;
+  readonly anomalies: Map<string, AnomalyCase[]>;
+}
+
 export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   const keyIds = new Map<unknown, number>();
   const keys: KeyState[] = [];
   const anomalies = new Map<string, AnomalyCase[]>();
-  const keyOf = (k: unknown): KeyState => {
+  const { n, type, mops } = t;
+  const table = new ValueTable(n * 2, 4);
+  const writer = () => table.cols[WRITER];
+  const keyOf = (k: unknown): number => {
     let id = keyIds.get(k);
     if (id === undefined) {
       id = keys.length;
       keyIds.set(k, id);
       keys.push({
         key: k,
-        writers: new Map(),
         longest: EMPTY,
-        order: [],
-        pos: new Map(),
+        orderLen: 0,
+        slotBase: 0,
         dupAt: -1,
         badAt: -1,
-        slotBase: 0,
+        hasFailed: false,
+        hasIntermediate: false,
       });
     }
-    return keys[id];
+    return id;
   };
 
   // Pass 1: writers, intermediate appends, longest reads.
-  const { n, type, mops } = t;
   for (let id = 0; id < n; id++) {
     const ty = type[id];
     const ms = mops[id];
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
-      const ks = keyOf(m[1]);
+      const k = keyOf(m[1]);
+      const ks = keys[k];
       if (m[0] === 'append') {
         const v = m[2];
-        const prior = ks.writers.get(v) ?? ks.failed?.get(v);
-        if (prior !== undefined) {
+        const cell = table.cell(k, v);
+        const prior = table.cols[WRITER][cell] >= 0 ? table.cols[WRITER][cell] : table.cols[FAILED][cell];
+        if (prior >= 0) {
           throw new UnanalysableHistory(
             'duplicate-appends',
             `value ${formatValue(v)} appended to key ${formatValue(ks.key)} more than once (operations ${txnInfo(t, prior).index} and ${txnInfo(t, id).index}); list-append needs unique appended values`,
@@ -83,15 +100,15 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
           );
         }
         if (ty === FAIL) {
-          ks.failed ??= new Map();
-          ks.failed.set(v, id);
-        } else ks.writers.set(v, id);
+          table.cols[FAILED][cell] = id;
+          ks.hasFailed = true;
+        } else table.cols[WRITER][cell] = id;
         // An earlier append to this key in the same txn becomes intermediate.
         for (let i = j - 1; i >= 0; i--) {
           const p = ms[i];
           if (p[0] === 'append' && p[1] === m[1]) {
-            ks.intermediate ??= new Map();
-            ks.intermediate.set(p[2], id);
+            table.cols[INTERM][table.cell(k, p[2])] = id;
+            ks.hasIntermediate = true;
             break;
           }
         }
@@ -108,43 +125,89 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
     }
   }
 
-  // Version orders and slots.
+  // Version orders and slots. Reserve first: cells must not move once stored in slotCell.
   let slots = 0;
+  let elements = 0;
   for (const ks of keys) {
     ks.slotBase = slots;
-    const longest = ks.longest;
-    for (let i = 0; i < longest.length; i++) {
-      const e = longest[i];
-      if (ks.badAt < 0 && !ks.writers.has(e)) ks.badAt = i;
-      if (ks.pos.has(e)) {
-        if (ks.dupAt < 0) ks.dupAt = i;
-        continue;
-      }
-      ks.pos.set(e, ks.order.length);
-      ks.order.push(e);
-    }
-    slots += ks.order.length + 1;
+    slots += ks.longest.length + 1;
+    elements += ks.longest.length;
   }
+  table.reserve(elements);
+  const slotCell = new Int32Array(slots).fill(-1);
+  {
+    const pos = table.cols[POS];
+    const w = writer();
+    for (let k = 0; k < keys.length; k++) {
+      const ks = keys[k];
+      const longest = ks.longest;
+      for (let i = 0; i < longest.length; i++) {
+        const cell = table.cell(k, longest[i]);
+        if (ks.badAt < 0 && w[cell] < 0) ks.badAt = i;
+        if (pos[cell] >= 0) {
+          if (ks.dupAt < 0) ks.dupAt = i;
+          continue;
+        }
+        pos[cell] = ks.orderLen;
+        slotCell[ks.slotBase + 1 + ks.orderLen] = cell;
+        ks.orderLen++;
+      }
+    }
+  }
+  const ctx: Ctx = { t, keyIds, keys, table, slotCell, anomalies };
+  const W = table.cols[WRITER];
+  const POSC = table.cols[POS];
 
   const edges = new EdgeList(Math.max(1024, n * 3));
   // Readers per slot, as (slot, txn) pairs bucketed later.
   let readSlot: Int32Array = new Int32Array(Math.max(16, n));
   let readTxn: Int32Array = new Int32Array(Math.max(16, n));
   let nreads = 0;
-  const incompatibleKeys = new Set<KeyState>();
-  const lostUpdate = new Map<number, number[]>();
+  // Lost update candidates as (slot, txn) pairs.
+  let luSlot: Int32Array = new Int32Array(1024);
+  let luTxn: Int32Array = new Int32Array(1024);
+  let nlu = 0;
+  const incompatibleKeys = new Set<number>();
 
   // Pass 2: reads (ok txns): wr edges, prefix checks, G1a, G1b, garbage, duplicates, internal.
   for (let id = 0; id < n; id++) {
-    const ty = type[id];
-    if (ty === FAIL) continue;
+    if (type[id] !== OK) continue;
     const ms = mops[id];
-    if (ty === OK && ms.length > 1) internalChecks(t, id, keyIds, keys, anomalies, lostUpdate);
-    if (ty !== OK) continue;
+    if (ms.length > 1) {
+      internalChecks(ctx, id);
+      // Lost update candidates: the first micro-op on a key is a read, and the txn later appends to it.
+      for (let j = 0; j < ms.length - 1; j++) {
+        const m = ms[j];
+        if (m[0] !== 'r') continue;
+        let first = true;
+        for (let i = 0; i < j; i++) {
+          if (ms[i][1] === m[1]) {
+            first = false;
+            break;
+          }
+        }
+        if (!first) continue;
+        let writes = false;
+        for (let i = j + 1; i < ms.length; i++) {
+          if (ms[i][0] === 'append' && ms[i][1] === m[1]) {
+            writes = true;
+            break;
+          }
+        }
+        if (!writes) continue;
+        const k = keyIds.get(m[1])!;
+        const slot = versionSlot(ctx, k, asList(m[2])!);
+        if (slot < 0) continue;
+        if (nlu === luSlot.length) [luSlot, luTxn] = growPair(luSlot, luTxn);
+        luSlot[nlu] = slot;
+        luTxn[nlu++] = id;
+      }
+    }
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
       if (m[0] !== 'r') continue;
-      const ks = keys[keyIds.get(m[1])!];
+      const k = keyIds.get(m[1])!;
+      const ks = keys[k];
       const v = asList(m[2])!;
       const longest = ks.longest;
       let compatible = true;
@@ -154,8 +217,8 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
           break;
         }
       }
-      if (!compatible && !incompatibleKeys.has(ks)) {
-        incompatibleKeys.add(ks);
+      if (!compatible && !incompatibleKeys.has(k)) {
+        incompatibleKeys.add(k);
         pushCase(anomalies, 'incompatible-order', {
           key: ks.key,
           values: [v, longest],
@@ -163,21 +226,20 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
         });
       }
       const bad = !compatible || (ks.badAt >= 0 && v.length > ks.badAt);
-      if (bad || ks.intermediate !== undefined) readChecks(t, id, j, ks, v, bad, anomalies);
-      if (compatible ? ks.dupAt >= 0 && v.length > ks.dupAt : v.length > 1)
-        duplicates(t, id, j, v, anomalies);
+      if (bad || ks.hasIntermediate) readChecks(ctx, id, j, k, v, bad);
+      if (compatible ? ks.dupAt >= 0 && v.length > ks.dupAt : v.length > 1) duplicates(ctx, id, j, v);
+      if (nreads === readSlot.length) [readSlot, readTxn] = growPair(readSlot, readTxn);
       if (v.length === 0) {
-        if (nreads === readSlot.length) [readSlot, readTxn] = growPair(readSlot, readTxn);
         readSlot[nreads] = ks.slotBase;
         readTxn[nreads++] = id;
         continue;
       }
-      const last = v[v.length - 1];
-      const w = ks.writers.get(last);
-      if (w !== undefined && w !== id) edges.add(w, id, WR);
-      const p = ks.pos.get(last);
-      if (p !== undefined) {
-        if (nreads === readSlot.length) [readSlot, readTxn] = growPair(readSlot, readTxn);
+      const cell = table.find(k, v[v.length - 1]);
+      if (cell < 0) continue;
+      const w = W[cell];
+      if (w >= 0 && w !== id) edges.add(w, id, WR);
+      const p = POSC[cell];
+      if (p >= 0) {
         readSlot[nreads] = ks.slotBase + 1 + p;
         readTxn[nreads++] = id;
       }
@@ -201,13 +263,14 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
       if (m[0] !== 'append') continue;
-      const ks = keys[keyIds.get(m[1])!];
-      const prev = previousPosition(ks, m[2]);
-      if (prev !== INIT) {
-        const w = ks.writers.get(ks.order[prev]);
-        if (w !== undefined && w !== id) edges.add(w, id, WW);
-      }
+      const k = keyIds.get(m[1])!;
+      const ks = keys[k];
+      const prev = previousPosition(ctx, k, m[2]);
       const slot = ks.slotBase + 1 + prev;
+      if (prev !== INIT) {
+        const w = W[slotCell[slot]];
+        if (w >= 0 && w !== id) edges.add(w, id, WW);
+      }
       for (let r = readOff[slot]; r < readOff[slot + 1]; r++) {
         const reader = readers[r];
         if (reader !== id) edges.add(reader, id, RW);
@@ -215,14 +278,14 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
     }
   }
 
-  dirtyUpdates(t, keys, anomalies);
-  lostUpdates(t, keys, lostUpdate, anomalies);
+  dirtyUpdates(ctx);
+  lostUpdates(ctx, luSlot.subarray(0, nlu), luTxn.subarray(0, nlu));
 
   return {
     edges,
     anomalies,
     explainEdge(a, b, rel, aName, bName) {
-      return explainListAppendEdge(t, keyIds, keys, a, b, rel, aName, bName);
+      return explainListAppendEdge(ctx, a, b, rel, aName, bName);
     },
   };
 }
@@ -235,53 +298,65 @@ function growPair(a: Int32Array, b: Int32Array): [Int32Array, Int32Array] {
   return [a2, b2];
 }
 
+/** Slot of the version a read observed, or -1 if its last element is not in the order. */
+function versionSlot(ctx: Ctx, k: number, v: readonly unknown[]): number {
+  const ks = ctx.keys[k];
+  if (v.length === 0) return ks.slotBase;
+  const cell = ctx.table.find(k, v[v.length - 1]);
+  if (cell < 0) return -1;
+  const p = ctx.table.cols[POS][cell];
+  return p < 0 ? -1 : ks.slotBase + 1 + p;
+}
+
 /** Position in the version order of the element appended just before `v`, or INIT. */
-function previousPosition(ks: KeyState, v: unknown): number {
-  const p = ks.pos.get(v);
+function previousPosition(ctx: Ctx, k: number, v: unknown): number {
+  const cell = ctx.table.find(k, v);
+  const p = cell < 0 ? -1 : ctx.table.cols[POS][cell];
   // Never read: it came after everything any read observed.
-  if (p === undefined) return ks.order.length - 1;
+  if (p < 0) return ctx.keys[k].orderLen - 1;
   return p - 1;
 }
 
+function valueAt(ctx: Ctx, k: number, pos: number): unknown {
+  return ctx.table.value(ctx.slotCell[ctx.keys[k].slotBase + 1 + pos]);
+}
+
 /** Checks on a single read mop of an ok txn: G1a, G1b, garbage reads. */
-function readChecks(
-  t: Txns,
-  id: number,
-  j: number,
-  ks: KeyState,
-  v: readonly unknown[],
-  bad: boolean,
-  anomalies: Map<string, AnomalyCase[]>,
-): void {
+function readChecks(ctx: Ctx, id: number, j: number, k: number, v: readonly unknown[], bad: boolean): void {
+  const { t, table, anomalies } = ctx;
+  const ks = ctx.keys[k];
   const mop = t.mops[id][j];
-  const reader = txnInfo(t, id);
-  if (bad && ks.failed !== undefined) {
+  if (bad) {
+    const reader = txnInfo(t, id);
     for (const e of v) {
-      const w = ks.failed.get(e);
-      if (w === undefined) continue;
-      pushCase(anomalies, 'G1a', {
-        op: reader,
-        mop,
-        writer: txnInfo(t, w),
-        element: e,
-        explanation: `operation ${reader.index} read key ${formatValue(ks.key)} = ${formatValue(v)}, including ${formatValue(e)}, which was appended by operation ${txnInfo(t, w).index}, a transaction that failed (aborted)`,
-      });
+      const cell = table.find(k, e);
+      const failed = cell < 0 ? -1 : table.cols[FAILED][cell];
+      if (failed >= 0) {
+        const w = txnInfo(t, failed);
+        pushCase(anomalies, 'G1a', {
+          op: reader,
+          mop,
+          writer: w,
+          element: e,
+          explanation: `operation ${reader.index} read key ${formatValue(ks.key)} = ${formatValue(v)}, including ${formatValue(e)}, which was appended by operation ${w.index}, a transaction that failed (aborted)`,
+        });
+      } else if (cell < 0 || table.cols[WRITER][cell] < 0) {
+        pushCase(anomalies, 'garbage-read', {
+          op: reader,
+          mop,
+          element: e,
+          explanation: `operation ${reader.index} read key ${formatValue(ks.key)} = ${formatValue(v)}, including ${formatValue(e)}, which no transaction ever appended`,
+        });
+      }
     }
   }
-  for (const e of bad ? v : EMPTY) {
-    if (ks.writers.has(e) || ks.failed?.has(e)) continue;
-    pushCase(anomalies, 'garbage-read', {
-      op: reader,
-      mop,
-      element: e,
-      explanation: `operation ${reader.index} read key ${formatValue(ks.key)} = ${formatValue(v)}, including ${formatValue(e)}, which no transaction ever appended`,
-    });
-  }
-  if (ks.intermediate !== undefined && v.length > 0) {
+  if (ks.hasIntermediate && v.length > 0) {
     const last = v[v.length - 1];
-    const w = ks.intermediate.get(last);
-    if (w !== undefined && w !== id) {
+    const cell = table.find(k, last);
+    const w = cell < 0 ? -1 : table.cols[INTERM][cell];
+    if (w >= 0 && w !== id) {
       const writer = txnInfo(t, w);
+      const reader = txnInfo(t, id);
       pushCase(anomalies, 'G1b', {
         op: reader,
         mop,
@@ -295,49 +370,51 @@ function readChecks(
 
 /**
  * Internal consistency (a read must agree with the txn's own earlier reads
- * and appends of that key), future reads, and lost-update candidates.
+ * and appends of that key) and future reads. Allocates only on a finding.
  */
-function internalChecks(
-  t: Txns,
-  id: number,
-  keyIds: Map<unknown, number>,
-  keys: KeyState[],
-  anomalies: Map<string, AnomalyCase[]>,
-  lostUpdate: Map<number, number[]>,
-): void {
+function internalChecks(ctx: Ctx, id: number): void {
+  const { t, anomalies } = ctx;
   const ms = t.mops[id];
-  for (let j = 0; j < ms.length; j++) {
+  for (let j = 1; j < ms.length; j++) {
     const m = ms[j];
     const k = m[1];
     if (m[0] === 'r') {
-      // Expected state: the last earlier read plus later appends; an unknown prefix if no read.
-      const appended: unknown[] = [];
-      let base: readonly unknown[] | undefined;
-      let touched = false;
+      // Find the last earlier read of k (the known state), counting appends after it.
+      let baseAt = -1;
+      let appends = 0;
       for (let i = j - 1; i >= 0; i--) {
         const p = ms[i];
         if (p[1] !== k) continue;
-        touched = true;
-        if (p[0] === 'append') appended.push(p[2]);
+        if (p[0] === 'append') appends++;
         else {
-          base = asList(p[2]);
+          baseAt = i;
           break;
         }
       }
-      if (!touched) continue;
-      appended.reverse();
+      if (baseAt < 0 && appends === 0) continue;
       const v = asList(m[2])!;
+      const base = baseAt >= 0 ? asList(ms[baseAt][2])! : undefined;
       let ok: boolean;
-      let expected: unknown[];
+      let off: number;
       if (base !== undefined) {
-        expected = [...base, ...appended];
-        ok = v.length === expected.length && expected.every((e, i) => e === v[i]);
+        ok = v.length === base.length + appends;
+        for (let i = 0; ok && i < base.length; i++) if (v[i] !== base[i]) ok = false;
+        off = base.length;
       } else {
-        expected = ['...', ...appended];
-        const off = v.length - appended.length;
-        ok = off >= 0 && appended.every((e, i) => e === v[off + i]);
+        off = v.length - appends;
+        ok = off >= 0;
+      }
+      for (let i = baseAt + 1; ok && i < j; i++) {
+        const p = ms[i];
+        if (p[1] !== k) continue;
+        if (v[off++] !== p[2]) ok = false;
       }
       if (!ok) {
+        const appended = ms
+          .slice(baseAt + 1, j)
+          .filter((p) => p[1] === k)
+          .map((p) => p[2]);
+        const expected = base !== undefined ? [...base, ...appended] : ['...', ...appended];
         const op = txnInfo(t, id);
         pushCase(anomalies, 'internal', {
           op,
@@ -365,88 +442,64 @@ function internalChecks(
       }
     }
   }
-  // Lost update candidates: the first micro-op on a key is a read, and the txn later appends to it.
-  for (let j = 0; j < ms.length; j++) {
-    const m = ms[j];
-    if (m[0] !== 'r') continue;
-    let first = true;
-    for (let i = 0; i < j; i++) {
-      if (ms[i][1] === m[1]) {
-        first = false;
-        break;
-      }
-    }
-    if (!first) continue;
-    let writes = false;
-    for (let i = j + 1; i < ms.length; i++) {
-      if (ms[i][0] === 'append' && ms[i][1] === m[1]) {
-        writes = true;
-        break;
-      }
-    }
-    if (!writes) continue;
-    const ks = keys[keyIds.get(m[1])!];
-    const v = asList(m[2])!;
-    let slot: number;
-    if (v.length === 0) slot = ks.slotBase;
-    else {
-      const p = ks.pos.get(v[v.length - 1]);
-      if (p === undefined) continue;
-      slot = ks.slotBase + 1 + p;
-    }
-    const list = lostUpdate.get(slot);
-    if (list) list.push(id);
-    else lostUpdate.set(slot, [id]);
-  }
 }
 
-function lostUpdates(
-  t: Txns,
-  keys: KeyState[],
-  lostUpdate: Map<number, number[]>,
-  anomalies: Map<string, AnomalyCase[]>,
-): void {
-  if (lostUpdate.size === 0) return;
-  // slot → key: keys are laid out in increasing slotBase.
-  const bases = keys.map((k) => k.slotBase);
-  for (const [slot, ids] of lostUpdate) {
-    if (ids.length < 2) continue;
-    let lo = 0;
-    let hi = bases.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (bases[mid] <= slot) lo = mid;
-      else hi = mid - 1;
+function lostUpdates(ctx: Ctx, slot: Int32Array, txn: Int32Array): void {
+  const n = slot.length;
+  if (n < 2) return;
+  const order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => slot[a] - slot[b] || txn[a] - txn[b]);
+  const bases = ctx.keys.map((k) => k.slotBase);
+  for (let i = 0; i < n; ) {
+    let j = i + 1;
+    while (j < n && slot[order[j]] === slot[order[i]]) j++;
+    if (j - i >= 2) {
+      const s = slot[order[i]];
+      // slot → key: keys are laid out in increasing slotBase.
+      let lo = 0;
+      let hi = bases.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (bases[mid] <= s) lo = mid;
+        else hi = mid - 1;
+      }
+      const ks = ctx.keys[lo];
+      const value: unknown[] = [];
+      for (let p = 0; p < s - ks.slotBase; p++) value.push(valueAt(ctx, lo, p));
+      const txns = Array.from(order.subarray(i, j), (o) => txnInfo(ctx.t, txn[o]));
+      pushCase(ctx.anomalies, 'lost-update', {
+        key: ks.key,
+        value,
+        txns,
+        explanation: `operations ${txns.map((x) => x.index).join(', ')} all read key ${formatValue(ks.key)} = ${formatValue(value)} and then each appended to it, and all committed: whichever came later should have seen the other's append`,
+      });
     }
-    const ks = keys[lo];
-    const value = ks.order.slice(0, slot - ks.slotBase);
-    const txns = ids.map((id) => txnInfo(t, id));
-    pushCase(anomalies, 'lost-update', {
-      key: ks.key,
-      value,
-      txns,
-      explanation: `operations ${txns.map((x) => x.index).join(', ')} all read key ${formatValue(ks.key)} = ${formatValue(value)} and then each appended to it, and all committed: whichever came later should have seen the other's append`,
-    });
+    i = j;
   }
 }
 
 /** Dirty update: a committed append directly after an aborted one in the version order. */
-function dirtyUpdates(t: Txns, keys: KeyState[], anomalies: Map<string, AnomalyCase[]>): void {
-  for (const ks of keys) {
-    if (ks.failed === undefined) continue;
+function dirtyUpdates(ctx: Ctx): void {
+  const { t, table } = ctx;
+  for (let k = 0; k < ctx.keys.length; k++) {
+    const ks = ctx.keys[k];
+    if (!ks.hasFailed) continue;
     let prevType = OK;
     let prevWriter = -1;
     let values: unknown[] = [];
-    for (const e of ks.order) {
-      const w = ks.writers.get(e);
-      const f = w === undefined ? ks.failed.get(e) : undefined;
-      const ty = w !== undefined ? t.type[w] : f !== undefined ? FAIL : INFO;
-      const writer = w ?? f ?? -1;
+    for (let p = 0; p < ks.orderLen; p++) {
+      const cell = ctx.slotCell[ks.slotBase + 1 + p];
+      const e = table.value(cell);
+      const w = table.cols[WRITER][cell];
+      const f = table.cols[FAILED][cell];
+      const ty = w >= 0 ? t.type[w] : f >= 0 ? FAIL : INFO;
+      const writer = w >= 0 ? w : f;
       if (prevType === FAIL && ty === OK) {
         values.push(e);
         const a = txnInfo(t, prevWriter);
         const b = txnInfo(t, writer);
-        pushCase(anomalies, 'dirty-update', {
+        pushCase(ctx.anomalies, 'dirty-update', {
           key: ks.key,
           values,
           txns: [a, b],
@@ -457,12 +510,8 @@ function dirtyUpdates(t: Txns, keys: KeyState[], anomalies: Map<string, AnomalyC
         values = [e];
         continue;
       }
-      if (ty === INFO) {
-        // Cannot say whether it committed: keep the range open.
-        values.push(e);
-        continue;
-      }
-      if (ty === FAIL && prevType === FAIL) {
+      if (ty === INFO || (ty === FAIL && prevType === FAIL)) {
+        // Cannot say whether it committed, or still inside an aborted run: keep the range open.
         values.push(e);
         continue;
       }
@@ -474,20 +523,14 @@ function dirtyUpdates(t: Txns, keys: KeyState[], anomalies: Map<string, AnomalyC
 }
 
 /** A read whose list holds the same element twice. */
-function duplicates(
-  t: Txns,
-  id: number,
-  j: number,
-  v: readonly unknown[],
-  anomalies: Map<string, AnomalyCase[]>,
-): void {
-  const m = t.mops[id][j];
+function duplicates(ctx: Ctx, id: number, j: number, v: readonly unknown[]): void {
+  const m = ctx.t.mops[id][j];
   const counts = new Map<unknown, number>();
   for (const e of v) counts.set(e, (counts.get(e) ?? 0) + 1);
   const dups: [unknown, number][] = [...counts].filter(([, c]) => c > 1);
   if (dups.length === 0) return;
-  const op = txnInfo(t, id);
-  pushCase(anomalies, 'duplicate-elements', {
+  const op = txnInfo(ctx.t, id);
+  pushCase(ctx.anomalies, 'duplicate-elements', {
     op,
     mop: m,
     duplicates: Object.fromEntries(dups.map(([e, c]) => [String(e), c])),
@@ -495,29 +538,22 @@ function duplicates(
   });
 }
 
-function explainListAppendEdge(
-  t: Txns,
-  keyIds: Map<unknown, number>,
-  keys: KeyState[],
-  a: number,
-  b: number,
-  rel: number,
-  aName: string,
-  bName: string,
-) {
+function explainListAppendEdge(ctx: Ctx, a: number, b: number, rel: number, aName: string, bName: string) {
+  const { t, table, keyIds, keys } = ctx;
   const bm = t.mops[b];
   if (rel === WR) {
     for (const m of bm) {
       if (m[0] !== 'r') continue;
       const v = asList(m[2]);
       if (!v || v.length === 0) continue;
-      const ks = keys[keyIds.get(m[1])!];
+      const k = keyIds.get(m[1])!;
       const last = v[v.length - 1];
-      if (ks.writers.get(last) === a) {
+      const cell = table.find(k, last);
+      if (cell >= 0 && table.cols[WRITER][cell] === a) {
         return {
-          key: ks.key,
+          key: m[1],
           value: last,
-          text: `${bName} observed ${aName}'s append of ${formatValue(last)} to key ${formatValue(ks.key)}`,
+          text: `${bName} observed ${aName}'s append of ${formatValue(last)} to key ${formatValue(m[1])}`,
         };
       }
     }
@@ -525,17 +561,18 @@ function explainListAppendEdge(
   }
   for (const m of bm) {
     if (m[0] !== 'append') continue;
-    const ks = keys[keyIds.get(m[1])!];
-    const prev = previousPosition(ks, m[2]);
+    const k = keyIds.get(m[1])!;
+    const prev = previousPosition(ctx, k, m[2]);
     if (rel === WW) {
       if (prev === INIT) continue;
-      const p = ks.order[prev];
-      if (ks.writers.get(p) === a) {
+      const cell = ctx.slotCell[keys[k].slotBase + 1 + prev];
+      if (table.cols[WRITER][cell] === a) {
+        const p = table.value(cell);
         return {
-          key: ks.key,
+          key: m[1],
           value: p,
           "value'": m[2],
-          text: `${bName} appended ${formatValue(m[2])} after ${aName} appended ${formatValue(p)} to ${formatValue(ks.key)}`,
+          text: `${bName} appended ${formatValue(m[2])} after ${aName} appended ${formatValue(p)} to ${formatValue(m[1])}`,
         };
       }
     } else if (rel === RW) {
@@ -543,13 +580,14 @@ function explainListAppendEdge(
         if (r[0] !== 'r' || r[1] !== m[1]) continue;
         const v = asList(r[2]);
         if (!v) continue;
-        const lastPos = v.length === 0 ? INIT : ks.pos.get(v[v.length - 1]);
-        if (lastPos !== prev) continue;
+        const slot = versionSlot(ctx, k, v);
+        if (slot !== keys[k].slotBase + 1 + prev) continue;
+        const before = prev === INIT ? null : valueAt(ctx, k, prev);
         const text =
           prev === INIT
-            ? `${aName} observed the initial (empty) state of ${formatValue(ks.key)}, which ${bName} changed by appending ${formatValue(m[2])}`
-            : `${aName} read ${formatValue(ks.key)} = ${formatValue(v)} and did not observe ${bName}'s append of ${formatValue(m[2])}, which came right after ${formatValue(ks.order[prev])}`;
-        return { key: ks.key, value: prev === INIT ? null : ks.order[prev], "value'": m[2], text };
+            ? `${aName} observed the initial (empty) state of ${formatValue(m[1])}, which ${bName} changed by appending ${formatValue(m[2])}`
+            : `${aName} read ${formatValue(m[1])} = ${formatValue(v)} and did not observe ${bName}'s append of ${formatValue(m[2])}, which came right after ${formatValue(before)}`;
+        return { key: m[1], value: before, "value'": m[2], text };
       }
     }
   }
