@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
-import { JsonlHistoryWriter } from '../history/jsonl.js';
 import { readHistoryFileSync } from '../history/read.js';
 import type { NodeId } from '../sim/types.js';
+import { HistoryFileWriter } from '../store/history-writer.js';
 import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson } from '../store/store.js';
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
 import { type SimulationSummary, simulate } from './simulate.js';
@@ -52,7 +52,7 @@ export async function runTest(
   updateLatest(storeDir, dir);
 
   const historyPath = join(dir, 'history.jsonl');
-  const history = new JsonlHistoryWriter(historyPath);
+  const history = new HistoryFileWriter(historyPath);
   const logs = new Map<NodeId, BufferedFileWriter>();
   const nodeLog = (node: NodeId, timeNs: number, line: string) => {
     let w = logs.get(node);

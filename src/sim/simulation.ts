@@ -1,4 +1,5 @@
 import { NodeClock } from './clock.js';
+import { cloneJson } from './clone.js';
 import { type CrashMode, SimDisk } from './disk.js';
 import { EventQueue } from './event-queue.js';
 import { Network, type NetworkOptions } from './network.js';
@@ -46,8 +47,8 @@ class Delivery {
     readonly dest: string,
     readonly srcIndex: number,
     readonly destIndex: number,
-    /** The body serialized at send time: receivers never share objects with senders. */
-    readonly bodyJson: string,
+    /** A private copy made at send time: receivers never share objects with senders (or with a duplicate). */
+    readonly body: Body,
   ) {}
 }
 
@@ -388,11 +389,13 @@ export class Simulation {
       if (h) this.nodeLog(h, `send to unknown destination '${dest}' dropped`);
       return;
     }
-    const json = JSON.stringify(body);
     const out = this.latencyScratch;
     const copies = this.network.route(srcIndex, destIndex, out);
     for (let i = 0; i < copies; i++) {
-      this.queue.push(this.nowNsValue + out[i], new Delivery(src, dest, srcIndex, destIndex, json));
+      this.queue.push(
+        this.nowNsValue + out[i],
+        new Delivery(src, dest, srcIndex, destIndex, cloneJson(body)),
+      );
     }
   }
 
@@ -403,7 +406,7 @@ export class Simulation {
       return;
     }
     const h = this.hostByIndex[d.destIndex];
-    const msg: Message = { src: d.src, dest: d.dest, body: JSON.parse(d.bodyJson) as Body };
+    const msg: Message = { src: d.src, dest: d.dest, body: d.body };
     if (h === undefined) {
       this.network.stats.delivered++;
       this.stats.deliveries++;

@@ -10,8 +10,10 @@ import type { Body, Message, NodeContext, NodeId, SystemDefinition } from '../..
  * only; a restarted replica relearns it from its peers.
  */
 
-/** Anti-entropy period: each replica pushes its whole state to one random peer. */
+/** Anti-entropy period: each replica pushes recent changes to one random peer. */
 const SYNC_INTERVAL_MS = 250;
+/** Entries changed within this many sync rounds are pushed every round; every this-many rounds, all of them. */
+const SYNC_RECENT_ROUNDS = 8;
 /** Bound on the number of keys a replica holds (the workloads rotate over few keys). */
 const MAX_KEYS = 100_000;
 
@@ -32,6 +34,9 @@ function newer(a: Versioned, b: Versioned | undefined): boolean {
 
 class Replica {
   private readonly store = new Map<string, Versioned>();
+  /** Sync round in which each key last changed here. */
+  private readonly changedInRound = new Map<string, number>();
+  private round = 0;
   private readonly peers: NodeId[];
 
   constructor(private readonly ctx: NodeContext) {
@@ -132,14 +137,21 @@ class Replica {
       return;
     }
     this.store.set(k, v);
+    this.changedInRound.set(k, this.round);
   }
 
   private scheduleSync(): void {
     // Jitter keeps replicas from syncing in lockstep.
     this.ctx.setTimer(SYNC_INTERVAL_MS * (0.5 + this.ctx.random()), () => {
+      this.round++;
       if (this.peers.length > 0 && this.store.size > 0) {
         const peer = this.peers[Math.floor(this.ctx.random() * this.peers.length)];
-        this.ctx.send(peer, { type: 'lww_sync', entries: [...this.store] });
+        const full = this.round % SYNC_RECENT_ROUNDS === 0;
+        const entries: Entry[] = [];
+        for (const [k, v] of this.store) {
+          if (full || this.changedInRound.get(k)! >= this.round - SYNC_RECENT_ROUNDS) entries.push([k, v]);
+        }
+        if (entries.length > 0) this.ctx.send(peer, { type: 'lww_sync', entries });
       }
       this.scheduleSync();
     });

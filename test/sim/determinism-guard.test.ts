@@ -8,7 +8,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
  * never reads real time or real randomness. This scans the source text,
  * comments and string literals removed, for the forbidden names.
  */
-const GUARDED_DIRS = ['systems', 'src/sim', 'src/generator', 'src/nemesis', 'workloads'];
+const GUARDED_DIRS = ['systems', 'src/sim', 'src/generator', 'src/nemesis', 'src/runner', 'workloads'];
 /** Adapters talk to real processes in real time; they are allowed wall clocks. */
 const EXEMPT_DIRS = ['systems/adapters'];
 

@@ -1,6 +1,7 @@
 import type { Checker, CheckResult } from '../../checkers/types.js';
 import { mix, type OpSpec, perKey, repeat } from '../../src/generator/generator.js';
 import type { Op } from '../../src/history/op.js';
+import { ERROR_CODES } from '../../src/sim/maelstrom.js';
 import type { Body } from '../../src/sim/types.js';
 import { completeError, MAX_REPORTED_PROBLEMS, unexpectedReply } from '../protocol.js';
 import type { Completion, Workload, WorkloadOptions } from '../types.js';
@@ -126,6 +127,11 @@ export const registerWorkload: Workload = {
   },
 
   completeFromReply(op: OpSpec, reply: Body): Completion {
+    // "Key does not exist" answers a read: it observed the initial nil. (Maelstrom's own client calls
+    // this a fail, which hides lost writes from the checker; an observation is an `ok`.)
+    if (op.f === 'read' && reply.type === 'error' && reply.code === ERROR_CODES.keyDoesNotExist) {
+      return { type: 'ok', value: null };
+    }
     if (reply.type === 'error') return completeError(reply, op.value, op.f === 'read');
     if (op.f === 'read' && reply.type === 'read_ok') return { type: 'ok', value: reply.value ?? null };
     if (op.f === 'write' && reply.type === 'write_ok') return { type: 'ok', value: op.value };

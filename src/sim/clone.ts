@@ -1,0 +1,53 @@
+/**
+ * A deep copy of a message body with JSON's semantics (what a real network
+ * would deliver after serialising it), several times faster than
+ * `JSON.parse(JSON.stringify(x))` for the small bodies nodes exchange:
+ * undefined and function fields vanish from objects and become null in
+ * arrays, non-finite numbers become null, `toJSON` is honoured, and a cycle
+ * is an error. Receivers never share objects with senders.
+ */
+export function cloneJson<T>(value: T): T {
+  return copy(value, 0) as T;
+}
+
+/** Bodies nested deeper than this are refused (a cycle, or a bug). */
+const MAX_DEPTH = 200;
+
+function copy(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'object': {
+      if (v === null) return null;
+      if (depth > MAX_DEPTH)
+        throw new TypeError(`message body nested deeper than ${MAX_DEPTH} levels (a cycle?)`);
+      if (Array.isArray(v)) {
+        const n = v.length;
+        const out = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const x = v[i];
+          out[i] =
+            x === undefined || typeof x === 'function' || typeof x === 'symbol' ? null : copy(x, depth + 1);
+        }
+        return out;
+      }
+      const withToJson = v as { toJSON?: () => unknown };
+      if (typeof withToJson.toJSON === 'function') return copy(withToJson.toJSON(), depth + 1);
+      const out: Record<string, unknown> = {};
+      for (const k in v) {
+        if (!Object.hasOwn(v, k)) continue;
+        const x = (v as Record<string, unknown>)[k];
+        if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
+        out[k] = copy(x, depth + 1);
+      }
+      return out;
+    }
+    case 'bigint':
+      throw new TypeError('message bodies cannot carry a BigInt (not JSON)');
+    default:
+      return undefined;
+  }
+}
