@@ -2,7 +2,7 @@ import { findSystem, listSystems } from '../../systems/registry.js';
 import { findWorkload, listWorkloads } from '../../workloads/registry.js';
 import type { Workload, WorkloadOptions } from '../../workloads/types.js';
 import { NEMESIS_KINDS, type NemesisKind } from '../nemesis/nemesis.js';
-import type { NetworkOptions } from '../sim/network.js';
+import { DEFAULT_NETWORK, type NetworkOptions, validateNetworkOptions } from '../sim/network.js';
 import type { SystemDefinition } from '../sim/types.js';
 
 /** A test description: everything that decides a simulated run. Saved as test.json; replaying it gives the same history. */
@@ -116,6 +116,11 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     throw new ConfigError(`recovery time must be >= 0, got ${config.recoveryMs}`);
   positive('nemesis interval', config.nemesisIntervalMs);
   positive('nemesis duration', config.nemesisDurationMs);
+  try {
+    validateNetworkOptions({ ...DEFAULT_NETWORK, ...config.network });
+  } catch (err) {
+    throw new ConfigError(`network: ${(err as Error).message}`);
+  }
   return { config, system, workload };
 }
 
@@ -155,6 +160,9 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     parts.push(`--nemesis-interval ${config.nemesisIntervalMs}`);
   if (config.nemesisDurationMs !== DEFAULT_CONFIG.nemesisDurationMs)
     parts.push(`--nemesis-duration ${config.nemesisDurationMs}`);
+  if (config.network.latencyMeanMs !== undefined) parts.push(`--latency ${config.network.latencyMeanMs}`);
+  if (config.network.latencyDistribution !== undefined)
+    parts.push(`--latency-dist ${config.network.latencyDistribution}`);
   if (storeDir !== undefined && storeDir !== 'store') parts.push(`--store ${storeDir}`);
   return parts.join(' ');
 }

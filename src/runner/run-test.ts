@@ -8,6 +8,19 @@ import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson }
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
 import { type SimulationSummary, simulate } from './simulate.js';
 
+/** The simulation itself failed (a node threw, or the run did not finish): the history so far is on disk. */
+export class RunCrashedError extends Error {
+  override name = 'RunCrashedError';
+  constructor(
+    message: string,
+    readonly dir: string,
+    readonly replay: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+  }
+}
+
 export interface RunTestOptions {
   /** Store root; default `store`. */
   storeDir?: string;
@@ -66,13 +79,9 @@ export async function runTest(
   try {
     summary = simulate(config, { history, nodeLog });
   } catch (err) {
-    writeJson(join(dir, 'results.json'), {
-      valid: 'unknown',
-      crashed: true,
-      error: err instanceof Error ? err.message : String(err),
-      replay,
-    });
-    throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });
+    throw new RunCrashedError(message, dir, replay, err);
   } finally {
     history.close();
     for (const w of logs.values()) w.close();

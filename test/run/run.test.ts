@@ -1,13 +1,16 @@
 import { existsSync, mkdtempSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { findChecker } from '../../checkers/registry.js';
 import { parseJsonl } from '../../src/history/jsonl.js';
 import type { RunConfig } from '../../src/runner/config.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
-import { runTest } from '../../src/runner/run-test.js';
+import { RunCrashedError, runTest } from '../../src/runner/run-test.js';
 import { simulate } from '../../src/runner/simulate.js';
+import type { NodeContext } from '../../src/sim/types.js';
+import { singleRegister } from '../../systems/single-register/index.js';
+import { runCli } from '../helpers/cli.js';
 
 const ISO = '2026-11-22T05:30:00.000Z';
 
@@ -160,4 +163,51 @@ describe('faultline run (in-process)', () => {
       expect(caught).toBe(true);
     },
   );
+
+  it('a crash mid-run leaves the history so far on disk, results.json says crashed, and the CLI exits 255', async () => {
+    const original = singleRegister.createNode.bind(singleRegister);
+    let handled = 0;
+    const spy = vi.spyOn(singleRegister, 'createNode').mockImplementation((ctx: NodeContext, opts) => {
+      const node = original(ctx, opts);
+      return {
+        onMessage(msg) {
+          if (++handled === 300) throw new Error('boom (injected by the test)');
+          node.onMessage(msg);
+        },
+      };
+    });
+    try {
+      const store = tmpStore();
+      const err = await runTest(
+        { system: 'single-register', seed: 1, timeLimitS: 30, nemesis: [] },
+        { storeDir: store, startedAtIso: ISO },
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RunCrashedError);
+      expect((err as Error).message).toMatch(/node n1 threw while handling .* boom/);
+      const ops = parseJsonl(readFileSync(join(store, 'latest', 'history.jsonl'), 'utf8'), 'h').ops;
+      expect(ops.length).toBeGreaterThan(250);
+      expect(JSON.parse(readFileSync(join(store, 'latest', 'results.json'), 'utf8'))).toMatchObject({
+        valid: 'unknown',
+        crashed: true,
+      });
+
+      handled = 0;
+      const cli = await runCli([
+        'run',
+        '--system',
+        'single-register',
+        '--nemesis',
+        'none',
+        '--seed',
+        '1',
+        '--store',
+        tmpStore(),
+      ]);
+      expect(cli.code).toBe(255);
+      expect(cli.stderr).toMatch(/the run crashed: node n1 threw/);
+      expect(cli.stderr).toContain('replay: npx faultline run --system single-register');
+    } finally {
+      spy.mockRestore();
+    }
+  });
 });

@@ -4,8 +4,9 @@ import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
 import { NEMESIS_KINDS, parseNemesisKinds } from '../../nemesis/nemesis.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
-import { runTest, type TestRun } from '../../runner/run-test.js';
-import { exitCodeForValid } from '../exit-codes.js';
+import { RunCrashedError, runTest, type TestRun } from '../../runner/run-test.js';
+import type { LatencyDistribution } from '../../sim/network.js';
+import { EXIT, exitCodeForValid } from '../exit-codes.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface RunFlags {
@@ -24,8 +25,12 @@ interface RunFlags {
   nemesisInterval?: string;
   nemesisDuration?: string;
   checkTimeLimit?: string;
+  latency?: string;
+  latencyDist?: string;
   json?: boolean;
 }
+
+const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = ['exponential', 'uniform', 'constant'];
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -75,6 +80,11 @@ export function registerRun(program: Command): void {
       String(DEFAULT_CONFIG.nemesisIntervalMs),
     )
     .option('--nemesis-duration <ms>', 'mean time a fault lasts', String(DEFAULT_CONFIG.nemesisDurationMs))
+    .option('--latency <ms>', 'mean one-way message latency above the 0.5 ms minimum (default 2)')
+    .option(
+      '--latency-dist <dist>',
+      `latency distribution: ${LATENCY_DISTRIBUTIONS.join(', ')} (default exponential)`,
+    )
     .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
     .option('--json', 'print the outcome as one JSON object')
     .addHelpText(
@@ -137,6 +147,20 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
   if (flags.nemesisDuration !== undefined) {
     partial.nemesisDurationMs = parseNumberFlag('--nemesis-duration', flags.nemesisDuration, { min: 1 });
   }
+  if (flags.latency !== undefined || flags.latencyDist !== undefined) {
+    partial.network = {};
+    if (flags.latency !== undefined)
+      partial.network.latencyMeanMs = parseNumberFlag('--latency', flags.latency, { min: 0, max: 60_000 });
+    if (flags.latencyDist !== undefined) {
+      partial.network.latencyDistribution = requireChoice(
+        '--latency-dist',
+        flags.latencyDist,
+        LATENCY_DISTRIBUTIONS,
+      );
+    }
+    if ((partial.network.latencyMeanMs ?? 0) * 2 + 0.5 > 100)
+      partial.network.latencyMaxMs = (partial.network.latencyMeanMs ?? 0) * 10 + 0.5;
+  }
   const sys = listSystems().find((s) => s.name === system)!;
   for (const b of flags.bug) {
     requireChoice(
@@ -164,11 +188,22 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const startedAt = new Date();
   const wallStartMs = performance.now();
   if (seedDrawn && !flags.json) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
-  const run = await runTest(partial, {
-    storeDir: flags.store,
-    startedAtIso: startedAt.toISOString(),
-    checkTimeLimitMs,
-  });
+  let run: TestRun;
+  try {
+    run = await runTest(partial, {
+      storeDir: flags.store,
+      startedAtIso: startedAt.toISOString(),
+      checkTimeLimitMs,
+    });
+  } catch (err) {
+    if (!(err instanceof RunCrashedError)) throw err;
+    // The system (or the simulator) crashed: say so plainly, with where the history so far is and how to replay.
+    process.stderr.write(
+      `faultline: the run crashed: ${err.message}\n  history so far: ${err.dir}\n  replay: ${err.replay}\n`,
+    );
+    if (err.cause instanceof Error && err.cause.stack) process.stderr.write(`${err.cause.stack}\n`);
+    return EXIT.crashed;
+  }
   const wallS = (performance.now() - wallStartMs) / 1000;
   if (flags.json) {
     process.stdout.write(
