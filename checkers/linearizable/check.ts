@@ -1,0 +1,286 @@
+/**
+ * The linearizability checker: pair the history, split it per key when the
+ * model allows, search every part (interleaved in-process, or on worker
+ * threads when the history is large), and explain and minimise a failure.
+ */
+import type { Op } from '../../src/history/op.js';
+import type { CheckOptions, CheckResult } from '../types.js';
+import { explainFailure, type FailureReport } from './explain.js';
+import { minimiseNonLinearizable } from './minimise.js';
+import type { Model } from './model.js';
+import { findModel, MODEL_NAMES, ModelError } from './models.js';
+import { MalformedHistoryError, type Part, type PreparedOp, prepare } from './prepare.js';
+import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
+import { runInterleaved } from './schedule.js';
+import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
+import { defaultWorkerCount, runOnWorkers } from './workers.js';
+
+export interface LinearizableOptions extends CheckOptions {
+  /** Split the history per key when the model allows (P-compositionality). Default true. */
+  split?: boolean;
+  /**
+   * Worker threads for a split history of at least `workerMinOps` operations:
+   * a count, 0 for none, or 'auto' (default: one per core, up to 8).
+   */
+  workers?: number | 'auto';
+  /** Below this many operations a split history is checked in-process. Default 20,000. */
+  workerMinOps?: number;
+  /** Reduce a failure to a small witness. Default true. */
+  minimise?: boolean;
+  /** Budget of the minimisation in ms (default 2,000; never past timeLimitMs). */
+  minimiseTimeLimitMs?: number;
+}
+
+export interface Witness {
+  /** Operations in the witness (invocation + completion pairs). */
+  operations: number;
+  /** Operations in the part it was reduced from. */
+  reducedFrom: number;
+  /** The witness as a history: the original events, in order. */
+  history: Op[];
+  /** Re-checks spent minimising. */
+  checks: number;
+  /** True when no single operation can be dropped from it any more. */
+  minimal: boolean;
+  /** The failure as found in the witness. */
+  failure: FailureReport;
+}
+
+export interface LinearizableStats {
+  timeMs: number;
+  /** Steps of the search loop, over all parts. */
+  steps: number;
+  /** Configurations (linearized set, state) memoised, over all parts. */
+  configurations: number;
+  /** Largest table memory of one part's search, in bytes. */
+  peakSearchBytes: number;
+  /** Worker threads used (0: in-process). */
+  workers: number;
+}
+
+export interface LinearizableResult extends CheckResult {
+  checker: 'linearizable';
+  model: string;
+  /** One line for people. */
+  summary: string;
+  /** Operations checked (failed ones and unknown reads are dropped first). */
+  operations: number;
+  partitions: number;
+  dropped: { failed: number; unknownReads: number };
+  unknownReason?: 'time' | 'memory';
+  /** Input errors (a completion with no invocation, an op the model does not know). */
+  error?: string;
+  failure?: FailureReport;
+  witness?: Witness;
+  /** Files written under outDir. */
+  files?: string[];
+  stats: LinearizableStats;
+}
+
+const DEFAULT_WORKER_MIN_OPS = 20_000;
+const DEFAULT_MINIMISE_MS = 2_000;
+
+function resolveModel(model: Model | string): Model {
+  if (typeof model !== 'string') return model;
+  const found = findModel(model);
+  if (!found) throw new TypeError(`unknown model '${model}'; choices: ${MODEL_NAMES.join(', ')}`);
+  return found;
+}
+
+interface Setup {
+  model: Model;
+  prepared: ReturnType<typeof prepare>;
+  budget: SearchBudget;
+  t0: number;
+}
+
+function setup(
+  history: readonly Op[],
+  modelArg: Model | string,
+  opts: LinearizableOptions,
+): Setup | { rejected: LinearizableResult } {
+  const t0 = performance.now();
+  const model = resolveModel(modelArg);
+  const budget: SearchBudget = {};
+  if (opts.timeLimitMs !== undefined) budget.deadlineMs = Date.now() + opts.timeLimitMs;
+  if (opts.memoryLimitBytes !== undefined) budget.memoryLimitBytes = opts.memoryLimitBytes;
+  try {
+    return { model, prepared: prepare(history, model, opts.split !== false), budget, t0 };
+  } catch (err) {
+    if (err instanceof MalformedHistoryError || err instanceof ModelError) {
+      return { rejected: inputError(model, err.message, t0) };
+    }
+    throw err;
+  }
+}
+
+function inputError(model: Model, message: string, t0: number): LinearizableResult {
+  return {
+    valid: 'unknown',
+    checker: 'linearizable',
+    model: model.name,
+    summary: `cannot check: ${message}`,
+    error: message,
+    operations: 0,
+    partitions: 0,
+    dropped: { failed: 0, unknownReads: 0 },
+    stats: { timeMs: performance.now() - t0, steps: 0, configurations: 0, peakSearchBytes: 0, workers: 0 },
+  };
+}
+
+/**
+ * Check a history for linearizability against a model (a Model or a built-in
+ * model's name). Large split histories are checked on worker threads.
+ */
+export async function checkLinearizable(
+  history: readonly Op[],
+  model: Model | string,
+  opts: LinearizableOptions = {},
+): Promise<LinearizableResult> {
+  const s = setup(history, model, opts);
+  if ('rejected' in s) return s.rejected;
+  const { parts } = s.prepared;
+  const builtIn = findModel(s.model.name) === s.model;
+  const wanted = opts.workers === undefined || opts.workers === 'auto' ? defaultWorkerCount() : opts.workers;
+  const minOps = opts.workerMinOps ?? DEFAULT_WORKER_MIN_OPS;
+  if (builtIn && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
+    try {
+      const outcomes = await runOnWorkers(parts, s.model.name, s.budget, wanted);
+      if (outcomes) return finish(history, s, opts, outcomes, Math.min(wanted, parts.length));
+    } catch (err) {
+      if (!(err instanceof ModelError)) throw err;
+      return inputError(s.model, err.message, s.t0);
+    }
+  }
+  return runInProcess(history, s, opts);
+}
+
+/** The same check, in-process and synchronous (no worker threads). */
+export function checkLinearizableSync(
+  history: readonly Op[],
+  model: Model | string,
+  opts: LinearizableOptions = {},
+): LinearizableResult {
+  const s = setup(history, model, opts);
+  if ('rejected' in s) return s.rejected;
+  return runInProcess(history, s, opts);
+}
+
+function runInProcess(history: readonly Op[], s: Setup, opts: LinearizableOptions): LinearizableResult {
+  try {
+    const outcomes = runInterleaved(
+      s.prepared.parts.map((p) => p.ops),
+      s.model,
+      s.budget,
+    );
+    return finish(history, s, opts, outcomes, 0);
+  } catch (err) {
+    if (err instanceof ModelError) return inputError(s.model, err.message, s.t0);
+    throw err;
+  }
+}
+
+function finish(
+  history: readonly Op[],
+  s: Setup,
+  opts: LinearizableOptions,
+  outcomes: SearchOutcome<unknown>[],
+  workers: number,
+): LinearizableResult {
+  const { model, prepared } = s;
+  const stats: LinearizableStats = { timeMs: 0, steps: 0, configurations: 0, peakSearchBytes: 0, workers };
+  for (const o of outcomes) {
+    stats.steps += o.stats.steps;
+    stats.configurations += o.stats.configurations;
+    stats.peakSearchBytes = Math.max(stats.peakSearchBytes, o.stats.peakBytes);
+  }
+  const base = {
+    checker: 'linearizable' as const,
+    model: model.name,
+    operations: prepared.opCount,
+    partitions: prepared.parts.length,
+    dropped: prepared.dropped,
+    stats,
+  };
+  const failedAt = outcomes.findIndex((o) => o.valid === false);
+  if (failedAt >= 0) {
+    const part = prepared.parts[failedAt];
+    const outcome = outcomes[failedAt];
+    const failure = explainFailure(model, part.ops, outcome, part.key);
+    const result: LinearizableResult = {
+      valid: false,
+      ...base,
+      summary: `not linearizable: ${failure.explanation}`,
+      failure,
+    };
+    if (opts.minimise !== false) {
+      const witness = minimise(history, model, part, part.ops[outcome.failing!], s.budget, opts);
+      if (witness) {
+        result.witness = witness;
+        result.summary += `; a witness of ${witness.operations} operations is in the result`;
+      }
+    }
+    if (opts.outDir !== undefined) {
+      const svg = renderFailureSvg(model, part.ops, outcome.failing!, outcome.prefix ?? [], failure);
+      result.files = writeFailureFiles(opts.outDir, svg, renderFailureHtml(svg, failure));
+    }
+    stats.timeMs = performance.now() - s.t0;
+    return result;
+  }
+  const unknown = outcomes.find((o) => o.valid === 'unknown');
+  stats.timeMs = performance.now() - s.t0;
+  if (unknown) {
+    const reason = unknown.unknownReason === 'memory' ? 'memory' : 'time';
+    const finished = outcomes.filter((o) => o.valid === true).length;
+    const limit =
+      reason === 'time'
+        ? `time limit ${opts.timeLimitMs} ms`
+        : `memory limit ${Math.round((opts.memoryLimitBytes ?? 0) / 1048576)} MiB`;
+    return {
+      valid: 'unknown',
+      ...base,
+      unknownReason: reason,
+      summary: `unknown: the ${limit} ran out with ${finished} of ${outcomes.length} parts linearizable`,
+    };
+  }
+  return {
+    valid: true,
+    ...base,
+    summary: `linearizable: ${prepared.opCount} operations${prepared.parts.length > 1 ? ` in ${prepared.parts.length} independent parts` : ''}`,
+  };
+}
+
+function minimise(
+  history: readonly Op[],
+  model: Model,
+  part: Part,
+  failing: PreparedOp,
+  budget: SearchBudget,
+  opts: LinearizableOptions,
+): Witness | undefined {
+  const deadlineMs = Math.min(
+    budget.deadlineMs ?? Number.POSITIVE_INFINITY,
+    Date.now() + (opts.minimiseTimeLimitMs ?? DEFAULT_MINIMISE_MS),
+  );
+  const m = minimiseNonLinearizable(part.ops, failing, model, {
+    deadlineMs,
+    maxChecks: 2_000,
+    checkTimeLimitMs: 250,
+  });
+  const outcome = searchLinearization(m.ops, model, { deadlineMs: Date.now() + 1_000 });
+  if (outcome.valid !== false) return undefined;
+  const events: { pos: number; op: Op }[] = [];
+  for (const o of m.ops) {
+    events.push({ pos: o.callPos, op: history[o.callPos] });
+    if (o.completePos >= 0) events.push({ pos: o.completePos, op: history[o.completePos] });
+  }
+  events.sort((a, b) => a.pos - b.pos);
+  return {
+    operations: m.ops.length,
+    reducedFrom: part.ops.length,
+    history: events.map((e) => e.op),
+    checks: m.checks,
+    minimal: m.minimal,
+    failure: explainFailure(model, m.ops, outcome, part.key),
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * A failure that explains itself: which op cannot be linearized, the longest
+ * linearization found before it, the states the object could be in just
+ * before it, and the ops concurrent with it. Everything is plain JSON.
+ */
+import { describeOp, describeState, type Model, show } from './model.js';
+import type { PreparedOp } from './prepare.js';
+import type { SearchOutcome } from './search.js';
+
+export interface OpReport {
+  process: number | string;
+  f: string;
+  /** The invocation's value. */
+  value: unknown;
+  key?: unknown;
+  /** The ok completion's value; null when the outcome is unknown. */
+  output: unknown;
+  outcome: 'ok' | 'info' | 'pending';
+  /** `index` of the invocation and of the completion (-1: none). */
+  invokeIndex: number;
+  completeIndex: number;
+  /** As the model describes it, e.g. `cas [1 2] → ok`. */
+  description: string;
+}
+
+export interface FailureReport {
+  /** The partition (key) that failed, when the history was split. */
+  key?: string | number;
+  /** The operation that cannot be linearized. */
+  op: OpReport;
+  /** One sentence for people. */
+  explanation: string;
+  /** The longest linearization found of what completed before op did, in order. */
+  longestPrefix: OpReport[];
+  /** Model states reachable just before op had to take effect (capped). */
+  statesBefore: unknown[];
+  statesBeforeDescribed: string[];
+  statesTruncated: boolean;
+  /** Ops whose interval overlaps op's, in real-time order (op included). */
+  window: OpReport[];
+}
+
+export function reportOp<S>(model: Model<S>, o: PreparedOp): OpReport {
+  const r: OpReport = {
+    process: o.process,
+    f: o.input.f,
+    value: o.input.value,
+    output: o.output === undefined ? null : o.output,
+    outcome: o.outcome,
+    invokeIndex: o.invokeIndex,
+    completeIndex: o.completeIndex,
+    description: describeOp(model, o.input, o.output),
+  };
+  if (o.input.key !== undefined) r.key = o.input.key;
+  return r;
+}
+
+/** The ops whose intervals overlap `x`, x included, in call order. */
+export function concurrentWith(ops: readonly PreparedOp[], x: PreparedOp): PreparedOp[] {
+  return ops.filter((o) => o.callPos < x.retPos && o.retPos > x.callPos);
+}
+
+export function explainFailure<S>(
+  model: Model<S>,
+  ops: readonly PreparedOp[],
+  outcome: SearchOutcome<S>,
+  key: string | number | undefined,
+): FailureReport {
+  const x = ops[outcome.failing!];
+  const states = outcome.statesBefore ?? [];
+  const described = states.map((s) => describeState(model, s));
+  const op = reportOp(model, x);
+  const where = key === undefined ? '' : ` on key ${show(key)}`;
+  const stateText =
+    described.length === 0
+      ? 'no state'
+      : described.length === 1
+        ? `state ${described[0]}`
+        : `any of the states ${described.join(', ')}${outcome.statesTruncated ? ', …' : ''}`;
+  const explanation =
+    `${op.description} by process ${String(x.process)} (index ${x.invokeIndex}..${x.completeIndex})${where} ` +
+    `cannot be linearized: every order of the operations before it leaves the object in ${stateText}, ` +
+    `and from there ${op.description} is impossible, whatever the concurrent operations do`;
+  const report: FailureReport = {
+    op,
+    explanation,
+    longestPrefix: (outcome.prefix ?? []).map((i) => reportOp(model, ops[i])),
+    statesBefore: states,
+    statesBeforeDescribed: described,
+    statesTruncated: outcome.statesTruncated ?? false,
+    window: concurrentWith(ops, x).map((o) => reportOp(model, o)),
+  };
+  if (key !== undefined) report.key = key;
+  return report;
+}

@@ -1,0 +1,47 @@
+/**
+ * The linearizability checker (Wing & Gong / Lowe search, P-compositionality)
+ * and its models. See README.md in this folder.
+ */
+import type { Op } from '../../src/history/op.js';
+import type { Checker, CheckOptions } from '../types.js';
+import { checkLinearizable, type LinearizableResult } from './check.js';
+import { findModel, MODEL_NAMES } from './models.js';
+
+export {
+  checkLinearizable,
+  checkLinearizableSync,
+  type LinearizableOptions,
+  type LinearizableResult,
+  type LinearizableStats,
+  type Witness,
+} from './check.js';
+export type { FailureReport, OpReport } from './explain.js';
+export { type Model, type ModelInput, sameValue } from './model.js';
+export {
+  casRegister,
+  counter,
+  fifoQueue,
+  findModel,
+  kv,
+  kvAppend,
+  MODEL_NAMES,
+  MODELS,
+  ModelError,
+  mutex,
+  register,
+  set,
+} from './models.js';
+
+/** The `linearizable` entry of checkers/registry.ts. */
+export const linearizableChecker: Checker = {
+  name: 'linearizable',
+  description: 'linearizability against a sequential model (Wing & Gong / Lowe search, split per key)',
+  models: MODEL_NAMES,
+  check(history: readonly Op[], opts: CheckOptions): Promise<LinearizableResult> {
+    const name = opts.model ?? 'cas-register';
+    if (!findModel(name)) {
+      return Promise.reject(new TypeError(`unknown model '${name}'; choices: ${MODEL_NAMES.join(', ')}`));
+    }
+    return checkLinearizable(history, name, opts);
+  },
+};

@@ -1,0 +1,103 @@
+/**
+ * The model contract of the linearizability checker: a sequential
+ * specification given as a pure step function over small, hashable states
+ * (Porcupine's surface). Everything else about the search is internal.
+ */
+
+/** What a model sees of an operation: its invocation. */
+export interface ModelInput {
+  /** read, write, cas, get, put, append, add, enqueue, dequeue, acquire, release, … */
+  f: string;
+  /** The invocation's value: what to write, `[from, to]` for a cas, usually null for a read. */
+  value: unknown;
+  /** The op's `key` field, when the history has one (kv and kv-append). */
+  key?: unknown;
+}
+
+/**
+ * A sequential specification.
+ *
+ * `step(state, input, output)` applies one operation to a state and answers
+ * with the states that may follow (empty: the operation cannot happen in that
+ * state with that output), or `true` (legal, state unchanged) / `false`
+ * (illegal). `output` is the value of the `ok` completion, or `undefined`
+ * when the outcome is unknown (`info`, or no completion): then any outcome
+ * the operation could have had must be accepted.
+ *
+ * States must be treated as immutable: return new ones, never edit.
+ */
+export interface Model<S = unknown> {
+  readonly name: string;
+  /** One line for the help text. */
+  readonly description?: string;
+  init(): S;
+  step(state: S, input: ModelInput, output: unknown): boolean | readonly S[];
+  /**
+   * Identity of a state for memoisation. Equal states must hash equal. Without
+   * `equal`, equal hashes mean equal states (the hash is then a canonical key,
+   * strings are fine). Default: primitives by value, other states by their
+   * JSON text.
+   */
+  hash?(state: S): number | string;
+  equal?(a: S, b: S): boolean;
+  /**
+   * P-compositionality: the part of the object an operation touches. Operations
+   * with different keys are checked independently. `undefined` for any op
+   * means the history cannot be split.
+   */
+  partition?(input: ModelInput): string | number | undefined;
+  /** True if the operation never changes the state: with an unknown outcome it is dropped. */
+  readOnly?(input: ModelInput): boolean;
+  describeOperation?(input: ModelInput, output: unknown): string;
+  describeState?(state: S): string;
+}
+
+/** Equality on JSON-like values (what histories carry). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
+    // 1 and 1.0 are the same JSON number; undefined vs null stays different.
+    return false;
+  }
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.hasOwn(b, k)) return false;
+    if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** A short, readable rendering of a JSON-like value (nil for null, like Jepsen). */
+export function show(x: unknown): string {
+  if (x === null) return 'nil';
+  if (x === undefined) return '?';
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
+  if (Array.isArray(x)) return `[${x.map(show).join(' ')}]`;
+  try {
+    return JSON.stringify(x);
+  } catch {
+    return String(x);
+  }
+}
+
+/** Default `describeOperation`: `cas [1 2] → ok`, `read → 3`, `write 4 → ?`. */
+export function describeOp<S>(model: Model<S>, input: ModelInput, output: unknown): string {
+  if (model.describeOperation) return model.describeOperation(input, output);
+  const key = input.key === undefined ? '' : ` ${show(input.key)}`;
+  const arg = input.value === null || input.value === undefined ? '' : ` ${show(input.value)}`;
+  const out = output === undefined ? '?' : sameValue(output, input.value) && arg !== '' ? 'ok' : show(output);
+  return `${input.f}${key}${arg} → ${out}`;
+}
+
+export function describeState<S>(model: Model<S>, state: S): string {
+  return model.describeState ? model.describeState(state) : show(state);
+}

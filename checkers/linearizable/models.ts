@@ -1,0 +1,227 @@
+/**
+ * The built-in sequential models. Each is a few lines over the `Model`
+ * contract of model.ts; checkers/linearizable/README.md shows how to write one.
+ */
+import { type Model, type ModelInput, sameValue, show } from './model.js';
+
+/** Thrown by a model for an operation it does not know; the checker reports it as a user error. */
+export class ModelError extends Error {}
+
+function unknownOp(model: string, input: ModelInput, known: string): never {
+  throw new ModelError(`model ${model}: unknown operation f=${show(input.f)} (expected ${known})`);
+}
+
+/** A read-write register, initially nil. */
+export const register: Model<unknown> = {
+  name: 'register',
+  description: 'read / write of one value, initially nil',
+  init: () => null,
+  step(state, input, output) {
+    if (input.f === 'write') return [input.value];
+    if (input.f === 'read') return output === undefined || sameValue(state, output);
+    return unknownOp('register', input, 'read, write');
+  },
+  readOnly: (input) => input.f === 'read',
+};
+
+/** Jepsen's (and etcd's) compare-and-set register: cas value is [from, to], initially nil. */
+export const casRegister: Model<unknown> = {
+  name: 'cas-register',
+  description: 'read / write / cas [from to] of one value, initially nil',
+  init: () => null,
+  step(state, input, output) {
+    switch (input.f) {
+      case 'write':
+        return [input.value];
+      case 'read':
+        return output === undefined || sameValue(state, output);
+      case 'cas': {
+        const [from, to] = casArgs('cas-register', input);
+        // An ok cas matched; an unknown one either matched here or did nothing.
+        if (sameValue(state, from)) return [to];
+        return output === undefined;
+      }
+      default:
+        return unknownOp('cas-register', input, 'read, write, cas');
+    }
+  },
+  readOnly: (input) => input.f === 'read',
+};
+
+function casArgs(model: string, input: ModelInput): [unknown, unknown] {
+  const v = input.value;
+  if (!Array.isArray(v) || v.length !== 2) {
+    throw new ModelError(`model ${model}: cas needs a value [from, to], got ${show(v)}`);
+  }
+  return [v[0], v[1]];
+}
+
+/** A map state with keys kept in sorted order, so its JSON text is canonical. */
+type KeyedState<V> = Readonly<Record<string, V>>;
+
+function keyOf(model: string, input: ModelInput): string {
+  const k = input.key;
+  if (typeof k === 'string') return k;
+  if (typeof k === 'number') return `#${k}`;
+  if (k === undefined || k === null) throw new ModelError(`model ${model}: operation ${input.f} has no key`);
+  return `#${JSON.stringify(k)}`;
+}
+
+function withKey<V>(state: KeyedState<V>, k: string, v: V): KeyedState<V> {
+  const out: Record<string, V> = {};
+  if (Object.hasOwn(state, k)) {
+    for (const key in state) out[key] = key === k ? v : state[key];
+    return out;
+  }
+  const keys = Object.keys(state);
+  keys.push(k);
+  keys.sort();
+  for (const key of keys) out[key] = key === k ? v : state[key];
+  return out;
+}
+
+function keyedHash<V>(state: KeyedState<V>): string {
+  let h = '';
+  for (const key in state) {
+    const v = state[key];
+    h += `${key}\u0000${typeof v === 'string' ? v : JSON.stringify(v)}\u0001`;
+  }
+  return h;
+}
+
+/** A map of independent cas-registers, the key in the op's `key` field; every key starts nil. */
+export const kv: Model<KeyedState<unknown>> = {
+  name: 'kv',
+  description: 'read / write / cas [from to] per key (op field `key`), every key initially nil',
+  init: () => ({}),
+  step(state, input, output) {
+    const k = keyOf('kv', input);
+    const cur = Object.hasOwn(state, k) ? state[k] : null;
+    switch (input.f) {
+      case 'write':
+        return [withKey(state, k, input.value)];
+      case 'read':
+        return output === undefined || sameValue(cur, output);
+      case 'cas': {
+        const [from, to] = casArgs('kv', input);
+        if (sameValue(cur, from)) return [withKey(state, k, to)];
+        return output === undefined;
+      }
+      default:
+        return unknownOp('kv', input, 'read, write, cas');
+    }
+  },
+  hash: keyedHash,
+  partition: (input) => keyOf('kv', input),
+  readOnly: (input) => input.f === 'read',
+  describeState: (state) =>
+    `{${Object.entries(state)
+      .map(([k, v]) => `${k} ${show(v)}`)
+      .join(', ')}}`,
+};
+
+/** Strings per key, initially "": put replaces, append concatenates, get returns the whole string. */
+export const kvAppend: Model<KeyedState<string>> = {
+  name: 'kv-append',
+  description: 'get / put / append of strings per key (op field `key`), every key initially ""',
+  init: () => ({}),
+  step(state, input, output) {
+    const k = keyOf('kv-append', input);
+    const cur = Object.hasOwn(state, k) ? state[k] : '';
+    switch (input.f) {
+      case 'put':
+        return [withKey(state, k, String(input.value))];
+      case 'append':
+        return [withKey(state, k, cur + String(input.value))];
+      case 'get':
+        return output === undefined || output === cur;
+      default:
+        return unknownOp('kv-append', input, 'get, put, append');
+    }
+  },
+  hash: keyedHash,
+  partition: (input) => keyOf('kv-append', input),
+  readOnly: (input) => input.f === 'get',
+  describeState: (state) =>
+    `{${Object.entries(state)
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .join(', ')}}`,
+};
+
+/** A grow-only set: add an element, read all of them. State: sorted JSON texts of the elements. */
+export const set: Model<readonly string[]> = {
+  name: 'set',
+  description: 'add / read of a grow-only set; a read returns every element',
+  init: () => [],
+  step(state, input, output) {
+    if (input.f === 'add') {
+      const e = JSON.stringify(input.value);
+      if (state.includes(e)) return true;
+      return [[...state, e].sort()];
+    }
+    if (input.f === 'read') {
+      if (output === undefined) return true;
+      if (!Array.isArray(output)) return false;
+      const seen = [...new Set(output.map((x) => JSON.stringify(x)))].sort();
+      return seen.length === state.length && seen.every((e, i) => e === state[i]);
+    }
+    return unknownOp('set', input, 'add, read');
+  },
+  hash: (state) => state.join('\u0000'),
+  readOnly: (input) => input.f === 'read',
+  describeState: (state) => `#{${state.join(' ')}}`,
+};
+
+/** A counter, initially 0: add n, read the total. */
+export const counter: Model<number> = {
+  name: 'counter',
+  description: 'add n / read of a counter, initially 0',
+  init: () => 0,
+  step(state, input, output) {
+    if (input.f === 'add') {
+      if (typeof input.value !== 'number') throw new ModelError(`model counter: add needs a number`);
+      return [state + input.value];
+    }
+    if (input.f === 'read') return output === undefined || output === state;
+    return unknownOp('counter', input, 'add, read');
+  },
+  readOnly: (input) => input.f === 'read',
+};
+
+/** A FIFO queue, initially empty: enqueue v; dequeue returns the head, or nil when empty. */
+export const fifoQueue: Model<readonly unknown[]> = {
+  name: 'fifo-queue',
+  description: 'enqueue v / dequeue → head (nil when empty), initially empty',
+  init: () => [],
+  step(state, input, output) {
+    if (input.f === 'enqueue') return [[...state, input.value]];
+    if (input.f === 'dequeue') {
+      if (output === undefined) return state.length === 0 ? true : [state.slice(1)];
+      if (output === null) return state.length === 0;
+      return state.length > 0 && sameValue(state[0], output) ? [state.slice(1)] : false;
+    }
+    return unknownOp('fifo-queue', input, 'enqueue, dequeue');
+  },
+  describeState: (state) => `[${state.map(show).join(' ')}]`,
+};
+
+/** A mutex: acquire when free, release when held. State: held. */
+export const mutex: Model<boolean> = {
+  name: 'mutex',
+  description: 'acquire / release of a lock, initially free',
+  init: () => false,
+  step(state, input) {
+    if (input.f === 'acquire') return state ? false : [true];
+    if (input.f === 'release') return state ? [false] : false;
+    return unknownOp('mutex', input, 'acquire, release');
+  },
+  describeState: (held) => (held ? 'held' : 'free'),
+};
+
+export const MODELS: readonly Model[] = [register, casRegister, kv, kvAppend, set, counter, fifoQueue, mutex];
+
+export const MODEL_NAMES: readonly string[] = MODELS.map((m) => m.name);
+
+export function findModel(name: string): Model | undefined {
+  return MODELS.find((m) => m.name === name);
+}

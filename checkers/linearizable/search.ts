@@ -1,0 +1,624 @@
+/**
+ * The search: Wing & Gong's linearization search with Lowe's just-in-time
+ * linearization and memoisation of (linearized set, model state).
+ *
+ * Call and return events of all operations sit in one doubly-linked list in
+ * real-time order. From a configuration (linearized set, state) the candidates
+ * are the calls before the first return still in the list; linearizing one
+ * lifts its call and return out of the list. Reaching a return means that
+ * operation must already have taken effect: backtrack. A return of an
+ * operation with an unknown outcome sits at +infinity, and reaching it means
+ * every completed operation is linearized: success (unknown operations may
+ * never take effect).
+ *
+ * The hot loop works on typed arrays: the list as Int32Array links, the
+ * linearized set as a Uint32Array bitset with an incremental Zobrist hash, a
+ * hash set of (bitset, state id) in an open-addressed table with bitsets
+ * stored in one arena (compared in full: a hash collision never prunes), and
+ * model states interned to small integers with every transition cached.
+ */
+import type { Model, ModelInput } from './model.js';
+import type { PreparedOp } from './prepare.js';
+
+export interface SearchBudget {
+  /** Absolute deadline, in Date.now() milliseconds. */
+  deadlineMs?: number;
+  /** Cap on the memory of the memo table, arena and transition cache. */
+  memoryLimitBytes?: number;
+  /** A shared flag: non-zero asks the search to stop (another part already failed). */
+  cancel?: Int32Array;
+}
+
+export interface SearchStats {
+  /** Iterations of the search loop. */
+  steps: number;
+  /** Configurations memoised. */
+  configurations: number;
+  /** Distinct model states met. */
+  states: number;
+  /** Bytes held by the search's tables at their largest. */
+  peakBytes: number;
+}
+
+export interface SearchOutcome<S> {
+  valid: true | false | 'unknown';
+  unknownReason?: 'time' | 'memory' | 'cancelled';
+  /** Invalid: the op (index into the input array) that cannot be linearized. */
+  failing?: number;
+  /** Invalid: the longest linearization found of everything that returned before `failing` did. */
+  prefix?: number[];
+  /** Invalid: distinct model states the object could be in just before `failing` had to take effect. */
+  statesBefore?: S[];
+  statesTruncated?: boolean;
+  stats: SearchStats;
+}
+
+const MAX_FRONTIER_STATES = 32;
+const ILLEGAL = -1;
+const UNSEEN = -3;
+/** Transition rows per state (Int32Array of n) while n is at most this; a Map beyond. */
+const ROW_LIMIT_OPS = 4096;
+
+class BudgetExceeded extends Error {
+  constructor(readonly reason: 'time' | 'memory' | 'cancelled') {
+    super(reason);
+  }
+}
+
+/** Interns model states to small integers. */
+class StateTable<S> {
+  readonly states: S[] = [];
+  private readonly byKey = new Map<unknown, number>();
+  private readonly buckets = new Map<number | string, number[]>();
+  constructor(private readonly model: Model<S>) {}
+
+  intern(s: S): number {
+    const m = this.model;
+    if (m.equal && m.hash) {
+      const h = m.hash(s);
+      let bucket = this.buckets.get(h);
+      if (bucket) {
+        for (const id of bucket) if (m.equal(this.states[id], s)) return id;
+      } else {
+        bucket = [];
+        this.buckets.set(h, bucket);
+      }
+      bucket.push(this.states.length);
+      this.states.push(s);
+      return this.states.length - 1;
+    }
+    const key = m.hash
+      ? m.hash(s)
+      : s === null || (typeof s !== 'object' && typeof s !== 'function')
+        ? s
+        : JSON.stringify(s);
+    const id = this.byKey.get(key);
+    if (id !== undefined) return id;
+    this.byKey.set(key, this.states.length);
+    this.states.push(s);
+    return this.states.length - 1;
+  }
+}
+
+/** Deterministic 32-bit random numbers for the Zobrist hash (xorshift32). */
+function zobrist(n: number): Int32Array {
+  const z = new Int32Array(n);
+  let x = 0x9e3779b9 | 0;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    z[i] = x;
+  }
+  return z;
+}
+
+/** Run one search to the end. */
+export function searchLinearization<S>(
+  ops: readonly PreparedOp[],
+  model: Model<S>,
+  budget: SearchBudget = {},
+): SearchOutcome<S> {
+  const search = new LinearizationSearch(ops, model, budget);
+  while (!search.run(Number.POSITIVE_INFINITY));
+  return search.outcome();
+}
+
+/**
+ * A search that can be run in slices (`run(maxSteps)`), so that the parts of a
+ * split history are interleaved and a part that fails quickly is found early,
+ * as if they ran in parallel.
+ *
+ * Candidates are tried completed ops first, in real-time order, then ops with
+ * an unknown outcome: those live in a list of their own, since their returns
+ * are at +infinity and never bound the search. An unknown op is a candidate
+ * while its call precedes the first return left in the list of completed ops.
+ */
+export class LinearizationSearch<S> {
+  private readonly n: number;
+  private readonly known: Uint8Array;
+  /** Rank of each event in real-time order; call of op i is event 2i, its return 2i+1. */
+  private readonly rank: Int32Array;
+  /** List of events of completed ops, HEAD = 2n, TAIL = 2n+1. */
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /** List of unknown-outcome ops by call, UHEAD = n, UTAIL = n+1. */
+  private readonly nextU: Int32Array;
+  private readonly prevU: Int32Array;
+
+  private readonly states: StateTable<S>;
+  private readonly inputs: unknown[];
+  private readonly outputs: unknown[];
+  private readonly useRows: boolean;
+  private readonly rows: Int32Array[] = [];
+  private readonly transMap = new Map<number, number>();
+  private readonly multi: Int32Array[] = [];
+  private transitionBytes = 0;
+
+  private readonly W: number;
+  private readonly bits: Uint32Array;
+  private readonly z: Int32Array;
+  private capE = 1024;
+  private eHash: Int32Array;
+  private eState: Int32Array;
+  private arena: Uint32Array;
+  private count = 0;
+  private capT = 2048;
+  private slots: Int32Array;
+
+  private readonly stackOp: Int32Array;
+  private readonly stackState: Int32Array;
+  private readonly stackAlt: Int32Array;
+  /** For an unknown op on the stack: the return event that bounded the candidates then. */
+  private readonly stackLimit: Int32Array;
+  private sp = 0;
+
+  // Where the search stands between slices.
+  private sid: number;
+  private h = 0;
+  private entry: number;
+  private inUnknown = false;
+  private limitEvent = -1;
+  private steps = 0;
+  private verdict: true | false | 'unknown' | undefined;
+  private unknownReason: SearchOutcome<S>['unknownReason'];
+  private peakBytes = 0;
+
+  // Explanation: the furthest return the search got stuck at, and what led there.
+  private bestRank = -1;
+  private failing = -1;
+  private readonly bestStack: Int32Array;
+  private bestLen = 0;
+  private dirtyFrom = 0;
+  private readonly frontierStates = new Set<number>();
+  private frontierTruncated = false;
+
+  constructor(
+    ops: readonly PreparedOp[],
+    private readonly model: Model<S>,
+    private readonly budget: SearchBudget = {},
+  ) {
+    const n = ops.length;
+    this.n = n;
+    let maxFinite = 0;
+    for (let i = 0; i < n; i++) {
+      const o = ops[i];
+      if (o.callPos > maxFinite) maxFinite = o.callPos;
+      if (o.retPos !== Number.POSITIVE_INFINITY && o.retPos > maxFinite) maxFinite = o.retPos;
+    }
+    const eventKey = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const o = ops[i];
+      eventKey[2 * i] = o.callPos;
+      eventKey[2 * i + 1] = o.retPos === Number.POSITIVE_INFINITY ? maxFinite + 1 + o.callPos : o.retPos;
+    }
+    const sorted = new Int32Array(2 * n);
+    for (let e = 0; e < 2 * n; e++) sorted[e] = e;
+    sorted.sort((a, b) => eventKey[a] - eventKey[b]);
+    this.rank = new Int32Array(2 * n);
+    for (let r = 0; r < 2 * n; r++) this.rank[sorted[r]] = r;
+
+    this.known = new Uint8Array(n);
+    for (let i = 0; i < n; i++) this.known[i] = ops[i].known ? 1 : 0;
+    const HEAD = 2 * n;
+    const TAIL = 2 * n + 1;
+    this.next = new Int32Array(2 * n + 2).fill(-1);
+    this.prev = new Int32Array(2 * n + 2).fill(-1);
+    this.nextU = new Int32Array(n + 2).fill(-1);
+    this.prevU = new Int32Array(n + 2).fill(-1);
+    let p = HEAD;
+    let pu = n;
+    for (let r = 0; r < 2 * n; r++) {
+      const e = sorted[r];
+      const op = e >> 1;
+      if (this.known[op] === 1) {
+        this.next[p] = e;
+        this.prev[e] = p;
+        p = e;
+      } else if ((e & 1) === 0) {
+        this.nextU[pu] = op;
+        this.prevU[op] = pu;
+        pu = op;
+      }
+    }
+    this.next[p] = TAIL;
+    this.prev[TAIL] = p;
+    this.nextU[pu] = n + 1;
+    this.prevU[n + 1] = pu;
+
+    this.states = new StateTable(model);
+    this.inputs = ops.map((o) => o.input);
+    this.outputs = ops.map((o) => o.output);
+    this.useRows = n <= ROW_LIMIT_OPS;
+
+    this.W = (n + 31) >>> 5;
+    this.bits = new Uint32Array(this.W);
+    this.z = zobrist(n);
+    this.eHash = new Int32Array(this.capE);
+    this.eState = new Int32Array(this.capE);
+    this.arena = new Uint32Array(this.capE * this.W);
+    this.slots = new Int32Array(this.capT);
+
+    this.stackOp = new Int32Array(n);
+    this.stackState = new Int32Array(n);
+    this.stackAlt = new Int32Array(n);
+    this.stackLimit = new Int32Array(n);
+    this.bestStack = new Int32Array(n);
+    this.sid = this.states.intern(model.init());
+    this.entry = this.next[HEAD];
+    if (n === 0) this.verdict = true;
+  }
+
+  get done(): boolean {
+    return this.verdict !== undefined;
+  }
+
+  get stepsTaken(): number {
+    return this.steps;
+  }
+
+  /** Bytes held by this search's tables now. */
+  get bytesHeld(): number {
+    return this.bytes();
+  }
+
+  private bytes(): number {
+    return (
+      this.arena.byteLength +
+      this.eHash.byteLength +
+      this.eState.byteLength +
+      this.slots.byteLength +
+      this.transitionBytes
+    );
+  }
+
+  private checkMemory(extra: number): void {
+    const b = this.bytes() + extra;
+    if (b > this.peakBytes) this.peakBytes = b;
+    if (b > (this.budget.memoryLimitBytes ?? Number.POSITIVE_INFINITY)) throw new BudgetExceeded('memory');
+  }
+
+  private computeTransition(sid: number, op: number): number {
+    const r = this.model.step(this.states.states[sid], this.inputs[op] as ModelInput, this.outputs[op]);
+    if (r === true) return sid;
+    if (r === false || r.length === 0) return ILLEGAL;
+    if (r.length === 1) return this.states.intern(r[0]);
+    const ids = [...new Set(r.map((s) => this.states.intern(s)))];
+    if (ids.length === 1) return ids[0];
+    this.multi.push(Int32Array.from(ids));
+    return -2 - (this.multi.length - 1);
+  }
+
+  /** The successor state id of op from sid: ILLEGAL, a state id, or -2-k for the k-th set of alternatives. */
+  private transition(sid: number, op: number): number {
+    if (this.useRows) {
+      let row = this.rows[sid];
+      if (row === undefined) {
+        row = new Int32Array(this.n).fill(UNSEEN);
+        this.rows[sid] = row;
+        this.transitionBytes += 4 * this.n;
+      }
+      let t = row[op];
+      if (t === UNSEEN) {
+        t = this.computeTransition(sid, op);
+        row[op] = t;
+      }
+      return t;
+    }
+    const key = sid * this.n + op;
+    let t = this.transMap.get(key);
+    if (t === undefined) {
+      t = this.computeTransition(sid, op);
+      this.transMap.set(key, t);
+      this.transitionBytes += 40;
+    }
+    return t;
+  }
+
+  /** Add (bits, sid) with linearized-set hash h to the memo; false when it was there already. */
+  private memoAdd(h: number, sid: number): boolean {
+    const W = this.W;
+    const bits = this.bits;
+    const hh = (h ^ Math.imul(sid + 1, 0x9e3779b1)) | 0;
+    let mask = this.capT - 1;
+    let s = (hh ^ (hh >>> 15)) & mask;
+    const slots = this.slots;
+    const eHash = this.eHash;
+    const eState = this.eState;
+    const arena = this.arena;
+    for (;;) {
+      const slot = slots[s];
+      if (slot === 0) break;
+      const e = slot - 1;
+      if (eHash[e] === hh && eState[e] === sid) {
+        const off = e * W;
+        let w = 0;
+        while (w < W && arena[off + w] === bits[w]) w++;
+        if (w === W) return false;
+      }
+      s = (s + 1) & mask;
+    }
+    if (this.count === this.capE) this.growEntries();
+    const e = this.count++;
+    this.eHash[e] = hh;
+    this.eState[e] = sid;
+    this.arena.set(bits, e * W);
+    if (this.count * 2 > this.capT) {
+      const capT2 = this.capT * 2;
+      this.checkMemory(capT2 * 4);
+      const t2 = new Int32Array(capT2);
+      mask = capT2 - 1;
+      const hashes = this.eHash;
+      for (let i = 0; i < this.count; i++) {
+        const h3 = hashes[i];
+        let q = (h3 ^ (h3 >>> 15)) & mask;
+        while (t2[q] !== 0) q = (q + 1) & mask;
+        t2[q] = i + 1;
+      }
+      this.slots = t2;
+      this.capT = capT2;
+    } else {
+      slots[s] = e + 1;
+    }
+    return true;
+  }
+
+  private growEntries(): void {
+    const capE2 = this.capE * 2;
+    this.checkMemory((capE2 - this.capE) * (this.W * 4 + 8));
+    const a2 = new Uint32Array(capE2 * this.W);
+    a2.set(this.arena);
+    this.arena = a2;
+    const h2 = new Int32Array(capE2);
+    h2.set(this.eHash);
+    this.eHash = h2;
+    const s2 = new Int32Array(capE2);
+    s2.set(this.eState);
+    this.eState = s2;
+    this.capE = capE2;
+  }
+
+  /**
+   * Try to linearize op from the current configuration with transition t,
+   * starting at alternative `alt`. Pushes it and returns true if that reaches
+   * a configuration not seen before.
+   */
+  private tryPush(op: number, t: number, alt: number): boolean {
+    const bits = this.bits;
+    bits[op >>> 5] |= 1 << (op & 31);
+    const h2 = this.h ^ this.z[op];
+    let chosen = -1;
+    if (t >= 0) {
+      if (this.memoAdd(h2, t)) chosen = t;
+    } else {
+      const alts = this.multi[-2 - t];
+      for (; alt < alts.length; alt++) {
+        if (this.memoAdd(h2, alts[alt])) {
+          chosen = alts[alt];
+          break;
+        }
+      }
+    }
+    if (chosen < 0) {
+      bits[op >>> 5] &= ~(1 << (op & 31));
+      return false;
+    }
+    const sp = this.sp++;
+    this.stackOp[sp] = op;
+    this.stackState[sp] = this.sid;
+    this.stackAlt[sp] = alt;
+    this.stackLimit[sp] = this.limitEvent;
+    this.sid = chosen;
+    this.h = h2;
+    return true;
+  }
+
+  private lift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    if (this.known[op] === 1) {
+      const c = 2 * op;
+      const r = c + 1;
+      next[prev[c]] = next[c];
+      prev[next[c]] = prev[c];
+      next[prev[r]] = next[r];
+      prev[next[r]] = prev[r];
+    } else {
+      this.nextU[this.prevU[op]] = this.nextU[op];
+      this.prevU[this.nextU[op]] = this.prevU[op];
+    }
+  }
+
+  private unlift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    if (this.known[op] === 1) {
+      const c = 2 * op;
+      const r = c + 1;
+      next[prev[r]] = r;
+      prev[next[r]] = r;
+      next[prev[c]] = c;
+      prev[next[c]] = c;
+    } else {
+      this.nextU[this.prevU[op]] = op;
+      this.prevU[this.nextU[op]] = op;
+    }
+  }
+
+  /** Stuck at limitEvent: remember how far the search got, for the explanation. */
+  private recordFrontier(): void {
+    const r = this.rank[this.limitEvent];
+    if (r > this.bestRank) {
+      this.bestRank = r;
+      this.failing = this.limitEvent >> 1;
+      this.frontierStates.clear();
+      this.frontierTruncated = false;
+      this.bestLen = -1;
+    }
+    if (r === this.bestRank) {
+      const sp = this.sp;
+      if (sp > this.bestLen) {
+        for (let i = this.dirtyFrom; i < sp; i++) this.bestStack[i] = this.stackOp[i];
+        this.bestLen = sp;
+        this.dirtyFrom = sp;
+      }
+      if (this.frontierStates.size < MAX_FRONTIER_STATES) this.frontierStates.add(this.sid);
+      else if (!this.frontierStates.has(this.sid)) this.frontierTruncated = true;
+    }
+  }
+
+  /**
+   * Undo the top of the stack; try its remaining alternatives. Returns false
+   * when the stack is empty (the search failed).
+   */
+  private backtrack(): boolean {
+    for (;;) {
+      if (this.sp === 0) return false;
+      const sp = --this.sp;
+      if (sp < this.dirtyFrom) this.dirtyFrom = sp;
+      const top = this.stackOp[sp];
+      this.unlift(top);
+      this.h ^= this.z[top];
+      this.sid = this.stackState[sp];
+      this.limitEvent = this.stackLimit[sp];
+      const t = this.transition(this.sid, top);
+      // bits still holds top: tryPush sets it again and clears it on failure.
+      if (t < -1 && this.tryPush(top, t, this.stackAlt[sp] + 1)) {
+        this.lift(top);
+        this.entry = this.next[2 * this.n];
+        this.inUnknown = false;
+        return true;
+      }
+      this.bits[top >>> 5] &= ~(1 << (top & 31));
+      if (this.known[top] === 1) {
+        this.entry = this.next[2 * top];
+        this.inUnknown = false;
+      } else {
+        this.entry = this.nextU[top];
+        this.inUnknown = true;
+      }
+      return true;
+    }
+  }
+
+  /** Run at most maxSteps more steps; true when the search has finished. */
+  run(maxSteps: number): boolean {
+    if (this.verdict !== undefined) return true;
+    const n = this.n;
+    const TAIL = 2 * n + 1;
+    const UTAIL = n + 1;
+    const HEAD = 2 * n;
+    const next = this.next;
+    const nextU = this.nextU;
+    const known = this.known;
+    const rank = this.rank;
+    const deadline = this.budget.deadlineMs ?? Number.POSITIVE_INFINITY;
+    const cancel = this.budget.cancel;
+    const stopAt = this.steps + maxSteps;
+    let steps = this.steps;
+    try {
+      if (steps === 0) this.checkMemory(0);
+      for (;;) {
+        if ((++steps & 4095) === 0) {
+          if (Date.now() > deadline) throw new BudgetExceeded('time');
+          if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new BudgetExceeded('cancelled');
+          this.checkMemory(0);
+          if (steps >= stopAt) {
+            this.steps = steps;
+            return false;
+          }
+        }
+        const entry = this.entry;
+        if (!this.inUnknown) {
+          if (entry === TAIL) {
+            this.verdict = true;
+            break;
+          }
+          const op = entry >> 1;
+          if ((entry & 1) === 0) {
+            const t = this.transition(this.sid, op);
+            if (t !== ILLEGAL && this.tryPush(op, t, 0)) {
+              this.lift(op);
+              this.entry = next[HEAD];
+              continue;
+            }
+            this.entry = next[entry];
+            continue;
+          }
+          // The first return left: the completed candidates are exhausted; now the unknown ones.
+          this.limitEvent = entry;
+          this.inUnknown = true;
+          this.entry = nextU[n];
+          continue;
+        }
+        if (entry !== UTAIL && rank[2 * entry] < rank[this.limitEvent]) {
+          const t = this.transition(this.sid, entry);
+          // An unknown op that would leave the state as it is adds nothing over
+          // never taking effect, which is always allowed: skip it.
+          if (t !== ILLEGAL && t !== this.sid && this.tryPush(entry, t, 0)) {
+            this.lift(entry);
+            this.entry = next[HEAD];
+            this.inUnknown = false;
+            continue;
+          }
+          this.entry = nextU[entry];
+          continue;
+        }
+        if (known[this.limitEvent >> 1] === 0) throw new Error('internal: an unknown op bounds the search');
+        this.recordFrontier();
+        if (!this.backtrack()) {
+          this.verdict = false;
+          break;
+        }
+      }
+    } catch (err) {
+      if (!(err instanceof BudgetExceeded)) throw err;
+      this.unknownReason = err.reason;
+      this.verdict = 'unknown';
+    }
+    this.steps = steps;
+    return true;
+  }
+
+  outcome(): SearchOutcome<S> {
+    const b = this.bytes();
+    if (b > this.peakBytes) this.peakBytes = b;
+    const stats: SearchStats = {
+      steps: this.steps,
+      configurations: this.count,
+      states: this.states.states.length,
+      peakBytes: this.peakBytes,
+    };
+    if (this.verdict === undefined) throw new Error('internal: outcome() before the search finished');
+    if (this.verdict === true) return { valid: true, stats };
+    if (this.verdict === 'unknown') return { valid: 'unknown', unknownReason: this.unknownReason, stats };
+    return {
+      valid: false,
+      failing: this.failing,
+      prefix: Array.from(this.bestStack.subarray(0, Math.max(this.bestLen, 0))),
+      statesBefore: [...this.frontierStates].map((id) => this.states.states[id]),
+      statesTruncated: this.frontierTruncated,
+      stats,
+    };
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Worker thread entry: checks a batch of parts of a split history with a
+ * built-in model and posts one outcome per part. Started by workers.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { findModel } from './models.js';
+import type { PreparedOp } from './prepare.js';
+import { runInterleaved } from './schedule.js';
+
+export interface WorkerInput {
+  modelName: string;
+  parts: { index: number; ops: PreparedOp[] }[];
+  deadlineMs?: number;
+  memoryLimitBytes?: number;
+  /** Int32Array flag shared by all workers: set when a part failed. */
+  cancel: SharedArrayBuffer;
+}
+
+const input = workerData as WorkerInput;
+const model = findModel(input.modelName);
+if (!model) throw new Error(`worker: unknown model ${input.modelName}`);
+const cancel = new Int32Array(input.cancel);
+const outcomes = runInterleaved(
+  input.parts.map((p) => p.ops),
+  model,
+  { deadlineMs: input.deadlineMs, memoryLimitBytes: input.memoryLimitBytes, cancel },
+  {
+    onInvalid: () => {
+      Atomics.store(cancel, 0, 1);
+    },
+  },
+);
+parentPort!.postMessage(outcomes.map((outcome, i) => ({ index: input.parts[i].index, outcome })));

@@ -1,0 +1,86 @@
+/**
+ * Checking the parts of a split history on worker threads. Only built-in
+ * models can cross to a worker (it finds the model by name). Any trouble
+ * starting workers answers undefined, and the caller checks in-process.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Part } from './prepare.js';
+import type { SearchBudget, SearchOutcome } from './search.js';
+import type { WorkerInput } from './worker.js';
+
+/** How many workers `workers: 'auto'` means. */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(availableParallelism(), 8));
+}
+
+/** A worker for our entry point: the compiled worker.js, or worker.ts through tsx when running from sources. */
+function startWorker(workerData: WorkerInput): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData });
+  // From TypeScript sources (tests, tsx) the worker registers tsx's loader itself first.
+  const api = createRequire(here)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
+  const entry = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData });
+}
+
+export async function runOnWorkers(
+  parts: readonly Part[],
+  modelName: string,
+  budget: Omit<SearchBudget, 'cancel'>,
+  workerCount: number,
+): Promise<SearchOutcome<unknown>[] | undefined> {
+  const n = Math.min(workerCount, parts.length);
+  // Greedy balance by op count, largest parts first.
+  const batches: { load: number; parts: { index: number; ops: Part['ops'] }[] }[] = [];
+  for (let i = 0; i < n; i++) batches.push({ load: 0, parts: [] });
+  const order = parts.map((_, i) => i).sort((a, b) => parts[b].ops.length - parts[a].ops.length);
+  for (const index of order) {
+    let best = batches[0];
+    for (const b of batches) if (b.load < best.load) best = b;
+    best.parts.push({ index, ops: parts[index].ops });
+    best.load += parts[index].ops.length;
+  }
+  const cancel = new SharedArrayBuffer(4);
+  const outcomes: SearchOutcome<unknown>[] = new Array(parts.length);
+  const started: Worker[] = [];
+  try {
+    await Promise.all(
+      batches.map(
+        (batch) =>
+          new Promise<void>((resolve, reject) => {
+            const data: WorkerInput = {
+              modelName,
+              parts: batch.parts,
+              deadlineMs: budget.deadlineMs,
+              memoryLimitBytes:
+                budget.memoryLimitBytes === undefined ? undefined : budget.memoryLimitBytes / n,
+              cancel,
+            };
+            const w = startWorker(data);
+            started.push(w);
+            w.once('message', (msg: { index: number; outcome: SearchOutcome<unknown> }[]) => {
+              for (const { index, outcome } of msg) outcomes[index] = outcome;
+              resolve();
+            });
+            w.once('error', reject);
+            w.once('exit', (code) => {
+              if (code !== 0) reject(new Error(`worker exited with code ${code}`));
+              else resolve();
+            });
+          }),
+      ),
+    );
+  } catch {
+    Atomics.store(new Int32Array(cancel), 0, 1);
+    for (const w of started) void w.terminate();
+    return undefined;
+  }
+  for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === undefined) return undefined;
+  return outcomes;
+}
