@@ -28,6 +28,8 @@ export interface RunTestOptions {
   startedAtIso: string;
   /** Wall-clock budget for the checker, ms; out of it the verdict is `unknown`. */
   checkTimeLimitMs?: number;
+  /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
+  onPhaseDone?: (phase: 'simulation' | 'check') => void;
 }
 
 export interface TestRun {
@@ -88,6 +90,7 @@ export async function runTest(
   }
   const historySha256 = sha256File(historyPath);
 
+  opts.onPhaseDone?.('simulation');
   const registered = findChecker(workload.checker.name);
   const checker = registered ?? workload.fallbackChecker;
   const ops = readHistoryFileSync(historyPath, { format: 'jsonl' }).ops;
@@ -96,6 +99,7 @@ export async function runTest(
     ...(opts.checkTimeLimitMs !== undefined ? { timeLimitMs: opts.checkTimeLimitMs } : {}),
     outDir: dir,
   });
+  opts.onPhaseDone?.('check');
   writeJson(join(dir, 'results.json'), {
     valid: result.valid,
     checker: checker.name,

@@ -19,7 +19,7 @@ function copy(v: unknown, depth: number): unknown {
     case 'boolean':
       return v;
     case 'number':
-      return Number.isFinite(v) ? v : null;
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null; // JSON writes -0 as 0
     case 'object': {
       if (v === null) return null;
       if (depth > MAX_DEPTH)
@@ -41,7 +41,17 @@ function copy(v: unknown, depth: number): unknown {
         if (!Object.hasOwn(v, k)) continue;
         const x = (v as Record<string, unknown>)[k];
         if (x === undefined || typeof x === 'function' || typeof x === 'symbol') continue;
-        out[k] = copy(x, depth + 1);
+        if (k === '__proto__') {
+          // An own data property, as JSON.parse makes it, never a prototype change.
+          Object.defineProperty(out, k, {
+            value: copy(x, depth + 1),
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        } else {
+          out[k] = copy(x, depth + 1);
+        }
       }
       return out;
     }

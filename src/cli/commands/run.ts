@@ -188,12 +188,16 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const startedAt = new Date();
   const wallStartMs = performance.now();
   if (seedDrawn && !flags.json) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
+  const phaseMs: { simulation?: number; check?: number } = {};
   let run: TestRun;
   try {
     run = await runTest(partial, {
       storeDir: flags.store,
       startedAtIso: startedAt.toISOString(),
       checkTimeLimitMs,
+      onPhaseDone: (phase) => {
+        phaseMs[phase] = performance.now();
+      },
     });
   } catch (err) {
     if (!(err instanceof RunCrashedError)) throw err;
@@ -205,6 +209,10 @@ async function runCommand(flags: RunFlags): Promise<number> {
     return EXIT.crashed;
   }
   const wallS = (performance.now() - wallStartMs) / 1000;
+  const timing = {
+    simulationS: ((phaseMs.simulation ?? wallStartMs) - wallStartMs) / 1000,
+    checkS: ((phaseMs.check ?? wallStartMs) - (phaseMs.simulation ?? wallStartMs)) / 1000,
+  };
   if (flags.json) {
     process.stdout.write(
       `${JSON.stringify({
@@ -215,17 +223,19 @@ async function runCommand(flags: RunFlags): Promise<number> {
         historySha256: run.historySha256,
         summary: run.summary,
         wallSeconds: wallS,
+        simulationSeconds: timing.simulationS,
+        checkSeconds: timing.checkS,
         replay: run.replay,
         result: run.result,
       })}\n`,
     );
   } else {
-    process.stdout.write(describe(run, wallS));
+    process.stdout.write(describe(run, timing));
   }
   return exitCodeForValid(run.valid);
 }
 
-function describe(run: TestRun, wallS: number): string {
+function describe(run: TestRun, timing: { simulationS: number; checkS: number }): string {
   const c = run.config;
   const s = run.summary;
   const simS = s.simulatedNs / 1e9;
@@ -233,8 +243,8 @@ function describe(run: TestRun, wallS: number): string {
   const lines = [
     `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`,
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
-    `  ${simS.toFixed(1)} simulated s in ${wallS.toFixed(2)} wall s (${(simS / Math.max(wallS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
-    `  checker ${run.checker}: ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
+    `  ${simS.toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(simS / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
+    `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
     `  store: ${run.dir}`,
   ];
   if (run.valid !== true) lines.push(`  replay: ${run.replay}`);
