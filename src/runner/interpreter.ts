@@ -137,7 +137,7 @@ export class ClientInterpreter {
   private invoke(w: Worker, spec: OpSpec): void {
     const nodes = this.sim.nodeIds;
     const node = nodes[w.process % nodes.length];
-    this.recorder.record('invoke', w.process, spec.f, spec.value, { key: spec.key, node });
+    this.recorder.record('invoke', w.process, spec.f, spec.value, spec.key, node);
     const msgId = w.nextMsgId++;
     w.pending = { msgId, spec, node };
     const body = this.workload.clientRequest(spec);
@@ -164,11 +164,7 @@ export class ClientInterpreter {
   private complete(w: Worker, c: Completion): void {
     const p = w.pending!;
     w.pending = undefined;
-    this.recorder.record(c.type, w.process, p.spec.f, c.value, {
-      key: p.spec.key,
-      node: p.node,
-      error: c.error,
-    });
+    this.recorder.record(c.type, w.process, p.spec.f, c.value, p.spec.key, p.node, c.error);
     if (c.type === 'info') w.process += this.workers.length;
     w.busy = false;
     this.busyCount--;

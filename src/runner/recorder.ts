@@ -35,9 +35,30 @@ export class HistoryRecorder {
     private readonly sink: HistorySink,
   ) {}
 
-  record(type: OpType, process: Process, f: string, value: unknown, extra?: Record<string, unknown>): Op {
-    const op: Op = { index: this.nextIndex++, time: this.sim.nowNs, type, process, f, value };
-    if (extra) for (const k in extra) if (extra[k] !== undefined) op[k] = extra[k];
+  /**
+   * Every op has the same shape (absent optional fields are undefined, which
+   * JSON leaves out), so the hot path stays monomorphic and serialises fast.
+   */
+  record(
+    type: OpType,
+    process: Process,
+    f: string,
+    value: unknown,
+    key?: unknown,
+    node?: string,
+    error?: unknown,
+  ): Op {
+    const op: Op = {
+      index: this.nextIndex++,
+      time: this.sim.nowNs,
+      type,
+      process,
+      f,
+      value,
+      key,
+      node,
+      error,
+    };
     if (process === 'nemesis') this.counts.nemesis++;
     else this.counts[type]++;
     this.sink.write(op);

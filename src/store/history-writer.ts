@@ -44,14 +44,15 @@ export class HistoryFileWriter {
   }
 }
 
-/** True when JSON.stringify(op) already gives formatOpJsonl's bytes: core fields first, in order, nothing undefined. */
+/**
+ * True when JSON.stringify(op) already gives formatOpJsonl's bytes: core
+ * fields first, in order, none undefined (both leave out undefined extras).
+ */
 export function inCanonicalOrder(op: Op): boolean {
   let i = 0;
   for (const k in op) {
-    const v = op[k];
-    if (v === undefined) return false;
     if (i < CORE_FIELDS.length) {
-      if (k !== CORE_FIELDS[i]) return false;
+      if (k !== CORE_FIELDS[i] || op[k] === undefined) return false;
     } else if (
       k === 'index' ||
       k === 'time' ||
