@@ -11,6 +11,9 @@ export const CONTROLLER_ID = 'c0';
 
 export const NS_PER_MS = 1_000_000;
 
+/** Events allowed at one virtual instant before the run is declared livelocked. */
+const MAX_EVENTS_PER_INSTANT = 1_000_000;
+
 export interface SimulationOptions {
   seed: number | string;
   system: SystemDefinition;
@@ -201,9 +204,21 @@ export class Simulation {
     this.stopped = false;
     const q = this.queue;
     let n = 0;
+    let sameInstant = 0;
     while (!this.stopped && q.size > 0 && q.peekTimeNs() <= untilNs) {
       const ev = q.pop()!;
-      this.nowNsValue = q.lastPoppedTimeNs;
+      const t = q.lastPoppedTimeNs;
+      // Time that stops advancing (a zero-delay timer loop) would spin forever: refuse it.
+      if (t === this.nowNsValue) {
+        if (++sameInstant > MAX_EVENTS_PER_INSTANT) {
+          throw new Error(
+            `livelock: more than ${MAX_EVENTS_PER_INSTANT} events at virtual time ${(t / NS_PER_MS).toFixed(3)} ms (seed ${this.options.seed}); a zero-delay timer or message loop?`,
+          );
+        }
+      } else {
+        sameInstant = 0;
+      }
+      this.nowNsValue = t;
       if (typeof ev === 'function') ev();
       else this.deliver(ev);
       if (++n >= this.maxEvents) throw new Error(`simulation exceeded ${this.maxEvents} events in one run`);

@@ -278,3 +278,22 @@ describe('Simulation', () => {
     expect(() => sim.crash('n9')).toThrow(/unknown node 'n9'/);
   });
 });
+
+describe('Simulation guards', () => {
+  it('a zero-delay timer loop is reported as a livelock, not an endless run', () => {
+    const spin: SystemDefinition = {
+      name: 'spin',
+      description: 'sets a 0 ms timer forever',
+      bugs: [],
+      defaultNodeCount: 1,
+      workloads: [],
+      createNode(ctx) {
+        const loop = () => ctx.setTimer(0, loop);
+        loop();
+        return { onMessage() {} };
+      },
+    };
+    const sim = new Simulation({ seed: 1, system: spin, nodeCount: 1 });
+    expect(() => sim.run()).toThrow(/livelock: more than 1000000 events at virtual time 0\.000 ms/);
+  });
+});
