@@ -76,6 +76,8 @@ class NodeHost {
     readonly id: NodeId,
     readonly index: number,
     readonly rng: Rng,
+    /** Draws of the disk's fault model (how much of a torn write survives), apart from the node's own stream. */
+    readonly diskRng: Rng,
   ) {}
 }
 
@@ -139,7 +141,7 @@ export class Simulation {
     this.nodeIds = ids;
     for (const id of ids) {
       const index = this.network.addActor(id);
-      const host = new NodeHost(id, index, this.random.stream(id));
+      const host = new NodeHost(id, index, this.random.stream(id), this.random.stream(`${id}/disk`));
       this.hosts.set(id, host);
       this.hostByIndex[index] = host;
     }
@@ -252,7 +254,7 @@ export class Simulation {
     h.paused = false;
     h.crashes++;
     this.stats.crashes++;
-    const lost = h.disk.crash(mode, h.rng.next());
+    const lost = h.disk.crash(mode, mode === 'torn-last-write' ? h.diskRng.next() : 0);
     this.nodeLog(h, `*** crashed (${mode}): ${lost}`);
   }
 

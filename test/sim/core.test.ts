@@ -297,3 +297,23 @@ describe('Simulation guards', () => {
     expect(() => sim.run()).toThrow(/livelock: more than 1000000 events at virtual time 0\.000 ms/);
   });
 });
+
+describe('Simulation disk faults', () => {
+  it('a torn-write crash keeps the fsynced data plus a strict prefix of the last unsynced append', () => {
+    const probe = newProbe();
+    const sim = new Simulation({ seed: 6, system: probeSystem(probe), nodeCount: 1 });
+    const c1 = sim.addClient('c1', () => {});
+    sim.start();
+    c1.send('n1', { type: 'store', data: 'durable;', sync: true });
+    sim.run(50 * NS_PER_MS);
+    c1.send('n1', { type: 'store', data: 'unsynced-record;', sync: false });
+    sim.run(100 * NS_PER_MS);
+    sim.crash('n1', 'torn-last-write');
+    sim.restart('n1');
+    sim.run();
+    const survived = probe.boots[1].disk ?? '';
+    expect(survived.startsWith('durable;')).toBe(true);
+    expect('durable;unsynced-record;'.startsWith(survived)).toBe(true);
+    expect(survived.length).toBeLessThan('durable;unsynced-record;'.length);
+  });
+});
