@@ -8,7 +8,7 @@ import type { Op } from '../../src/history/op.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 import { type AnomalyCase, pushCase, UnanalysableHistory, type WorkloadAnalysis } from './analysis.js';
 import { CYCLE_TYPES, type FoundCycle, searchCycles } from './cycles.js';
-import { buildGraph, type EdgeList, PROCESS, REALTIME, REL_NAMES, RW, WR, WW } from './graph.js';
+import { BARRIER, buildGraph, EdgeList, PROCESS, REALTIME, REL_NAMES, RW, WR, WW } from './graph.js';
 import {
   allImpliedAnomalies,
   anomaliesProhibitedBy,
@@ -94,6 +94,9 @@ export function runElle(
   analyze: Analyzer,
 ): ElleResult {
   const startMs = Date.now();
+  const debug = process.env.ELLE_DEBUG
+    ? (what: string) => process.stderr.write(`[elle ${Date.now() - startMs}ms] ${what}\n`)
+    : () => {};
   const deadlineMs = opts.timeLimitMs !== undefined ? startMs + opts.timeLimitMs : Number.POSITIVE_INFINITY;
   const prohibited = prohibitedAnomalyTypes(opts);
   const reportable = new Set([...prohibited, ...UNKNOWN_ANOMALY_TYPES]);
@@ -102,7 +105,9 @@ export function runElle(
   let analysis: WorkloadAnalysis;
   try {
     txns = indexTxns(history, mopNames);
+    debug('indexed');
     analysis = analyze(txns, opts, deadlineMs);
+    debug('analysed');
   } catch (e) {
     if (e instanceof MalformedTxnError) {
       return { valid: 'unknown', error: { type: 'unexpected-txn-micro-op-types', message: e.message } };
@@ -124,17 +129,20 @@ export function runElle(
 
   const useProcess = PROCESS_TYPES.some((t) => reportable.has(t));
   const useRealtime = REALTIME_TYPES.some((t) => reportable.has(t));
-  const edges = analysis.edges;
+  const edges = new EdgeList();
   if (useProcess) addProcessEdges(txns, edges);
-  if (useRealtime) addRealtimeEdges(txns, edges);
-  const graph = buildGraph(txns.n, edges);
+  const barriers = useRealtime ? addRealtimeEdges(txns, edges) : 0;
+  debug('orders');
+  const graph = buildGraph(txns.n + barriers, [analysis.edges, edges]);
+  debug(`graph: ${analysis.edges.size} data edges, ${edges.size} order edges`);
   const mask = WW | WR | RW | (useProcess ? PROCESS : 0) | (useRealtime ? REALTIME : 0);
 
   const searchTypes = new Set(
     [...reportable].filter((t) => CYCLE_TYPES.has(t) || t.endsWith('-cycle-exists')),
   );
   const perSccMs = opts.cycleSearchTimeoutMs ?? 1000;
-  const search = searchCycles(graph, mask, searchTypes, { deadlineMs, perSccMs });
+  const search = searchCycles(graph, txns.n, mask, searchTypes, { deadlineMs, perSccMs });
+  debug('cycles');
 
   for (const c of search.cycles) pushCase(anomalies, c.type, explainCycle(txns, analysis, c));
   for (const c of search.cycleExists) {
@@ -142,9 +150,9 @@ export function runElle(
     pushCase(anomalies, c.type, {
       not: c.not,
       subgraph: c.subgraph,
-      'scc-size': c.sccSize,
+      'scc-size': scc.length,
       scc,
-      explanation: `a cycle of ${c.subgraph.join(' / ')} dependencies exists among the ${c.sccSize} transactions at operations ${scc.slice(0, 20).join(', ')}${scc.length > 20 ? ', …' : ''}, so the history is not ${c.not}; the search for a specific cycle did not name it`,
+      explanation: `a cycle of ${c.subgraph.join(' / ')} dependencies exists among the ${scc.length} transactions at operations ${scc.slice(0, 20).join(', ')}${scc.length > 20 ? ', …' : ''}, so the history is not ${c.not}; the search for a specific cycle did not name it`,
     });
   }
   for (const to of search.timeouts) {
@@ -212,47 +220,31 @@ function addProcessEdges(t: Txns, edges: EdgeList): void {
 
 /**
  * Real-time order: an ok txn precedes every txn invoked after it completed.
- * As Elle does, link each invocation only from the frontier of completed txns
- * not already known to precede another completed txn; the rest follows by
- * transitivity.
+ * Instead of an edge per such pair (concurrency × n of them), each ok
+ * completion gets a barrier vertex; barriers are chained in time order; a
+ * completed txn points to its barrier, and each barrier points to the txns
+ * invoked after it and before the next completion. a reaches b through the
+ * barriers exactly when a completed before b began. Returns the number of
+ * barrier vertices (numbered from t.n).
  */
-function addRealtimeEdges(t: Txns, edges: EdgeList): void {
-  const { events, type } = t;
-  const invokedAt = new Int32Array(t.n);
-  let fTxn = new Int32Array(64);
-  let fAdded = new Int32Array(64);
-  let fn = 0;
+function addRealtimeEdges(t: Txns, edges: EdgeList): number {
+  const { events, type, n } = t;
+  let barriers = 0;
   for (let e = 0; e < events.length; e++) {
     const ev = events[e];
     const id = ev >> 1;
-    if (type[id] === FAIL) continue;
+    const ty = type[id];
+    if (ty === FAIL) continue;
     if ((ev & 1) === 0) {
-      invokedAt[id] = e;
-      for (let i = 0; i < fn; i++) edges.add(fTxn[i], id, REALTIME);
-    } else if (type[id] === OK) {
-      const since = invokedAt[id];
-      let w = 0;
-      for (let i = 0; i < fn; i++) {
-        if (fAdded[i] > since) {
-          fTxn[w] = fTxn[i];
-          fAdded[w] = fAdded[i];
-          w++;
-        }
-      }
-      fn = w;
-      if (fn === fTxn.length) {
-        const a = new Int32Array(fn * 2);
-        a.set(fTxn);
-        fTxn = a;
-        const b = new Int32Array(fn * 2);
-        b.set(fAdded);
-        fAdded = b;
-      }
-      fTxn[fn] = id;
-      fAdded[fn] = e;
-      fn++;
+      if (barriers > 0) edges.add(n + barriers - 1, id, REALTIME);
+    } else if (ty === OK) {
+      const b = n + barriers;
+      if (barriers > 0) edges.add(b - 1, b, BARRIER);
+      edges.add(id, b, BARRIER);
+      barriers++;
     }
   }
+  return barriers;
 }
 
 /** Names T1 … Tk, an explanation per step and Elle-style prose for a cycle. */

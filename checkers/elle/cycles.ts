@@ -6,8 +6,13 @@
  * found by a breadth-first search over (vertex, path state) pairs that starts
  * on one edge of the type's first relationship and must come back to its
  * source, using only the relationships the type allows.
+ *
+ * Real-time order is not stored as txn-to-txn edges (up to concurrency × n
+ * of them) but through barrier vertices, one per ok completion, chained in
+ * time order: a → barrier(a's completion) → … → barrier(last completion
+ * before b began) → b. A walk through barriers counts as one realtime step.
  */
-import { type Graph, PROCESS, REALTIME, RW, sccs, TarjanScratch, WR, WW } from './graph.js';
+import { BARRIER, type Graph, PROCESS, REALTIME, RW, sccs, TarjanScratch, WR, WW } from './graph.js';
 import { allImpliedAnomalies } from './models.js';
 
 export interface CycleSpec {
@@ -30,7 +35,7 @@ function variants(base: CycleSpec[]): CycleSpec[] {
     for (const s of base) {
       out.push({
         type: `${s.type}-${suffix}`,
-        first: s.kind === 'nonadjacent' ? s.first | rels : s.first,
+        first: s.first,
         rest: s.rest | rels,
         kind: s.kind,
         requires: req,
@@ -45,7 +50,7 @@ export const CYCLE_SPECS: readonly CycleSpec[] = variants([
   { type: 'G0', first: WW, rest: WW, kind: 'plain', requires: 0 },
   { type: 'G1c', first: WR, rest: WW | WR, kind: 'plain', requires: 0 },
   { type: 'G-single', first: RW, rest: WW | WR, kind: 'plain', requires: 0 },
-  { type: 'G-nonadjacent', first: WW | WR, rest: WW | WR | RW, kind: 'nonadjacent', requires: 0 },
+  { type: 'G-nonadjacent', first: RW, rest: WW | WR | RW, kind: 'nonadjacent', requires: 0 },
   { type: 'G2-item', first: RW, rest: WW | WR | RW, kind: 'g2item', requires: 0 },
 ]);
 
@@ -139,10 +144,16 @@ const RW_ONE = 2; // nonadjacent: one rw seen; g2item: an adjacent rw pair seen
 const RW_TWO = 4; // nonadjacent: two or more rw seen
 const REQ = 8; // the required relationship has been seen
 const STATES = 16;
+const RELS = 64;
 
-/** Transition table: trans[state * 32 + rel] = next state, or -1 when the step is not allowed. */
+/** With real time in a mask, the barrier edges that carry it come too. */
+export function withBarriers(mask: number): number {
+  return mask & REALTIME ? mask | BARRIER : mask;
+}
+
+/** Transition table: trans[state * RELS + rel] = next state, or -1 when the step is not allowed. */
 function transitions(spec: CycleSpec): { trans: Int8Array; accept: Uint8Array } {
-  const trans = new Int8Array(STATES * 32).fill(-1);
+  const trans = new Int8Array(STATES * RELS).fill(-1);
   const accept = new Uint8Array(STATES);
   for (let s = 0; s < STATES; s++) {
     for (const rel of [WW, WR, RW, PROCESS, REALTIME]) {
@@ -161,12 +172,13 @@ function transitions(spec: CycleSpec): { trans: Int8Array; accept: Uint8Array } 
           t |= PREV_RW;
         } else t &= ~PREV_RW;
       }
-      trans[s * 32 + rel] = t;
+      trans[s * RELS + rel] = t;
     }
-    // Accept on arrival back at the start vertex.
+    // Arrival back at the start vertex, whose first edge is rw for nonadjacent and g2item.
     let ok = spec.requires === 0 || (s & REQ) !== 0;
-    if (spec.kind === 'nonadjacent') ok = ok && (s & RW_TWO) !== 0;
-    // g2item: the first edge is rw, so a last rw edge makes an adjacent pair too.
+    // nonadjacent: two rw, and the closing edge is not rw (the first one is).
+    if (spec.kind === 'nonadjacent') ok = ok && (s & RW_TWO) !== 0 && (s & PREV_RW) === 0;
+    // g2item: an adjacent pair inside, or a closing rw next to the first rw.
     if (spec.kind === 'g2item') ok = ok && ((s & RW_ONE) !== 0 || (s & PREV_RW) !== 0);
     accept[s] = ok ? 1 : 0;
   }
@@ -193,40 +205,41 @@ export interface SearchBudget {
 export class SearchTimeout extends Error {}
 
 /**
- * Search one component (`comp`, flagged in `member` with `compId`) for a
- * cycle of `spec`. Returns undefined when there is none; throws SearchTimeout
- * when the budget runs out first.
+ * Searches components for cycles of a spec. Vertices at or above `nTxns`
+ * are real-time barriers.
  */
 export class CycleSearcher {
-  private readonly scratch: TarjanScratch;
-  private local: Int32Array;
+  private readonly local: Int32Array;
+  private readonly subMember: Int32Array;
   private stampArr: Int32Array = new Int32Array(0);
   private parent: Int32Array = new Int32Array(0);
   private parentRel: Uint8Array = new Uint8Array(0);
   private queue: Int32Array = new Int32Array(0);
   private stamp = 0;
-  private readonly subMember: Int32Array;
   private subId = 0;
 
   /** Wall-clock instant after which `find` throws SearchTimeout. */
   deadlineMs = Number.POSITIVE_INFINITY;
 
-  constructor(private readonly g: Graph) {
-    this.scratch = new TarjanScratch(g.n);
+  constructor(
+    private readonly g: Graph,
+    private readonly nTxns: number,
+    private readonly scratch: TarjanScratch,
+  ) {
     this.local = new Int32Array(g.n);
     this.subMember = new Int32Array(g.n).fill(-1);
   }
 
   sub(comp: Int32Array, mask: number, member: Int32Array, compId: number): Int32Array[] {
-    return sccs(this.g, mask, comp, member, compId, this.scratch);
+    return sccs(this.g, withBarriers(mask), comp, member, compId, this.scratch);
   }
 
+  /** A cycle of `spec` in component `comp` (flagged in `member` with `compId`), or undefined. */
   find(spec: CycleSpec, comp: Int32Array, member: Int32Array, compId: number): FoundCycle | undefined {
     const g = this.g;
     if (Date.now() >= this.deadlineMs) throw new SearchTimeout();
-    const mask = spec.first | spec.rest;
     // Any cycle of this type lies within one SCC of the subgraph of its relationships.
-    const subs = this.sub(comp, mask, member, compId);
+    const subs = this.sub(comp, spec.first | spec.rest, member, compId);
     if (subs.length === 0) return undefined;
     const { trans, accept } = transitions(spec);
     subs.sort((a, b) => a.length - b.length);
@@ -244,15 +257,15 @@ export class CycleSearcher {
         this.queue = new Int32Array(size);
         this.stamp = 0;
       }
-      let tries = 0;
       for (let i = 0; i < sub.length; i++) {
         const a = sub[i];
+        if (a >= this.nTxns) continue;
         for (let e = g.offsets[a]; e < g.offsets[a + 1]; e++) {
           const rel = g.rels[e];
           if ((rel & spec.first) === 0) continue;
           const b = g.targets[e];
           if (this.subMember[b] !== id) continue;
-          if ((++tries & 3) === 0 && Date.now() > this.deadlineMs) throw new SearchTimeout();
+          if (Date.now() > this.deadlineMs) throw new SearchTimeout();
           const found = this.bfs(spec, sub, id, a, b, rel, trans, accept);
           if (found) return found;
         }
@@ -261,6 +274,11 @@ export class CycleSearcher {
     return undefined;
   }
 
+  /**
+   * Shortest completion (in txn steps) of the path a → b back to a. Txns
+   * are queued in order of distance; a walk along barriers costs nothing
+   * and is expanded on the spot, stopping at barriers already reached.
+   */
   private bfs(
     spec: CycleSpec,
     sub: Int32Array,
@@ -271,21 +289,14 @@ export class CycleSearcher {
     trans: Int8Array,
     accept: Uint8Array,
   ): FoundCycle | undefined {
-    const g = this.g;
-    const { offsets, targets, rels } = g;
-    const local = this.local;
-    const subMember = this.subMember;
-    const stampArr = this.stampArr;
-    const parent = this.parent;
-    const parentRel = this.parentRel;
-    const queue = this.queue;
+    const { offsets, targets, rels } = this.g;
+    const { local, subMember, stampArr, parent, parentRel, queue, nTxns } = this;
     if (++this.stamp === 0x7fffffff) {
       stampArr.fill(0);
       this.stamp = 1;
     }
     const stamp = this.stamp;
-    const s0 = initialState(spec, rel0);
-    const start = local[b] * STATES + s0;
+    const start = local[b] * STATES + initialState(spec, rel0);
     stampArr[start] = stamp;
     parent[start] = -1;
     let head = 0;
@@ -299,12 +310,56 @@ export class CycleSearcher {
         const w = targets[e];
         if (subMember[w] !== id) continue;
         const r = rels[e];
-        const t = trans[s * 32 + r];
-        if (t < 0) continue;
-        if (w === a) {
-          if (accept[t]) return this.path(spec, sub, a, rel0, cur, r);
+        if (r === BARRIER) {
+          if (trans[s * RELS + REALTIME] < 0) continue;
+          // Walk the barrier chain from w, in state s, until a barrier already reached.
+          let from = cur;
+          let x = w;
+          while (x >= 0) {
+            const xs = local[x] * STATES + s;
+            if (stampArr[xs] === stamp) break;
+            stampArr[xs] = stamp;
+            parent[xs] = from;
+            parentRel[xs] = BARRIER;
+            from = xs;
+            let next = -1;
+            for (let f = offsets[x]; f < offsets[x + 1]; f++) {
+              const y = targets[f];
+              if (subMember[y] !== id) continue;
+              if (rels[f] === BARRIER) {
+                next = y;
+                continue;
+              }
+              // REALTIME: barrier → txn.
+              const t = trans[s * RELS + REALTIME];
+              if (y === a) {
+                if (accept[t]) {
+                  const c = this.path(spec, sub, a, rel0, xs, REALTIME);
+                  if (c) return c;
+                }
+                continue;
+              }
+              const ys = local[y] * STATES + t;
+              if (stampArr[ys] === stamp) continue;
+              stampArr[ys] = stamp;
+              parent[ys] = xs;
+              parentRel[ys] = REALTIME;
+              queue[tail++] = ys;
+            }
+            x = next;
+          }
           continue;
         }
+        const t = trans[s * RELS + r];
+        if (t < 0) continue;
+        if (w === a) {
+          if (accept[t]) {
+            const c = this.path(spec, sub, a, rel0, cur, r);
+            if (c) return c;
+          }
+          continue;
+        }
+        if (w >= nTxns) continue;
         const next = local[w] * STATES + t;
         if (stampArr[next] === stamp) continue;
         stampArr[next] = stamp;
@@ -313,10 +368,10 @@ export class CycleSearcher {
         queue[tail++] = next;
       }
     }
-    void sub;
     return undefined;
   }
 
+  /** The cycle ending with `last` → a; undefined if it visits a txn twice (not a simple cycle). */
   private path(
     spec: CycleSpec,
     sub: Int32Array,
@@ -324,20 +379,23 @@ export class CycleSearcher {
     rel0: number,
     last: number,
     lastRel: number,
-  ): FoundCycle {
+  ): FoundCycle | undefined {
     const vs: number[] = [];
     const rs: number[] = [lastRel];
     let cur = last;
     while (cur !== -1) {
-      vs.push(sub[(cur / STATES) | 0]);
-      const p = this.parent[cur];
-      if (p !== -1) rs.push(this.parentRel[cur]);
-      cur = p;
+      const v = sub[(cur / STATES) | 0];
+      if (v < this.nTxns) {
+        vs.push(v);
+        if (this.parent[cur] !== -1) rs.push(this.parentRel[cur]);
+      }
+      cur = this.parent[cur];
     }
     vs.push(a);
     rs.push(rel0);
     vs.reverse();
     rs.reverse();
+    if (new Set(vs).size !== vs.length) return undefined;
     return { type: spec.type, vertices: vs, rels: rs };
   }
 }
@@ -346,7 +404,6 @@ export interface CycleExistsCase {
   type: string;
   not: string;
   subgraph: string[];
-  sccSize: number;
   /** Txn ids of the smallest component found. */
   scc: Int32Array;
 }
@@ -358,24 +415,35 @@ export interface CycleSearchResult {
   timeouts: { sccSize: number; searching: string; doesNotContain: string[] }[];
 }
 
+function txnsOf(comp: Int32Array, nTxns: number): Int32Array {
+  let k = 0;
+  for (let i = 0; i < comp.length; i++) if (comp[i] < nTxns) k++;
+  if (k === comp.length) return comp;
+  const out = new Int32Array(k);
+  k = 0;
+  for (let i = 0; i < comp.length; i++) if (comp[i] < nTxns) out[k++] = comp[i];
+  return out;
+}
+
 /**
- * Search every nontrivial SCC of `g` (over `mask`) for the cycle types in
- * `types` and for cycle-exists cases of models in `exists`.
+ * Search every nontrivial SCC of `g` (over `mask`) for the cycle types and
+ * cycle-exists cases named in `types`. Vertices from `nTxns` on are barriers.
  */
 export function searchCycles(
   g: Graph,
+  nTxns: number,
   mask: number,
   types: ReadonlySet<string>,
   budget: SearchBudget,
-  maxCyclesPerType = Number.POSITIVE_INFINITY,
 ): CycleSearchResult {
-  const comps = sccs(g, mask);
+  const scratch = new TarjanScratch(g.n);
+  const comps = sccs(g, withBarriers(mask), undefined, undefined, undefined, scratch);
+  if (comps.length === 0) return { cycles: [], cycleExists: [], timeouts: [] };
   const member = new Int32Array(g.n).fill(-1);
-  const searcher = new CycleSearcher(g);
-  const specs = CYCLE_SPECS.filter((s) => types.has(s.type) && (s.first & mask) !== 0);
+  const searcher = new CycleSearcher(g, nTxns, scratch);
+  const specs = CYCLE_SPECS.filter((s) => types.has(s.type) && (s.rest & ~mask) === 0);
   const existsSpecs = CYCLE_EXISTS_SPECS.filter((s) => types.has(`${s.model}-cycle-exists`));
   const cycles: FoundCycle[] = [];
-  const perType = new Map<string, number>();
   const cycleExists: CycleExistsCase[] = [];
   const timeouts: CycleSearchResult['timeouts'] = [];
   comps.sort((x, y) => x.length - y.length);
@@ -383,7 +451,7 @@ export function searchCycles(
     const comp = comps[c];
     if (Date.now() >= budget.deadlineMs) {
       timeouts.push({
-        sccSize: comps.slice(c).reduce((n, x) => n + x.length, 0),
+        sccSize: comps.slice(c).reduce((n, x) => n + txnsOf(x, nTxns).length, 0),
         searching: '(time limit reached: components not searched)',
         doesNotContain: [],
       });
@@ -393,17 +461,19 @@ export function searchCycles(
     // Cycle existence per model: cheap, and our fallback when a search times out.
     const impossible = new Set<string>();
     for (const spec of existsSpecs) {
-      if ((spec.mask & mask) === 0) continue;
+      if ((spec.mask & ~mask) !== 0) continue;
       if ([...impossible].some((m) => weakerThan(m, spec.model))) continue;
-      const subs = searcher.sub(comp, spec.mask & mask, member, c);
+      const subs = searcher.sub(comp, spec.mask, member, c);
       if (subs.length === 0) continue;
-      let smallest = subs[0];
-      for (const s of subs) if (s.length < smallest.length) smallest = s;
+      let smallest = txnsOf(subs[0], nTxns);
+      for (const s of subs) {
+        const t = txnsOf(s, nTxns);
+        if (t.length < smallest.length) smallest = t;
+      }
       cycleExists.push({
         type: `${spec.model}-cycle-exists`,
         not: spec.friendly,
         subgraph: spec.subgraph,
-        sccSize: smallest.length,
         scc: smallest,
       });
       impossible.add(spec.model);
@@ -413,7 +483,6 @@ export function searchCycles(
     searcher.deadlineMs = Math.min(budget.deadlineMs, Date.now() + budget.perSccMs);
     for (const spec of specs) {
       if (redundant.has(spec.type)) continue;
-      if ((perType.get(spec.type) ?? 0) >= maxCyclesPerType) continue;
       searched.push(spec.type);
       let found: FoundCycle | undefined;
       try {
@@ -421,26 +490,16 @@ export function searchCycles(
       } catch (e) {
         if (!(e instanceof SearchTimeout)) throw e;
         timeouts.push({
-          sccSize: comp.length,
+          sccSize: txnsOf(comp, nTxns).length,
           searching: spec.type,
           doesNotContain: searched.slice(0, -1).filter((t) => !redundant.has(t)),
         });
         break;
       }
-      if (found) {
-        const type = classifyCycle(found.rels);
-        if (type !== spec.type) continue;
+      if (found && classifyCycle(found.rels) === spec.type) {
         cycles.push(found);
-        perType.set(type, (perType.get(type) ?? 0) + 1);
-        for (const t of allImpliedAnomalies([type])) redundant.add(t);
+        for (const t of allImpliedAnomalies([spec.type])) redundant.add(t);
       }
-    }
-    if (timeouts.length > 0 && Date.now() > budget.deadlineMs) {
-      // Out of budget: say which components were never searched.
-      const rest = comps.length - c - 1;
-      if (rest > 0)
-        timeouts.push({ sccSize: rest, searching: '(components not searched)', doesNotContain: [] });
-      break;
     }
   }
   return { cycles, cycleExists, timeouts };

@@ -11,6 +11,8 @@ export const WR = 2;
 export const RW = 4;
 export const PROCESS = 8;
 export const REALTIME = 16;
+/** Edges into and along the chain of real-time barrier vertices (see cycles.ts). */
+export const BARRIER = 32;
 
 export const REL_NAMES: Readonly<Record<number, string>> = {
   [WW]: 'ww',
@@ -18,40 +20,56 @@ export const REL_NAMES: Readonly<Record<number, string>> = {
   [RW]: 'rw',
   [PROCESS]: 'process',
   [REALTIME]: 'realtime',
+  [BARRIER]: 'realtime',
 };
 
-export class EdgeList {
-  from: Int32Array;
-  to: Int32Array;
-  rel: Uint8Array;
-  size = 0;
+const CHUNK = 1 << 18;
 
-  constructor(capacity = 1024) {
-    this.from = new Int32Array(capacity);
-    this.to = new Int32Array(capacity);
-    this.rel = new Uint8Array(capacity);
-  }
+/**
+ * Edges as they are inferred: fixed-size chunks of (from, to, rel), so
+ * growing never copies and memory is what the edges need.
+ */
+export class EdgeList {
+  readonly from: Int32Array[] = [];
+  readonly to: Int32Array[] = [];
+  readonly rel: Uint8Array[] = [];
+  size = 0;
+  private at = CHUNK;
+  private f: Int32Array = new Int32Array(0);
+  private t: Int32Array = new Int32Array(0);
+  private r: Uint8Array = new Uint8Array(0);
 
   add(a: number, b: number, rel: number): void {
     if (a === b) return;
-    if (this.size === this.from.length) this.grow();
-    const i = this.size++;
-    this.from[i] = a;
-    this.to[i] = b;
-    this.rel[i] = rel;
+    if (this.at === CHUNK) this.chunk();
+    const i = this.at++;
+    this.f[i] = a;
+    this.t[i] = b;
+    this.r[i] = rel;
+    this.size++;
   }
 
-  private grow(): void {
-    const cap = this.from.length * 2;
-    const f = new Int32Array(cap);
-    f.set(this.from);
-    const t = new Int32Array(cap);
-    t.set(this.to);
-    const r = new Uint8Array(cap);
-    r.set(this.rel);
-    this.from = f;
-    this.to = t;
-    this.rel = r;
+  private chunk(): void {
+    this.f = new Int32Array(CHUNK);
+    this.t = new Int32Array(CHUNK);
+    this.r = new Uint8Array(CHUNK);
+    this.from.push(this.f);
+    this.to.push(this.t);
+    this.rel.push(this.r);
+    this.at = 0;
+  }
+
+  /** Calls fn(from, to, rel) for every edge, in insertion order. */
+  forEach(fn: (a: number, b: number, rel: number) => void): void {
+    let left = this.size;
+    for (let c = 0; c < this.from.length && left > 0; c++) {
+      const m = Math.min(CHUNK, left);
+      const f = this.from[c];
+      const t = this.to[c];
+      const r = this.rel[c];
+      for (let i = 0; i < m; i++) fn(f[i], t[i], r[i]);
+      left -= m;
+    }
   }
 }
 
@@ -63,58 +81,40 @@ export interface Graph {
   readonly rels: Uint8Array;
 }
 
-/** Build a CSR graph from an edge list. Duplicate (a, b, rel) edges are removed. */
-export function buildGraph(n: number, edges: EdgeList): Graph {
+/** Build a CSR graph from edge lists (parallel duplicate edges are kept; they are harmless). */
+export function buildGraph(n: number, lists: readonly EdgeList[]): Graph {
   const offsets = new Int32Array(n + 1);
-  const m = edges.size;
-  const from = edges.from;
-  for (let i = 0; i < m; i++) offsets[from[i] + 1]++;
+  let m = 0;
+  for (const list of lists) {
+    m += list.size;
+    let left = list.size;
+    for (let c = 0; left > 0; c++) {
+      const k = Math.min(CHUNK, left);
+      const f = list.from[c];
+      for (let i = 0; i < k; i++) offsets[f[i] + 1]++;
+      left -= k;
+    }
+  }
   for (let v = 0; v < n; v++) offsets[v + 1] += offsets[v];
   const fill = offsets.slice(0, n);
   const targets = new Int32Array(m);
   const rels = new Uint8Array(m);
-  const to = edges.to;
-  const rel = edges.rel;
-  for (let i = 0; i < m; i++) {
-    const j = fill[from[i]]++;
-    targets[j] = to[i];
-    rels[j] = rel[i];
-  }
-  // Remove duplicate (target, rel) pairs per vertex; most lists are tiny.
-  let w = 0;
-  const newOffsets = new Int32Array(n + 1);
-  for (let v = 0; v < n; v++) {
-    const start = offsets[v];
-    const end = offsets[v + 1];
-    newOffsets[v] = w;
-    for (let i = start; i < end; i++) {
-      const t = targets[i];
-      const r = rels[i];
-      let dup = false;
-      for (let j = newOffsets[v]; j < w; j++) {
-        if (targets[j] === t && rels[j] === r) {
-          dup = true;
-          break;
-        }
+  for (const list of lists) {
+    let left = list.size;
+    for (let c = 0; left > 0; c++) {
+      const k = Math.min(CHUNK, left);
+      const f = list.from[c];
+      const t = list.to[c];
+      const r = list.rel[c];
+      for (let i = 0; i < k; i++) {
+        const j = fill[f[i]]++;
+        targets[j] = t[i];
+        rels[j] = r[i];
       }
-      if (!dup) {
-        targets[w] = t;
-        rels[w] = r;
-        w++;
-      }
-      if (end - start > 64 && i - start > 64) {
-        // Long lists: keep the rest as they come rather than go quadratic.
-        for (let k = i + 1; k < end; k++) {
-          targets[w] = targets[k];
-          rels[w] = rels[k];
-          w++;
-        }
-        break;
-      }
+      left -= k;
     }
   }
-  newOffsets[n] = w;
-  return { n, offsets: newOffsets, targets: targets.subarray(0, w), rels: rels.subarray(0, w) };
+  return { n, offsets, targets, rels };
 }
 
 /**

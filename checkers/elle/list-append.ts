@@ -59,8 +59,12 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   const keys: KeyState[] = [];
   const anomalies = new Map<string, AnomalyCase[]>();
   const { n, type, mops } = t;
-  const table = new ValueTable(n * 2, 4);
-  const writer = () => table.cols[WRITER];
+  let appendCount = 0;
+  for (let id = 0; id < n; id++) {
+    const ms = mops[id];
+    for (let j = 0; j < ms.length; j++) if (ms[j][0] === 'append') appendCount++;
+  }
+  const table = new ValueTable(appendCount, 4);
   const keyOf = (k: unknown): number => {
     let id = keyIds.get(k);
     if (id === undefined) {
@@ -91,7 +95,7 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
       if (m[0] === 'append') {
         const v = m[2];
         const cell = table.cell(k, v);
-        const prior = table.cols[WRITER][cell] >= 0 ? table.cols[WRITER][cell] : table.cols[FAILED][cell];
+        const prior = table.get(cell, WRITER) >= 0 ? table.get(cell, WRITER) : table.get(cell, FAILED);
         if (prior >= 0) {
           throw new UnanalysableHistory(
             'duplicate-appends',
@@ -100,14 +104,14 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
           );
         }
         if (ty === FAIL) {
-          table.cols[FAILED][cell] = id;
+          table.set(cell, FAILED, id);
           ks.hasFailed = true;
-        } else table.cols[WRITER][cell] = id;
+        } else table.set(cell, WRITER, id);
         // An earlier append to this key in the same txn becomes intermediate.
         for (let i = j - 1; i >= 0; i--) {
           const p = ms[i];
           if (p[0] === 'append' && p[1] === m[1]) {
-            table.cols[INTERM][table.cell(k, p[2])] = id;
+            table.set(table.cell(k, p[2]), INTERM, id);
             ks.hasIntermediate = true;
             break;
           }
@@ -127,38 +131,34 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
 
   // Version orders and slots. Reserve first: cells must not move once stored in slotCell.
   let slots = 0;
-  let elements = 0;
-  for (const ks of keys) {
+  let missing = 0;
+  for (let k = 0; k < keys.length; k++) {
+    const ks = keys[k];
     ks.slotBase = slots;
     slots += ks.longest.length + 1;
-    elements += ks.longest.length;
+    // Elements nobody appended (garbage) still need cells.
+    for (const e of ks.longest) if (table.find(k, e) < 0) missing++;
   }
-  table.reserve(elements);
+  table.reserve(missing);
   const slotCell = new Int32Array(slots).fill(-1);
-  {
-    const pos = table.cols[POS];
-    const w = writer();
-    for (let k = 0; k < keys.length; k++) {
-      const ks = keys[k];
-      const longest = ks.longest;
-      for (let i = 0; i < longest.length; i++) {
-        const cell = table.cell(k, longest[i]);
-        if (ks.badAt < 0 && w[cell] < 0) ks.badAt = i;
-        if (pos[cell] >= 0) {
-          if (ks.dupAt < 0) ks.dupAt = i;
-          continue;
-        }
-        pos[cell] = ks.orderLen;
-        slotCell[ks.slotBase + 1 + ks.orderLen] = cell;
-        ks.orderLen++;
+  for (let k = 0; k < keys.length; k++) {
+    const ks = keys[k];
+    const longest = ks.longest;
+    for (let i = 0; i < longest.length; i++) {
+      const cell = table.cell(k, longest[i]);
+      if (ks.badAt < 0 && table.get(cell, WRITER) < 0) ks.badAt = i;
+      if (table.get(cell, POS) >= 0) {
+        if (ks.dupAt < 0) ks.dupAt = i;
+        continue;
       }
+      table.set(cell, POS, ks.orderLen);
+      slotCell[ks.slotBase + 1 + ks.orderLen] = cell;
+      ks.orderLen++;
     }
   }
   const ctx: Ctx = { t, keyIds, keys, table, slotCell, anomalies };
-  const W = table.cols[WRITER];
-  const POSC = table.cols[POS];
 
-  const edges = new EdgeList(Math.max(1024, n * 3));
+  const edges = new EdgeList();
   // Readers per slot, as (slot, txn) pairs bucketed later.
   let readSlot: Int32Array = new Int32Array(Math.max(16, n));
   let readTxn: Int32Array = new Int32Array(Math.max(16, n));
@@ -236,9 +236,9 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
       }
       const cell = table.find(k, v[v.length - 1]);
       if (cell < 0) continue;
-      const w = W[cell];
+      const w = table.get(cell, WRITER);
       if (w >= 0 && w !== id) edges.add(w, id, WR);
-      const p = POSC[cell];
+      const p = table.get(cell, POS);
       if (p >= 0) {
         readSlot[nreads] = ks.slotBase + 1 + p;
         readTxn[nreads++] = id;
@@ -268,7 +268,7 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
       const prev = previousPosition(ctx, k, m[2]);
       const slot = ks.slotBase + 1 + prev;
       if (prev !== INIT) {
-        const w = W[slotCell[slot]];
+        const w = table.get(slotCell[slot], WRITER);
         if (w >= 0 && w !== id) edges.add(w, id, WW);
       }
       for (let r = readOff[slot]; r < readOff[slot + 1]; r++) {
@@ -304,14 +304,14 @@ function versionSlot(ctx: Ctx, k: number, v: readonly unknown[]): number {
   if (v.length === 0) return ks.slotBase;
   const cell = ctx.table.find(k, v[v.length - 1]);
   if (cell < 0) return -1;
-  const p = ctx.table.cols[POS][cell];
+  const p = ctx.table.get(cell, POS);
   return p < 0 ? -1 : ks.slotBase + 1 + p;
 }
 
 /** Position in the version order of the element appended just before `v`, or INIT. */
 function previousPosition(ctx: Ctx, k: number, v: unknown): number {
   const cell = ctx.table.find(k, v);
-  const p = cell < 0 ? -1 : ctx.table.cols[POS][cell];
+  const p = cell < 0 ? -1 : ctx.table.get(cell, POS);
   // Never read: it came after everything any read observed.
   if (p < 0) return ctx.keys[k].orderLen - 1;
   return p - 1;
@@ -330,7 +330,7 @@ function readChecks(ctx: Ctx, id: number, j: number, k: number, v: readonly unkn
     const reader = txnInfo(t, id);
     for (const e of v) {
       const cell = table.find(k, e);
-      const failed = cell < 0 ? -1 : table.cols[FAILED][cell];
+      const failed = cell < 0 ? -1 : table.get(cell, FAILED);
       if (failed >= 0) {
         const w = txnInfo(t, failed);
         pushCase(anomalies, 'G1a', {
@@ -340,7 +340,7 @@ function readChecks(ctx: Ctx, id: number, j: number, k: number, v: readonly unkn
           element: e,
           explanation: `operation ${reader.index} read key ${formatValue(ks.key)} = ${formatValue(v)}, including ${formatValue(e)}, which was appended by operation ${w.index}, a transaction that failed (aborted)`,
         });
-      } else if (cell < 0 || table.cols[WRITER][cell] < 0) {
+      } else if (cell < 0 || table.get(cell, WRITER) < 0) {
         pushCase(anomalies, 'garbage-read', {
           op: reader,
           mop,
@@ -353,7 +353,7 @@ function readChecks(ctx: Ctx, id: number, j: number, k: number, v: readonly unkn
   if (ks.hasIntermediate && v.length > 0) {
     const last = v[v.length - 1];
     const cell = table.find(k, last);
-    const w = cell < 0 ? -1 : table.cols[INTERM][cell];
+    const w = cell < 0 ? -1 : table.get(cell, INTERM);
     if (w >= 0 && w !== id) {
       const writer = txnInfo(t, w);
       const reader = txnInfo(t, id);
@@ -491,8 +491,8 @@ function dirtyUpdates(ctx: Ctx): void {
     for (let p = 0; p < ks.orderLen; p++) {
       const cell = ctx.slotCell[ks.slotBase + 1 + p];
       const e = table.value(cell);
-      const w = table.cols[WRITER][cell];
-      const f = table.cols[FAILED][cell];
+      const w = table.get(cell, WRITER);
+      const f = table.get(cell, FAILED);
       const ty = w >= 0 ? t.type[w] : f >= 0 ? FAIL : INFO;
       const writer = w >= 0 ? w : f;
       if (prevType === FAIL && ty === OK) {
@@ -549,7 +549,7 @@ function explainListAppendEdge(ctx: Ctx, a: number, b: number, rel: number, aNam
       const k = keyIds.get(m[1])!;
       const last = v[v.length - 1];
       const cell = table.find(k, last);
-      if (cell >= 0 && table.cols[WRITER][cell] === a) {
+      if (cell >= 0 && table.get(cell, WRITER) === a) {
         return {
           key: m[1],
           value: last,
@@ -566,7 +566,7 @@ function explainListAppendEdge(ctx: Ctx, a: number, b: number, rel: number, aNam
     if (rel === WW) {
       if (prev === INIT) continue;
       const cell = ctx.slotCell[keys[k].slotBase + 1 + prev];
-      if (table.cols[WRITER][cell] === a) {
+      if (table.get(cell, WRITER) === a) {
         const p = table.value(cell);
         return {
           key: m[1],

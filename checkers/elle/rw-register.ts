@@ -138,7 +138,7 @@ export function analyzeRwRegister(t: Txns, opts: ElleOptions): WorkloadAnalysis 
   }
 
   // Pass 2: G1a, G1b, garbage reads, wr edges, lost-update candidates.
-  const edges = new EdgeList(Math.max(1024, t.n * 3));
+  const edges = new EdgeList();
   const lost = new Map<string, number[]>();
   for (let id = 0; id < t.n; id++) {
     if (t.type[id] !== OK) continue;
@@ -218,13 +218,12 @@ export function analyzeRwRegister(t: Txns, opts: ElleOptions): WorkloadAnalysis 
   }
 
   // Version graph: a node per (key, value), nil included.
-  const versionEdges = new EdgeList(1024);
+  const versionEdges = new EdgeList();
   const edgeSource: Source[] = [];
   const addSource = (source: Source, pairs: [number, number][]) => {
-    const trial = new EdgeList(versionEdges.size + pairs.length + 1);
-    for (let i = 0; i < versionEdges.size; i++) trial.add(versionEdges.from[i], versionEdges.to[i], 1);
+    const trial = new EdgeList();
     for (const [a, b] of pairs) trial.add(a, b, 1);
-    const g = buildGraph(nodeKey.length, trial);
+    const g = buildGraph(nodeKey.length, [versionEdges, trial]);
     const cyc = sccs(g, 1);
     if (cyc.length > 0) {
       for (const c of cyc) {
@@ -367,12 +366,14 @@ export function analyzeRwRegister(t: Txns, opts: ElleOptions): WorkloadAnalysis 
       readers[n].push(id);
     }
   }
-  const vg = buildGraph(nodeKey.length, versionEdges);
+  const vg = buildGraph(nodeKey.length, [versionEdges]);
   const sourceOf = new Map<number, Source>();
-  for (let i = 0; i < versionEdges.size; i++) {
-    const code = versionEdges.from[i] * nodeKey.length + versionEdges.to[i];
-    if (!sourceOf.has(code)) sourceOf.set(code, edgeSource[i]);
-  }
+  let ei = 0;
+  versionEdges.forEach((a, b) => {
+    const code = a * nodeKey.length + b;
+    if (!sourceOf.has(code)) sourceOf.set(code, edgeSource[ei]);
+    ei++;
+  });
   for (let a = 0; a < vg.n; a++) {
     const ks = keys[nodeKey[a]];
     const wa = ks.writer.get(nodeValue[a]);

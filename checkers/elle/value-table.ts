@@ -1,141 +1,144 @@
 /**
- * An open-addressing hash table over (key id, value) pairs with per-pair
- * integer columns, in typed arrays. It replaces a Map per key: with a
- * million transactions, a few hundred thousand small JS objects and Map
- * rehashes cost more in garbage collection than the analysis itself.
+ * An open-addressing hash table over (key id, value) pairs with a few
+ * integer columns per pair, all in one Int32Array (a pair's fields share a
+ * cache line). It replaces a Map per key: with a million transactions, a few
+ * hundred thousand small JS objects and Map rehashes cost more in garbage
+ * collection and cache misses than the analysis itself.
  *
- * Numbers are stored as they are; any other value (string, …) is interned
- * to an id first, so equality is `===` for numbers and strings alike.
+ * 32-bit integers are stored as they are; any other value (string, large or
+ * fractional number) is interned to an id first, so equality is `===`.
  */
 
 const EMPTY = -1;
+const TAG = 0; // key id * 2 + (1 if the value is interned), EMPTY when free
+const VAL = 1;
+/** Fields before the user columns. */
+const HEAD = 2;
 
 export class ValueTable {
   private mask: number;
-  private keyId: Int32Array;
-  private kind: Uint8Array;
-  private vals: Float64Array;
-  /** Column data, -1 when unset. Indexed by cell. */
-  cols: Int32Array[];
+  /** cap × stride Int32s: [tag, value, ...columns]; columns start at -1. */
+  private data: Int32Array;
+  private readonly stride: number;
   size = 0;
   private readonly interned = new Map<unknown, number>();
   private readonly internedValues: unknown[] = [];
-  private readonly f64 = new Float64Array(1);
-  private readonly i32 = new Int32Array(this.f64.buffer);
 
   constructor(
     capacityHint: number,
     private readonly ncols: number,
   ) {
+    this.stride = HEAD + ncols;
     let cap = 1024;
-    while (cap < capacityHint * 2) cap *= 2;
+    while (cap * 0.6 < capacityHint) cap *= 2;
     this.mask = cap - 1;
-    this.keyId = new Int32Array(cap).fill(EMPTY);
-    this.kind = new Uint8Array(cap);
-    this.vals = new Float64Array(cap);
-    this.cols = [];
-    for (let c = 0; c < ncols; c++) this.cols.push(new Int32Array(cap).fill(-1));
+    this.data = new Int32Array(cap * this.stride).fill(-1);
   }
 
-  private intern(v: unknown): number {
-    let id = this.interned.get(v);
-    if (id === undefined) {
-      id = this.internedValues.length;
-      this.interned.set(v, id);
-      this.internedValues.push(v);
-    }
-    return id;
+  /** Column `col` of a cell. */
+  get(cell: number, col: number): number {
+    return this.data[cell * this.stride + HEAD + col];
   }
 
-  private hash(k: number, kind: number, x: number): number {
-    let h: number;
-    if ((x | 0) === x) h = x;
-    else {
-      this.f64[0] = x;
-      h = this.i32[0] ^ Math.imul(this.i32[1], 0x27d4eb2d);
-    }
-    h = Math.imul(h ^ Math.imul(k + kind, 0x9e3779b1), 0x85ebca6b);
+  set(cell: number, col: number, x: number): void {
+    this.data[cell * this.stride + HEAD + col] = x;
+  }
+
+  private static hash(tag: number, x: number): number {
+    // murmur3's fmix32 over the value mixed with the tag.
+    let h = x ^ Math.imul(tag, 0x9e3779b1);
+    h ^= h >>> 16;
+    h = Math.imul(h, 0x85ebca6b);
     h ^= h >>> 13;
     h = Math.imul(h, 0xc2b2ae35);
-    return (h ^ (h >>> 16)) & this.mask;
-  }
-
-  /** Make room for `extra` more pairs now, so cells stay put while they are inserted. */
-  reserve(extra: number): void {
-    while ((this.size + extra) * 2 > this.mask + 1) this.grow();
+    return h ^ (h >>> 16);
   }
 
   /** Cell of (k, v), or -1. */
   find(k: number, v: unknown): number {
-    let kind: number;
+    let tag: number;
     let x: number;
-    if (typeof v === 'number') {
-      kind = 0;
+    if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) {
+      tag = k * 2;
       x = v;
     } else {
-      const id = this.interned.get(v);
+      const id = this.interned.get(typeof v === 'number' && Object.is(v, -0) ? 0 : v);
       if (id === undefined) return -1;
-      kind = 1;
+      tag = k * 2 + 1;
       x = id;
     }
-    let i = this.hash(k, kind, x);
-    const keyId = this.keyId;
+    const { data, stride, mask } = this;
+    let i = ValueTable.hash(tag, x) & mask;
     for (;;) {
-      const kk = keyId[i];
-      if (kk === EMPTY) return -1;
-      if (kk === k && this.vals[i] === x && this.kind[i] === kind) return i;
-      i = (i + 1) & this.mask;
+      const p = i * stride;
+      const t = data[p];
+      if (t === EMPTY) return -1;
+      if (t === tag && data[p + VAL] === x) return i;
+      i = (i + 1) & mask;
     }
   }
 
-  /** Cell of (k, v), inserted if absent. */
+  /** Cell of (k, v), inserted if absent. Cells move when the table grows: see `reserve`. */
   cell(k: number, v: unknown): number {
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const isNum = typeof v === 'number';
-    const kind = isNum ? 0 : 1;
-    const x = isNum ? v : this.intern(v);
-    let i = this.hash(k, kind, x);
-    const keyId = this.keyId;
+    let tag: number;
+    let x: number;
+    if (typeof v === 'number' && (v | 0) === v && !Object.is(v, -0)) {
+      tag = k * 2;
+      x = v;
+    } else {
+      const key = typeof v === 'number' && Object.is(v, -0) ? 0 : v;
+      let id = this.interned.get(key);
+      if (id === undefined) {
+        id = this.internedValues.length;
+        this.interned.set(key, id);
+        this.internedValues.push(key);
+      }
+      tag = k * 2 + 1;
+      x = id;
+    }
+    const { data, stride, mask } = this;
+    let i = ValueTable.hash(tag, x) & mask;
     for (;;) {
-      const kk = keyId[i];
-      if (kk === EMPTY) {
-        keyId[i] = k;
-        this.vals[i] = x;
-        this.kind[i] = kind;
+      const p = i * stride;
+      const t = data[p];
+      if (t === EMPTY) {
+        if (this.size + 1 > (mask + 1) * 0.6) {
+          this.grow();
+          return this.cell(k, v);
+        }
+        data[p] = tag;
+        data[p + VAL] = x;
         this.size++;
         return i;
       }
-      if (kk === k && this.vals[i] === x && this.kind[i] === kind) return i;
-      i = (i + 1) & this.mask;
+      if (t === tag && data[p + VAL] === x) return i;
+      i = (i + 1) & mask;
     }
+  }
+
+  /** Make room for `extra` more pairs now, so cells stay put while they are inserted. */
+  reserve(extra: number): void {
+    while (this.size + extra > (this.mask + 1) * 0.6) this.grow();
   }
 
   /** The value stored in a cell. */
   value(cell: number): unknown {
-    return this.kind[cell] === 0 ? this.vals[cell] : this.internedValues[this.vals[cell]];
+    const p = cell * this.stride;
+    return (this.data[p] & 1) === 0 ? this.data[p + VAL] : this.internedValues[this.data[p + VAL]];
   }
 
   private grow(): void {
-    const oldKey = this.keyId;
-    const oldKind = this.kind;
-    const oldVals = this.vals;
-    const oldCols = this.cols;
+    const old = this.data;
+    const stride = this.stride;
     const cap = (this.mask + 1) * 2;
     this.mask = cap - 1;
-    this.keyId = new Int32Array(cap).fill(EMPTY);
-    this.kind = new Uint8Array(cap);
-    this.vals = new Float64Array(cap);
-    this.cols = [];
-    for (let c = 0; c < this.ncols; c++) this.cols.push(new Int32Array(cap).fill(-1));
-    for (let j = 0; j < oldKey.length; j++) {
-      const k = oldKey[j];
-      if (k === EMPTY) continue;
-      let i = this.hash(k, oldKind[j], oldVals[j]);
-      while (this.keyId[i] !== EMPTY) i = (i + 1) & this.mask;
-      this.keyId[i] = k;
-      this.kind[i] = oldKind[j];
-      this.vals[i] = oldVals[j];
-      for (let c = 0; c < this.ncols; c++) this.cols[c][i] = oldCols[c][j];
+    this.data = new Int32Array(cap * stride).fill(-1);
+    for (let p = 0; p < old.length; p += stride) {
+      const tag = old[p];
+      if (tag === EMPTY) continue;
+      let i = ValueTable.hash(tag, old[p + VAL]) & this.mask;
+      while (this.data[i * stride] !== EMPTY) i = (i + 1) & this.mask;
+      this.data.set(old.subarray(p, p + stride), i * stride);
     }
   }
 }
