@@ -16,7 +16,8 @@ export const NEMESIS_KINDS = ['partition', 'kill', 'pause', 'clock', 'loss', 'du
 export type NemesisKind = (typeof NEMESIS_KINDS)[number];
 
 export const NEMESIS_DESCRIPTIONS: Readonly<Record<NemesisKind, string>> = {
-  partition: 'network partitions: random halves, isolate one node, majority ring, bridge, one-way isolation',
+  partition:
+    'network partitions: random halves, isolate one node, majority ring, bridge, one-way isolation, replies to clients lost',
   kill: 'crash nodes (memory and unsynced writes lost) and restart them',
   pause: 'pause nodes (nothing delivered, timers frozen) and resume them',
   clock: 'skew node clocks (jumps of up to ±5 s) and make them drift (up to ±2%)',
@@ -31,6 +32,7 @@ export const PARTITION_MODES = [
   'majority-ring',
   'bridge',
   'one-way',
+  'client-replies',
 ] as const;
 
 export interface NemesisOptions {
@@ -269,9 +271,10 @@ export class Nemesis {
     const nodes = this.sim.nodeIds;
     const net = this.sim.network;
     const n = nodes.length;
-    if (n < 2) return { mode: 'none', why: 'a single node cannot be partitioned' };
     let mode = this.rng.pick(PARTITION_MODES);
     if (n < 3 && (mode === 'majority-ring' || mode === 'bridge')) mode = 'isolate-one';
+    // A single node can still be cut off from its clients.
+    if (n < 2) mode = 'client-replies';
     const shuffled = this.rng.shuffle(nodes);
     switch (mode) {
       case 'random-halves': {
@@ -291,6 +294,13 @@ export class Nemesis {
         const others = shuffled.slice(1).sort();
         net.cutOneWay(others, [target]);
         return { mode, deaf: target, from: others };
+      }
+      case 'client-replies': {
+        // Requests still arrive and take effect, but the node's answers to clients are lost: indeterminate ops.
+        const target = shuffled[0];
+        const clients = [...this.sim.clientIds];
+        net.cutOneWay([target], clients);
+        return { mode, node: target, cut: `${target} -> ${clients.join(',')}` };
       }
       case 'bridge': {
         // Two sides that only the bridge node connects.

@@ -111,6 +111,7 @@ export class Simulation {
   private readonly hosts = new Map<NodeId, NodeHost>();
   private readonly hostByIndex: (NodeHost | undefined)[] = [];
   private readonly clients: ((msg: Message) => void)[] = [];
+  private readonly clientIdList: string[] = [];
   private readonly latencyScratch = new Float64Array(2);
   private nowNsValue = 0;
   private stopped = false;
@@ -164,6 +165,7 @@ export class Simulation {
     if (this.network.indexOf(id) !== -1) throw new Error(`actor ${id} is already registered`);
     const index = this.network.addActor(id);
     this.clients[index] = onMessage;
+    this.clientIdList.push(id);
     return {
       id,
       send: (dest, body) => this.transmit(id, index, dest, body),
@@ -190,6 +192,11 @@ export class Simulation {
   /** Stop the current `run` after the event being processed. */
   stop(): void {
     this.stopped = true;
+  }
+
+  /** Client actors added with `addClient`, in order. */
+  get clientIds(): readonly string[] {
+    return this.clientIdList;
   }
 
   get pendingEvents(): number {

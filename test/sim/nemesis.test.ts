@@ -74,3 +74,13 @@ describe('nemesis', () => {
     expect(head(b)).toEqual(head(a));
   });
 });
+
+describe('partitions that cut clients off', () => {
+  it('a single node is cut off from its clients: its replies are lost and ops end indeterminate', () => {
+    const { ops } = run('partition', 1, 'single-register');
+    const starts = nemesisOps(ops).filter((o) => o.f === 'start-partition' && o.type === 'info');
+    expect(starts.length).toBeGreaterThan(0);
+    for (const s of starts) expect(s.value).toMatchObject({ mode: 'client-replies', node: 'n1' });
+    expect(ops.some((o) => o.type === 'info' && o.process !== 'nemesis')).toBe(true);
+  });
+});
