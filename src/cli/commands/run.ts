@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
 import { NEMESIS_KINDS, parseNemesisKinds } from '../../nemesis/nemesis.js';
@@ -62,7 +62,11 @@ export function registerRun(program: Command): void {
     )
     .option('--concurrency <n>', 'number of clients (c1…cN)', String(DEFAULT_CONFIG.concurrency))
     .option('--nodes <n>', "number of nodes (default: the system's own)")
-    .option('--bug <name>', 'turn on a bug knob of the system (repeatable)', collect, [] as string[])
+    .addOption(
+      new Option('--bug <name>', 'turn on a bug knob of the system (repeatable; see `faultline systems`)')
+        .argParser(collect)
+        .default([] as string[], 'none'),
+    )
     .option('--store <dir>', 'where runs are saved', 'store')
     .option(
       '--client-timeout <ms>',
