@@ -1,0 +1,184 @@
+import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
+import type { Body } from '../../src/sim/types.js';
+
+/**
+ * The replicated state machine: a key-value map serving lin-kv (`read`,
+ * `write`, `cas`) and transactions (`txn` over list-append and rw-register
+ * micro-operations), plus a table of recent replies per client so that a
+ * request delivered twice (network duplication, a retry through another
+ * node) takes effect once. Every replica applies the same commands in log
+ * order, so every replica computes the same replies.
+ */
+
+/** Replies remembered per client for de-duplication (clients have few requests in flight). */
+export const SESSION_REPLIES_PER_CLIENT_MAX = 8;
+/** Clients remembered; the oldest session is forgotten beyond this (the same on every replica). */
+export const SESSIONS_MAX = 1024;
+/** Keys held; writes creating a key beyond this fail definitely (never reached by the workloads). */
+export const KEYS_MAX = 100_000;
+
+/** A client request as replicated in the log. */
+export interface Command {
+  /** Client id (Maelstrom `src`). */
+  c: string;
+  /** The client's `msg_id`. */
+  i: number;
+  /** The client's request body. */
+  b: Body;
+}
+
+export interface KvSnapshotData {
+  kv: [string, unknown][];
+  sessions: [string, [number, Body][]][];
+}
+
+export function commandKey(client: string, msgId: number): string {
+  return `${client}#${msgId}`;
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Why a request body is malformed, or undefined when it is well formed. */
+export function malformed(body: Body): string | undefined {
+  switch (body.type) {
+    case 'read':
+      return 'key' in body ? undefined : 'read needs a key';
+    case 'write':
+      return 'key' in body && 'value' in body ? undefined : 'write needs key and value';
+    case 'cas':
+      return 'key' in body && 'from' in body && 'to' in body ? undefined : 'cas needs key, from and to';
+    case 'txn': {
+      if (!Array.isArray(body.txn)) return 'txn must be a list of micro-operations';
+      for (const mop of body.txn as unknown[]) {
+        if (!Array.isArray(mop) || mop.length !== 3) return `bad micro-op ${JSON.stringify(mop)}`;
+        if (mop[0] !== 'r' && mop[0] !== 'w' && mop[0] !== 'append')
+          return `unknown micro-op ${JSON.stringify(mop[0])}`;
+      }
+      return undefined;
+    }
+    default:
+      return `unsupported request type ${body.type}`;
+  }
+}
+
+export class KvStateMachine {
+  private kv = new Map<string, unknown>();
+  private sessions = new Map<string, [number, Body][]>();
+
+  /** The reply an earlier application of this request produced, if still remembered. */
+  rememberedReply(client: string, msgId: number): Body | undefined {
+    const s = this.sessions.get(client);
+    if (!s) return undefined;
+    for (const [id, reply] of s) if (id === msgId) return reply;
+    return undefined;
+  }
+
+  /** Apply a logged command once; a duplicate gets the first application's reply and no effect. */
+  apply(cmd: Command): Body {
+    const seen = this.rememberedReply(cmd.c, cmd.i);
+    if (seen) return seen;
+    const reply = this.execute(cmd.b);
+    let s = this.sessions.get(cmd.c);
+    if (!s) {
+      if (this.sessions.size >= SESSIONS_MAX) {
+        const oldest = this.sessions.keys().next().value;
+        if (oldest !== undefined) this.sessions.delete(oldest);
+      }
+      s = [];
+      this.sessions.set(cmd.c, s);
+    }
+    s.push([cmd.i, reply]);
+    if (s.length > SESSION_REPLIES_PER_CLIENT_MAX) s.shift();
+    return reply;
+  }
+
+  /** A read evaluated against the current state (no effect, not remembered). */
+  read(body: Body): Body {
+    return this.execute(body);
+  }
+
+  snapshot(): KvSnapshotData {
+    return {
+      kv: [...this.kv],
+      sessions: [...this.sessions].map(([c, s]) => [c, s.map(([i, r]) => [i, r] as [number, Body])]),
+    };
+  }
+
+  restore(data: KvSnapshotData): void {
+    this.kv = new Map(data.kv);
+    this.sessions = new Map(data.sessions.map(([c, s]) => [c, s.map(([i, r]) => [i, r] as [number, Body])]));
+  }
+
+  get keyCount(): number {
+    return this.kv.size;
+  }
+
+  private execute(body: Body): Body {
+    const id = body.msg_id;
+    const bad = malformed(body);
+    if (bad) return errorReply(id, body.type === 'txn' || body.type in KNOWN ? 12 : 10, bad);
+    switch (body.type) {
+      case 'read': {
+        const k = JSON.stringify(body.key);
+        if (!this.kv.has(k)) return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
+        return { type: 'read_ok', in_reply_to: id, value: this.kv.get(k) };
+      }
+      case 'write': {
+        const k = JSON.stringify(body.key);
+        if (!this.kv.has(k) && this.kv.size >= KEYS_MAX)
+          return errorReply(id, ERROR_CODES.abort, 'key limit reached');
+        this.kv.set(k, body.value);
+        return { type: 'write_ok', in_reply_to: id };
+      }
+      case 'cas': {
+        const k = JSON.stringify(body.key);
+        if (!this.kv.has(k)) return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
+        const cur = this.kv.get(k);
+        if (!sameValue(cur, body.from)) {
+          return errorReply(
+            id,
+            ERROR_CODES.preconditionFailed,
+            `expected ${JSON.stringify(body.from)}, found ${JSON.stringify(cur)}`,
+          );
+        }
+        this.kv.set(k, body.to);
+        return { type: 'cas_ok', in_reply_to: id };
+      }
+      default:
+        return this.txn(body);
+    }
+  }
+
+  /** Micro-operations in order, all against one state: atomic by construction (one log entry). */
+  private txn(body: Body): Body {
+    const mops = body.txn as [string, unknown, unknown][];
+    let created = 0;
+    for (const [, key] of mops) if (!this.kv.has(JSON.stringify(key))) created++;
+    if (created > 0 && this.kv.size + created > KEYS_MAX) {
+      return errorReply(body.msg_id, ERROR_CODES.abort, 'key limit reached');
+    }
+    const out: unknown[] = [];
+    for (const [f, key, value] of mops) {
+      const k = JSON.stringify(key);
+      if (f === 'r') {
+        const v = this.kv.get(k);
+        out.push(['r', key, v === undefined ? null : v]);
+      } else if (f === 'w') {
+        this.kv.set(k, value);
+        out.push(['w', key, value]);
+      } else {
+        const cur = this.kv.get(k);
+        // Copy on append: stored replies and snapshots must not see later appends.
+        this.kv.set(k, Array.isArray(cur) ? [...cur, value] : cur === undefined ? [value] : [cur, value]);
+        out.push(['append', key, value]);
+      }
+    }
+    return { type: 'txn_ok', in_reply_to: body.msg_id, txn: out };
+  }
+}
+
+const KNOWN: Record<string, true> = { read: true, write: true, cas: true, txn: true };

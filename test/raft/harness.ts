@@ -1,0 +1,110 @@
+import { findChecker } from '../../checkers/registry.js';
+import type { Op } from '../../src/history/op.js';
+import type { NemesisKind } from '../../src/nemesis/nemesis.js';
+import type { RunConfig } from '../../src/runner/config.js';
+import { MemoryHistorySink } from '../../src/runner/recorder.js';
+import { type SimulationSummary, simulate } from '../../src/runner/simulate.js';
+import { findWorkload } from '../../workloads/registry.js';
+import { checkKvLinearizable } from './lin-kv.js';
+
+/**
+ * Runs the Raft system through the project's simulator and runner (the
+ * same path as `faultline run`), keeping the history in memory, and judges
+ * it with the workload's registered checker. For the register workload the
+ * independent search in lin-kv.ts also runs (and decides while the
+ * project's `linearizable` checker is not registered).
+ */
+
+export interface RaftScenario {
+  workload: 'register' | 'list-append' | 'rw-register';
+  nemesis: NemesisKind[];
+  seed: number;
+  timeLimitS: number;
+  bugs?: string[];
+  rateOpsPerS?: number;
+  concurrency?: number;
+  nemesisIntervalMs?: number;
+  nemesisDurationMs?: number;
+  recoveryMs?: number;
+  nodes?: number;
+  clientTimeoutMs?: number;
+}
+
+export interface ScenarioOutcome {
+  valid: true | false | 'unknown';
+  /** Which checkers judged, with their verdicts. */
+  verdicts: Record<string, true | false | 'unknown'>;
+  ops: Op[];
+  summary: SimulationSummary;
+  logs: string[];
+}
+
+export function scenarioConfig(s: RaftScenario): Partial<RunConfig> & { seed: number } {
+  return {
+    system: 'raft',
+    workload: s.workload,
+    nemesis: s.nemesis,
+    seed: s.seed,
+    timeLimitS: s.timeLimitS,
+    bugs: s.bugs ?? [],
+    ...(s.rateOpsPerS !== undefined ? { rateOpsPerS: s.rateOpsPerS } : {}),
+    ...(s.concurrency !== undefined ? { concurrency: s.concurrency } : {}),
+    ...(s.nemesisIntervalMs !== undefined ? { nemesisIntervalMs: s.nemesisIntervalMs } : {}),
+    ...(s.nemesisDurationMs !== undefined ? { nemesisDurationMs: s.nemesisDurationMs } : {}),
+    ...(s.recoveryMs !== undefined ? { recoveryMs: s.recoveryMs } : {}),
+    ...(s.nodes !== undefined ? { nodes: s.nodes } : {}),
+    ...(s.clientTimeoutMs !== undefined ? { clientTimeoutMs: s.clientTimeoutMs } : {}),
+  };
+}
+
+function combine(a: true | false | 'unknown', b: true | false | 'unknown'): true | false | 'unknown' {
+  if (a === false || b === false) return false;
+  if (a === 'unknown' || b === 'unknown') return 'unknown';
+  return true;
+}
+
+export async function runScenario(
+  s: RaftScenario,
+  opts: { keepLogs?: boolean } = {},
+): Promise<ScenarioOutcome> {
+  const history = new MemoryHistorySink();
+  const logs: string[] = [];
+  const summary = simulate(scenarioConfig(s), {
+    history,
+    ...(opts.keepLogs
+      ? { nodeLog: (node, timeNs, line) => logs.push(`${(timeNs / 1e6).toFixed(3)} ${node} ${line}`) }
+      : {}),
+  });
+  const workload = findWorkload(s.workload);
+  if (!workload) throw new Error(`unknown workload ${s.workload}`);
+  const verdicts: Record<string, true | false | 'unknown'> = {};
+  let valid: true | false | 'unknown' = true;
+  const checker = findChecker(workload.checker.name);
+  if (checker) {
+    const r = await checker.check(history.ops, { ...workload.checker.options, timeLimitMs: 20_000 });
+    verdicts[checker.name] = r.valid;
+    valid = combine(valid, r.valid);
+  }
+  if (s.workload === 'register') {
+    const r = checkKvLinearizable(history.ops);
+    verdicts['lin-kv (test)'] = r.valid;
+    valid = combine(valid, r.valid);
+  } else if (!checker) {
+    verdicts[`${workload.checker.name} (not registered)`] = 'unknown';
+    valid = 'unknown';
+  }
+  return { valid, verdicts, ops: history.ops, summary, logs };
+}
+
+/** Seeds from..to in order until one is invalid; the first invalid seed, or undefined. */
+export async function seedsToFirstFailure(
+  base: Omit<RaftScenario, 'seed'>,
+  from: number,
+  to: number,
+): Promise<{ seed: number | undefined; tried: number }> {
+  for (let seed = from; seed <= to; seed++) {
+    const out = await runScenario({ ...base, seed });
+    if (out.valid === false) return { seed, tried: seed - from + 1 };
+  }
+  return { seed: undefined, tried: to - from + 1 };
+}
