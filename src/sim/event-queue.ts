@@ -10,7 +10,11 @@ export class EventQueue<T> {
   private count = 0;
   private nextSeq = 0;
 
-  constructor(initialCapacity = 1024) {
+  constructor(
+    initialCapacity = 1024,
+    /** Bound on pending events: beyond it something is flooding the simulation. */
+    private readonly maxSize = 1 << 25,
+  ) {
     const cap = Math.max(16, initialCapacity);
     this.timesNs = new Float64Array(cap);
     this.seqs = new Float64Array(cap);
@@ -92,7 +96,12 @@ export class EventQueue<T> {
   }
 
   private grow(): void {
-    const cap = this.timesNs.length * 2;
+    if (this.count >= this.maxSize) {
+      throw new RangeError(
+        `event queue holds ${this.count} pending events (limit ${this.maxSize}): a message or timer storm?`,
+      );
+    }
+    const cap = Math.min(this.timesNs.length * 2, this.maxSize);
     const times = new Float64Array(cap);
     times.set(this.timesNs);
     const seqs = new Float64Array(cap);

@@ -317,3 +317,11 @@ describe('Simulation disk faults', () => {
     expect(survived.length).toBeLessThan('durable;unsynced-record;'.length);
   });
 });
+
+describe('EventQueue bounds', () => {
+  it('refuses to grow past its limit', () => {
+    const q = new EventQueue<number>(16, 64);
+    for (let i = 0; i < 64; i++) q.push(i, i);
+    expect(() => q.push(0, 0)).toThrow(/64 pending events \(limit 64\)/);
+  });
+});
