@@ -7,6 +7,7 @@
 import type { Op } from '../../src/history/op.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 import { type AnomalyCase, pushCase, UnanalysableHistory, type WorkloadAnalysis } from './analysis.js';
+import { withArena } from './arena.js';
 import { CYCLE_TYPES, type FoundCycle, searchCycles } from './cycles.js';
 import { BARRIER, buildGraph, EdgeList, PROCESS, REALTIME, REL_NAMES, RW, WR, WW } from './graph.js';
 import {
@@ -88,6 +89,16 @@ export type Analyzer = (txns: Txns, opts: ElleOptions, deadlineMs: number) => Wo
 
 /** Run a full Elle check of `history` with a workload analyzer. */
 export function runElle(
+  history: readonly Op[],
+  opts: ElleOptions,
+  mopNames: readonly string[],
+  analyze: Analyzer,
+): ElleResult {
+  // About 400 bytes per transaction (two ops) covers indexes, edges, the graph and its search.
+  return withArena(history.length * 200 + (1 << 20), () => runElleInArena(history, opts, mopNames, analyze));
+}
+
+function runElleInArena(
   history: readonly Op[],
   opts: ElleOptions,
   mopNames: readonly string[],

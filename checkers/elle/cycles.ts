@@ -12,6 +12,8 @@
  * time order: a → barrier(a's completion) → … → barrier(last completion
  * before b began) → b. A walk through barriers counts as one realtime step.
  */
+
+import { i32, u8 } from './arena.js';
 import { BARRIER, type Graph, PROCESS, REALTIME, RW, sccs, TarjanScratch, WR, WW } from './graph.js';
 import { allImpliedAnomalies } from './models.js';
 
@@ -226,8 +228,8 @@ export class CycleSearcher {
     private readonly nTxns: number,
     private readonly scratch: TarjanScratch,
   ) {
-    this.local = new Int32Array(g.n);
-    this.subMember = new Int32Array(g.n).fill(-1);
+    this.local = i32(g.n);
+    this.subMember = i32(g.n).fill(-1);
   }
 
   sub(comp: Int32Array, mask: number, member: Int32Array, compId: number): Int32Array[] {
@@ -251,10 +253,10 @@ export class CycleSearcher {
       }
       const size = sub.length * STATES;
       if (this.stampArr.length < size) {
-        this.stampArr = new Int32Array(size);
-        this.parent = new Int32Array(size);
-        this.parentRel = new Uint8Array(size);
-        this.queue = new Int32Array(size);
+        this.stampArr = i32(size);
+        this.parent = i32(size);
+        this.parentRel = u8(size);
+        this.queue = i32(size);
         this.stamp = 0;
       }
       for (let i = 0; i < sub.length; i++) {
@@ -439,7 +441,7 @@ export function searchCycles(
   const scratch = new TarjanScratch(g.n);
   const comps = sccs(g, withBarriers(mask), undefined, undefined, undefined, scratch);
   if (comps.length === 0) return { cycles: [], cycleExists: [], timeouts: [] };
-  const member = new Int32Array(g.n).fill(-1);
+  const member = i32(g.n).fill(-1);
   const searcher = new CycleSearcher(g, nTxns, scratch);
   const specs = CYCLE_SPECS.filter((s) => types.has(s.type) && (s.rest & ~mask) === 0);
   const existsSpecs = CYCLE_EXISTS_SPECS.filter((s) => types.has(`${s.model}-cycle-exists`));

@@ -4,6 +4,7 @@
  * (offsets + targets + relationship bits). Strongly connected components by
  * an iterative Tarjan, so million-transaction histories do not blow the stack.
  */
+import { copyI32, i32, u8 } from './arena.js';
 
 /** Relationship bits. An edge carries exactly one; parallel edges may carry others. */
 export const WW = 1;
@@ -50,9 +51,9 @@ export class EdgeList {
   }
 
   private chunk(): void {
-    this.f = new Int32Array(CHUNK);
-    this.t = new Int32Array(CHUNK);
-    this.r = new Uint8Array(CHUNK);
+    this.f = i32(CHUNK);
+    this.t = i32(CHUNK);
+    this.r = u8(CHUNK);
     this.from.push(this.f);
     this.to.push(this.t);
     this.rel.push(this.r);
@@ -83,7 +84,7 @@ export interface Graph {
 
 /** Build a CSR graph from edge lists (parallel duplicate edges are kept; they are harmless). */
 export function buildGraph(n: number, lists: readonly EdgeList[]): Graph {
-  const offsets = new Int32Array(n + 1);
+  const offsets = i32(n + 1);
   let m = 0;
   for (const list of lists) {
     m += list.size;
@@ -96,9 +97,9 @@ export function buildGraph(n: number, lists: readonly EdgeList[]): Graph {
     }
   }
   for (let v = 0; v < n; v++) offsets[v + 1] += offsets[v];
-  const fill = offsets.slice(0, n);
-  const targets = new Int32Array(m);
-  const rels = new Uint8Array(m);
+  const fill = copyI32(offsets.subarray(0, n));
+  const targets = i32(m);
+  const rels = u8(m);
   for (const list of lists) {
     let left = list.size;
     for (let c = 0; left > 0; c++) {
@@ -224,12 +225,12 @@ export class TarjanScratch {
   readonly callI: Int32Array;
   stamp = 0;
   constructor(n: number) {
-    this.index = new Int32Array(n);
-    this.low = new Int32Array(n);
-    this.onStack = new Int32Array(n);
-    this.seen = new Int32Array(n);
-    this.stack = new Int32Array(n);
-    this.callV = new Int32Array(n);
-    this.callI = new Int32Array(n);
+    this.index = i32(n);
+    this.low = i32(n);
+    this.onStack = i32(n);
+    this.seen = i32(n);
+    this.stack = i32(n);
+    this.callV = i32(n);
+    this.callI = i32(n);
   }
 }

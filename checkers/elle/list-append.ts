@@ -10,6 +10,7 @@
  * readers per version in a CSR, so a million transactions allocate little.
  */
 import { type AnomalyCase, pushCase, UnanalysableHistory, type WorkloadAnalysis } from './analysis.js';
+import { copyI32, i32 } from './arena.js';
 import { EdgeList, RW, WR, WW } from './graph.js';
 import { FAIL, formatValue, INFO, OK, type Txns, txnInfo } from './txns.js';
 import { ValueTable } from './value-table.js';
@@ -60,10 +61,25 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   const anomalies = new Map<string, AnomalyCase[]>();
   const { n, type, mops } = t;
   let appendCount = 0;
+  let readCount = 0;
+  let mopCount = 0;
+  const mopStart = i32(n + 1);
+  const appendStart = i32(n + 1);
   for (let id = 0; id < n; id++) {
     const ms = mops[id];
-    for (let j = 0; j < ms.length; j++) if (ms[j][0] === 'append') appendCount++;
+    mopStart[id] = mopCount;
+    appendStart[id] = appendCount;
+    mopCount += ms.length;
+    for (let j = 0; j < ms.length; j++) {
+      if (ms[j][0] === 'append') appendCount++;
+      else if (type[id] === OK) readCount++;
+    }
   }
+  mopStart[n] = mopCount;
+  appendStart[n] = appendCount;
+  // Per micro-op key ids and per append cells, so later passes skip the lookups.
+  const mopKey = i32(mopCount);
+  const appendCell = i32(appendCount);
   const table = new ValueTable(appendCount, 4);
   const keyOf = (k: unknown): number => {
     let id = keyIds.get(k);
@@ -85,16 +101,20 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   };
 
   // Pass 1: writers, intermediate appends, longest reads.
+  let mi = 0;
+  let ai = 0;
   for (let id = 0; id < n; id++) {
     const ty = type[id];
     const ms = mops[id];
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
       const k = keyOf(m[1]);
+      mopKey[mi++] = k;
       const ks = keys[k];
       if (m[0] === 'append') {
         const v = m[2];
         const cell = table.cell(k, v);
+        appendCell[ai++] = cell;
         const prior = table.get(cell, WRITER) >= 0 ? table.get(cell, WRITER) : table.get(cell, FAILED);
         if (prior >= 0) {
           throw new UnanalysableHistory(
@@ -129,39 +149,67 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
     }
   }
 
-  // Version orders and slots. Reserve first: cells must not move once stored in slotCell.
+  // Version orders and slots. Cells must not move once stored in slotCell:
+  // look every element up, make room for the ones nobody appended, then insert them.
   let slots = 0;
-  let missing = 0;
-  for (let k = 0; k < keys.length; k++) {
-    const ks = keys[k];
+  let elements = 0;
+  for (const ks of keys) {
     ks.slotBase = slots;
     slots += ks.longest.length + 1;
-    // Elements nobody appended (garbage) still need cells.
-    for (const e of ks.longest) if (table.find(k, e) < 0) missing++;
+    elements += ks.longest.length;
   }
-  table.reserve(missing);
-  const slotCell = new Int32Array(slots).fill(-1);
-  for (let k = 0; k < keys.length; k++) {
-    const ks = keys[k];
-    const longest = ks.longest;
-    for (let i = 0; i < longest.length; i++) {
-      const cell = table.cell(k, longest[i]);
-      if (ks.badAt < 0 && table.get(cell, WRITER) < 0) ks.badAt = i;
-      if (table.get(cell, POS) >= 0) {
-        if (ks.dupAt < 0) ks.dupAt = i;
-        continue;
+  const elemCell = i32(elements);
+  const lookUp = (): number => {
+    let missing = 0;
+    let x = 0;
+    for (let k = 0; k < keys.length; k++) {
+      const longest = keys[k].longest;
+      for (let i = 0; i < longest.length; i++) {
+        const c = table.find(k, longest[i]);
+        elemCell[x++] = c;
+        if (c < 0) missing++;
       }
-      table.set(cell, POS, ks.orderLen);
-      slotCell[ks.slotBase + 1 + ks.orderLen] = cell;
-      ks.orderLen++;
+    }
+    return missing;
+  };
+  const missing = lookUp();
+  if (missing > 0) {
+    const generation = table.generation;
+    table.reserve(missing);
+    if (table.generation !== generation) lookUp();
+    let x = 0;
+    for (let k = 0; k < keys.length; k++) {
+      const longest = keys[k].longest;
+      for (let i = 0; i < longest.length; i++, x++)
+        if (elemCell[x] < 0) elemCell[x] = table.cell(k, longest[i]);
+    }
+  }
+  const cellsMoved = table.generation !== 0;
+  const slotCell = i32(slots).fill(-1);
+  {
+    let x = 0;
+    for (let k = 0; k < keys.length; k++) {
+      const ks = keys[k];
+      const longest = ks.longest;
+      for (let i = 0; i < longest.length; i++) {
+        const cell = elemCell[x++];
+        if (ks.badAt < 0 && table.get(cell, WRITER) < 0) ks.badAt = i;
+        if (table.get(cell, POS) >= 0) {
+          if (ks.dupAt < 0) ks.dupAt = i;
+          continue;
+        }
+        table.set(cell, POS, ks.orderLen);
+        slotCell[ks.slotBase + 1 + ks.orderLen] = cell;
+        ks.orderLen++;
+      }
     }
   }
   const ctx: Ctx = { t, keyIds, keys, table, slotCell, anomalies };
 
   const edges = new EdgeList();
   // Readers per slot, as (slot, txn) pairs bucketed later.
-  let readSlot: Int32Array = new Int32Array(Math.max(16, n));
-  let readTxn: Int32Array = new Int32Array(Math.max(16, n));
+  let readSlot: Int32Array = i32(Math.max(16, readCount));
+  let readTxn: Int32Array = i32(Math.max(16, readCount));
   let nreads = 0;
   // Lost update candidates as (slot, txn) pairs.
   let luSlot: Int32Array = new Int32Array(1024);
@@ -203,10 +251,11 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
         luTxn[nlu++] = id;
       }
     }
+    const base = mopStart[id];
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
       if (m[0] !== 'r') continue;
-      const k = keyIds.get(m[1])!;
+      const k = mopKey[base + j];
       const ks = keys[k];
       const v = asList(m[2])!;
       const longest = ks.longest;
@@ -247,12 +296,12 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   }
 
   // Readers bucketed by slot (CSR).
-  const readOff = new Int32Array(slots + 1);
+  const readOff = i32(slots + 1);
   for (let i = 0; i < nreads; i++) readOff[readSlot[i] + 1]++;
   for (let s = 0; s < slots; s++) readOff[s + 1] += readOff[s];
-  const readers = new Int32Array(nreads);
+  const readers = i32(nreads);
   {
-    const fill = readOff.slice(0, slots);
+    const fill = copyI32(readOff.subarray(0, slots));
     for (let i = 0; i < nreads; i++) readers[fill[readSlot[i]]++] = readTxn[i];
   }
 
@@ -260,12 +309,18 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   for (let id = 0; id < n; id++) {
     if (type[id] === FAIL) continue;
     const ms = mops[id];
+    const base = mopStart[id];
+    let a = appendStart[id];
     for (let j = 0; j < ms.length; j++) {
       const m = ms[j];
       if (m[0] !== 'append') continue;
-      const k = keyIds.get(m[1])!;
+      const k = mopKey[base + j];
       const ks = keys[k];
-      const prev = previousPosition(ctx, k, m[2]);
+      const cell = cellsMoved ? table.find(k, m[2]) : appendCell[a];
+      a++;
+      const p = table.get(cell, POS);
+      // Never read: it came after everything any read observed.
+      const prev = p < 0 ? ks.orderLen - 1 : p - 1;
       const slot = ks.slotBase + 1 + prev;
       if (prev !== INIT) {
         const w = table.get(slotCell[slot], WRITER);

@@ -9,6 +9,7 @@
  * counts as `info`: it may or may not have happened.
  */
 import type { Op } from '../../src/history/op.js';
+import { f64, i32, u8 } from './arena.js';
 
 export const OK = 0;
 export const INFO = 1;
@@ -58,12 +59,12 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
     invokes++; // upper bound: every op could be a standalone completion
   }
   const cap = invokes;
-  const type = new Uint8Array(cap);
-  const process = new Float64Array(cap);
-  const invokePos = new Int32Array(cap);
-  const completePos = new Int32Array(cap).fill(-1);
+  const type = u8(cap);
+  const process = f64(cap);
+  const invokePos = i32(cap);
+  const completePos = i32(cap).fill(-1);
   const mops: (readonly MicroOp[])[] = new Array(cap);
-  const events = new Int32Array(cap * 2);
+  const events = i32(cap * 2);
   let nev = 0;
   let n = 0;
   const pending = new Map<number, number>();

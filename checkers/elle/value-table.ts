@@ -9,6 +9,8 @@
  * fractional number) is interned to an id first, so equality is `===`.
  */
 
+import { i32 } from './arena.js';
+
 const EMPTY = -1;
 const TAG = 0; // key id * 2 + (1 if the value is interned), EMPTY when free
 const VAL = 1;
@@ -21,6 +23,8 @@ export class ValueTable {
   private data: Int32Array;
   private readonly stride: number;
   size = 0;
+  /** Bumped whenever cells move. */
+  generation = 0;
   private readonly interned = new Map<unknown, number>();
   private readonly internedValues: unknown[] = [];
 
@@ -32,7 +36,7 @@ export class ValueTable {
     let cap = 1024;
     while (cap * 0.6 < capacityHint) cap *= 2;
     this.mask = cap - 1;
-    this.data = new Int32Array(cap * this.stride).fill(-1);
+    this.data = i32(cap * this.stride).fill(-1);
   }
 
   /** Column `col` of a cell. */
@@ -128,11 +132,12 @@ export class ValueTable {
   }
 
   private grow(): void {
+    this.generation++;
     const old = this.data;
     const stride = this.stride;
     const cap = (this.mask + 1) * 2;
     this.mask = cap - 1;
-    this.data = new Int32Array(cap * stride).fill(-1);
+    this.data = i32(cap * stride).fill(-1);
     for (let p = 0; p < old.length; p += stride) {
       const tag = old[p];
       if (tag === EMPTY) continue;
