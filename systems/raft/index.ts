@@ -1,7 +1,7 @@
 import type { BugKnob, SystemDefinition } from '../../src/sim/types.js';
 import { type BugName, RaftNode } from './node.js';
 
-export { RaftNode } from './node.js';
+export { RaftNode, type RaftStatus } from './node.js';
 
 const BUGS: readonly (BugKnob & { name: BugName })[] = [
   {

@@ -75,7 +75,22 @@ export const BUG_NAMES = [
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 
-type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
+export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
+
+export interface RaftStatus {
+  term: number;
+  role: Role;
+  leader: NodeId | null;
+  commitIndex: number;
+  lastApplied: number;
+  snapshotIndex: number;
+  lastIndex: number;
+  logEntriesInMemory: number;
+  pendingRequests: number;
+  keys: number;
+  /** The applied state (keys, values, de-duplication table) as JSON: equal on replicas at equal lastApplied. */
+  stateJson: string;
+}
 
 /** An AppendEntries entry on the wire: [term, command]. */
 type WireEntry = [number, EntryCommand];
@@ -184,6 +199,23 @@ export class RaftNode implements SimNode {
     this.loadFromDisk();
     this.resetElectionTimer();
     this.ctx.setTimer(TICK_MS, () => this.onTick());
+  }
+
+  /** A read-only view for tests and debugging. */
+  inspect(): RaftStatus {
+    return {
+      term: this.term,
+      role: this.role,
+      leader: this.leaderId,
+      commitIndex: this.commitIndex,
+      lastApplied: this.lastApplied,
+      snapshotIndex: this.snapIndex,
+      lastIndex: this.lastIndex(),
+      logEntriesInMemory: this.terms.length,
+      pendingRequests: this.pending.size,
+      keys: this.sm.keyCount,
+      stateJson: JSON.stringify(this.sm.snapshot()),
+    };
   }
 
   // ---- recovery -------------------------------------------------------------
@@ -481,7 +513,8 @@ export class RaftNode implements SimNode {
       p.heardTick = this.tick;
     }
     // A no-op of our own term: committing it commits everything before it, and reads wait for it.
-    this.termStartIndex = this.appendLocal(this.term, null);
+    // (With commit-prior-term the leader believes replica counts commit old entries, so it skips it.)
+    this.termStartIndex = this.bugs.has('commit-prior-term') ? this.lastIndex() : this.appendLocal(this.term, null);
     this.ctx.log(`leader for term ${this.term} at index ${this.termStartIndex}`);
     this.advanceCommit();
     this.heartbeat();

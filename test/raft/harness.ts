@@ -1,4 +1,7 @@
 import { findChecker } from '../../checkers/registry.js';
+import { type ClientEndpoint, Simulation } from '../../src/sim/simulation.js';
+import type { Body } from '../../src/sim/types.js';
+import { RaftNode, type RaftStatus, raft } from '../../systems/raft/index.js';
 import type { Op } from '../../src/history/op.js';
 import type { NemesisKind } from '../../src/nemesis/nemesis.js';
 import type { RunConfig } from '../../src/runner/config.js';
@@ -107,4 +110,55 @@ export async function seedsToFirstFailure(
     if (out.valid === false) return { seed, tried: seed - from + 1 };
   }
   return { seed: undefined, tried: to - from + 1 };
+}
+
+/**
+ * A Raft cluster in the real simulator with one scripted client, for tests
+ * that drive requests and faults by hand and look inside the nodes.
+ */
+export class TestCluster {
+  readonly sim: Simulation;
+  private readonly client: ClientEndpoint;
+  private nextMsgId = 1;
+  private readonly replies = new Map<number, Body>();
+
+  constructor(opts: { seed: number; nodes?: number; bugs?: string[] }) {
+    this.sim = new Simulation({ seed: opts.seed, system: raft, nodeCount: opts.nodes ?? 5, bugs: new Set(opts.bugs ?? []) });
+    this.client = this.sim.addClient('c1', (msg) => {
+      if (typeof msg.body.in_reply_to === 'number') this.replies.set(msg.body.in_reply_to, msg.body);
+    });
+    this.sim.start();
+  }
+
+  /** Send a request; returns its msg_id, whose reply `reply(id)` gives once it arrived. */
+  send(node: string, body: Omit<Body, 'msg_id'>): number {
+    const id = this.nextMsgId++;
+    this.client.send(node, { ...body, msg_id: id } as Body);
+    return id;
+  }
+
+  reply(id: number): Body | undefined {
+    return this.replies.get(id);
+  }
+
+  /** Send, run until the reply arrives (or `timeoutMs` of virtual time), return it. */
+  request(node: string, body: Omit<Body, 'msg_id'>, timeoutMs = 2000): Body | undefined {
+    const id = this.send(node, body);
+    const deadlineNs = this.sim.nowNs + timeoutMs * 1e6;
+    while (!this.replies.has(id) && this.sim.nowNs < deadlineNs) this.sim.run(this.sim.nowNs + 1e6);
+    return this.replies.get(id);
+  }
+
+  runForMs(ms: number): void {
+    this.sim.run(this.sim.nowNs + ms * 1e6);
+  }
+
+  status(node: string): RaftStatus | undefined {
+    const n = this.sim.nodeObject(node);
+    return n instanceof RaftNode ? n.inspect() : undefined;
+  }
+
+  leader(): string | undefined {
+    return this.sim.nodeIds.find((id) => this.status(id)?.role === 'leader');
+  }
 }

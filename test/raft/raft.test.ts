@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import { LOG_FILE, SNAPSHOT_FILE } from '../../systems/raft/storage.js';
+import { SNAPSHOT_INTERVAL_ENTRIES } from '../../systems/raft/node.js';
+import { runScenario, TestCluster } from './harness.js';
+
+/** Run the cluster until some node leads; the leader's id. */
+function electLeader(c: TestCluster): string {
+  for (let i = 0; i < 100; i++) {
+    const l = c.leader();
+    if (l) return l;
+    c.runForMs(50);
+  }
+  throw new Error('no leader after 5 s');
+}
+
+describe('raft: requests', () => {
+  it('answers lin-kv and txn requests at any node, with Maelstrom error codes', () => {
+    const c = new TestCluster({ seed: 1 });
+    const leader = electLeader(c);
+    const follower = c.sim.nodeIds.find((n) => n !== leader)!;
+
+    expect(c.request(follower, { type: 'read', key: 'x' })).toMatchObject({ type: 'error', code: 20 });
+    expect(c.request(follower, { type: 'write', key: 'x', value: 1 })).toMatchObject({ type: 'write_ok' });
+    expect(c.request(leader, { type: 'read', key: 'x' })).toMatchObject({ type: 'read_ok', value: 1 });
+    expect(c.request(follower, { type: 'cas', key: 'x', from: 2, to: 3 })).toMatchObject({ type: 'error', code: 22 });
+    expect(c.request(follower, { type: 'cas', key: 'y', from: 2, to: 3 })).toMatchObject({ type: 'error', code: 20 });
+    expect(c.request(leader, { type: 'cas', key: 'x', from: 1, to: 3 })).toMatchObject({ type: 'cas_ok' });
+    expect(c.request(follower, { type: 'read', key: 'x' })).toMatchObject({ type: 'read_ok', value: 3 });
+
+    const txn = c.request(follower, {
+      type: 'txn',
+      txn: [
+        ['append', 'l', 1],
+        ['append', 'l', 2],
+        ['r', 'l', null],
+        ['w', 'k', 7],
+        ['r', 'k', null],
+        ['r', 'missing', null],
+      ],
+    });
+    expect(txn).toMatchObject({
+      type: 'txn_ok',
+      txn: [
+        ['append', 'l', 1],
+        ['append', 'l', 2],
+        ['r', 'l', [1, 2]],
+        ['w', 'k', 7],
+        ['r', 'k', 7],
+        ['r', 'missing', null],
+      ],
+    });
+    expect(c.request(leader, { type: 'frobnicate' })).toMatchObject({ type: 'error', code: 10 });
+    expect(c.request(leader, { type: 'cas', key: 'x' })).toMatchObject({ type: 'error', code: 12 });
+  });
+
+  it('applies a request delivered twice only once', () => {
+    const c = new TestCluster({ seed: 2 });
+    const leader = electLeader(c);
+    const follower = c.sim.nodeIds.find((n) => n !== leader)!;
+    c.request(leader, { type: 'txn', txn: [['append', 'l', 0]] });
+    // The same msg_id at two nodes: a duplicated message, or one retried elsewhere.
+    const body = { type: 'txn', txn: [['append', 'l', 1]], msg_id: 1000 };
+    const client = c.sim.addClient('c2', () => {});
+    client.send(leader, body);
+    client.send(follower, body);
+    c.runForMs(500);
+    client.send(follower, body);
+    c.runForMs(500);
+    expect(c.request(leader, { type: 'txn', txn: [['r', 'l', null]] })).toMatchObject({ txn: [['r', 'l', [0, 1]]] });
+  });
+});
+
+describe('raft: durability and compaction', () => {
+  it('snapshots bound the log; a node back from a long outage catches up by InstallSnapshot', () => {
+    const c = new TestCluster({ seed: 3 });
+    const leader = electLeader(c);
+    const late = c.sim.nodeIds.find((n) => n !== leader)!;
+    c.sim.crash(late);
+    const writes = SNAPSHOT_INTERVAL_ENTRIES * 2.5;
+    const ids: number[] = [];
+    for (let i = 0; i < writes; i++) {
+      ids.push(c.send(leader, { type: 'txn', txn: [['append', i % 7, i]] }));
+      // Stay under the node's bound on requests in progress.
+      if (i % 100 === 99) c.runForMs(20);
+    }
+    c.runForMs(2000);
+    for (const id of ids) expect(c.reply(id)).toMatchObject({ type: 'txn_ok' });
+    for (const n of c.sim.nodeIds) {
+      if (n === late) continue;
+      const s = c.status(n)!;
+      expect(s.snapshotIndex).toBeGreaterThanOrEqual(SNAPSHOT_INTERVAL_ENTRIES * 2);
+      expect(s.logEntriesInMemory).toBeLessThan(SNAPSHOT_INTERVAL_ENTRIES);
+      const lines = (c.sim.disk(n).read(LOG_FILE) ?? '').split('\n').length;
+      expect(lines).toBeLessThan(SNAPSHOT_INTERVAL_ENTRIES + 10);
+      expect(c.sim.disk(n).read(SNAPSHOT_FILE)).toBeDefined();
+    }
+    c.sim.restart(late);
+    c.runForMs(2000);
+    const a = c.status(leader)!;
+    const b = c.status(late)!;
+    expect(b.lastApplied).toBe(a.lastApplied);
+    expect(b.stateJson).toBe(a.stateJson);
+  });
+
+  it('a whole-cluster crash loses no acknowledged write; torn log tails are dropped', () => {
+    const c = new TestCluster({ seed: 4 });
+    let leader = electLeader(c);
+    const acked: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const ids: number[] = [];
+      for (let i = 0; i < 20; i++) ids.push(c.send(leader, { type: 'txn', txn: [['append', 'l', round * 100 + i]] }));
+      // Crash everything at an arbitrary moment: some requests are mid-flight.
+      c.runForMs(3 + round);
+      for (const [k, id] of ids.entries()) if (c.reply(id)?.type === 'txn_ok') acked.push(round * 100 + k);
+      for (const n of c.sim.nodeIds) c.sim.crash(n, round % 2 === 0 ? 'torn-last-write' : 'lose-unsynced');
+      for (const n of c.sim.nodeIds) c.sim.restart(n);
+      leader = electLeader(c);
+    }
+    expect(acked.length).toBeGreaterThan(0);
+    const r = c.request(leader, { type: 'txn', txn: [['r', 'l', null]] });
+    const list = (r?.txn as [string, string, number[]][])[0][2];
+    for (const v of acked) expect(list).toContain(v);
+  });
+
+  it('replicas converge on the same state after partitions, crashes and pauses', () => {
+    const c = new TestCluster({ seed: 5 });
+    const nodes = c.sim.nodeIds;
+    electLeader(c);
+    const rng = c.sim.random.stream('test');
+    for (let step = 0; step < 40; step++) {
+      for (let i = 0; i < 10; i++) {
+        c.send(nodes[rng.int(nodes.length)], { type: 'txn', txn: [['append', rng.int(3), step * 10 + i]] });
+      }
+      const victim = nodes[rng.int(nodes.length)];
+      switch (step % 4) {
+        case 0:
+          c.sim.network.partition([[victim], nodes.filter((n) => n !== victim)]);
+          break;
+        case 1:
+          c.sim.crash(victim, 'torn-last-write');
+          break;
+        case 2:
+          c.sim.pause(victim);
+          break;
+        default:
+          c.sim.network.heal();
+          for (const n of nodes) {
+            c.sim.restart(n);
+            c.sim.resume(n);
+          }
+      }
+      c.runForMs(150 + rng.int(400));
+    }
+    c.sim.network.heal();
+    for (const n of nodes) {
+      c.sim.restart(n);
+      c.sim.resume(n);
+    }
+    c.request(electLeader(c), { type: 'write', key: 'done', value: 1 });
+    c.runForMs(1000);
+    const states = nodes.map((n) => c.status(n)!);
+    for (const s of states) {
+      expect(s.lastApplied).toBe(states[0].lastApplied);
+      expect(s.stateJson).toBe(states[0].stateJson);
+    }
+  });
+});
+
+describe('raft: checked histories under faults (through the runner)', () => {
+  it.each([1, 2, 3, 4, 5, 6])('register under partition,kill,pause,clock is linearizable (seed %i)', async (seed) => {
+    const out = await runScenario({
+      workload: 'register',
+      nemesis: ['partition', 'kill', 'pause', 'clock'],
+      seed,
+      timeLimitS: 10,
+    });
+    expect(out.verdicts).not.toHaveProperty('unknown');
+    expect(out.valid).toBe(true);
+    // Available: most operations complete definitely.
+    expect(out.summary.counts.ok).toBeGreaterThan(out.summary.counts.info * 4);
+  });
+
+  it.each([1, 2])('list-append under every fault is strict serializable (seed %i)', async (seed) => {
+    const out = await runScenario({
+      workload: 'list-append',
+      nemesis: ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk'],
+      seed,
+      timeLimitS: 10,
+    });
+    expect(out.valid).toBe(true);
+  });
+
+  it('rw-register under every fault is strict serializable', async () => {
+    const out = await runScenario({
+      workload: 'rw-register',
+      nemesis: ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk'],
+      seed: 7,
+      timeLimitS: 10,
+    });
+    expect(out.valid).toBe(true);
+  });
+
+  it('is deterministic: one seed, one history', async () => {
+    const s = { workload: 'register' as const, nemesis: ['partition' as const, 'kill' as const], seed: 11, timeLimitS: 5 };
+    const a = await runScenario(s);
+    const b = await runScenario(s);
+    expect(JSON.stringify(b.ops)).toBe(JSON.stringify(a.ops));
+  });
+});
