@@ -214,7 +214,8 @@ function finish(
       failure,
     };
     if (opts.minimise !== false) {
-      const witness = minimise(history, model, part, part.ops[outcome.failing!], s.budget, opts);
+      const hint = (outcome.prefix ?? []).map((i) => part.ops[i]);
+      const witness = minimise(history, model, part, part.ops[outcome.failing!], hint, s.budget, opts);
       if (witness) {
         result.witness = witness;
         result.summary += `; a witness of ${witness.operations} operations is in the result`;
@@ -255,6 +256,7 @@ function minimise(
   model: Model,
   part: Part,
   failing: PreparedOp,
+  hint: readonly PreparedOp[],
   budget: SearchBudget,
   opts: LinearizableOptions,
 ): Witness | undefined {
@@ -262,11 +264,17 @@ function minimise(
     budget.deadlineMs ?? Number.POSITIVE_INFINITY,
     Date.now() + (opts.minimiseTimeLimitMs ?? DEFAULT_MINIMISE_MS),
   );
-  const m = minimiseNonLinearizable(part.ops, failing, model, {
-    deadlineMs,
-    maxChecks: 2_000,
-    checkTimeLimitMs: 250,
-  });
+  const m = minimiseNonLinearizable(
+    part.ops,
+    failing,
+    model,
+    {
+      deadlineMs,
+      maxChecks: 2_000,
+      checkTimeLimitMs: 250,
+    },
+    hint,
+  );
   const outcome = searchLinearization(m.ops, model, { deadlineMs: Date.now() + 1_000 });
   if (outcome.valid !== false) return undefined;
   const events: { pos: number; op: Op }[] = [];

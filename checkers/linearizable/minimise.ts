@@ -4,10 +4,11 @@
  *
  * First cut everything invoked after the failing op returned: the search got
  * stuck there, and no op that starts later can help an earlier one take
- * effect, so the cut history is still not linearizable. Then drop chunks of
- * operations, halving the chunk size (delta debugging), keeping each drop that
- * leaves the history non-linearizable, and cutting again after the new
- * failing op each time.
+ * effect, so the cut history is still not linearizable. Then find the ops
+ * that are needed one at a time, each by a binary search for the longest
+ * prefix of the rest that can go (about k·log n checks for a witness of k
+ * ops, where delta debugging spends several times more), and finally try
+ * dropping each remaining op once more, until none can go.
  *
  * Dropping alone would often end at a lone read of a value nobody wrote in
  * the witness: true, and useless. So when the failing op's output can be
@@ -41,6 +42,8 @@ export function minimiseNonLinearizable<S>(
   failing: PreparedOp,
   model: Model<S>,
   opts: MinimiseOptions,
+  /** The longest linearization found before `failing`, in order: where to look first. */
+  hint: readonly PreparedOp[] = [],
 ): Minimised {
   let checks = 0;
   const cut = (xs: readonly PreparedOp[], f: PreparedOp) => xs.filter((o) => o.callPos < f.retPos);
@@ -78,29 +81,76 @@ export function minimiseNonLinearizable<S>(
   };
   keepExplainable = explainable(cut(ops, failing), failing) || explainable(ops, failing);
   let current = tryCut([...ops], failing);
-  let minimal = false;
-  let chunk = Math.max(1, current.length >> 1);
-  outer: for (;;) {
-    let removedAny = false;
-    for (let i = 0; i < current.length; ) {
-      if (checks >= opts.maxChecks || Date.now() > opts.deadlineMs) break outer;
-      const candidate = current.slice(0, i).concat(current.slice(i + chunk));
+  const outOfBudget = () => checks >= opts.maxChecks || Date.now() > opts.deadlineMs;
+  const byCall = (a: PreparedOp, b: PreparedOp) => a.callPos - b.callPos;
+  const join = (a: readonly PreparedOp[], b: readonly PreparedOp[]) => [...a, ...b].sort(byCall);
+
+  // Phase 1: find the necessary ops one at a time. Invariant: kept ∪ rest still fails.
+  // Drop the longest prefix of rest that keeps it failing (binary search); the op
+  // after that prefix is necessary. About k·log(n) checks for a witness of k ops.
+  // Phase 0: most witnesses are the failing op, what overlaps it, and the last few
+  // ops linearized before it; try those first, doubling how far back to look.
+  if (hint.length > 0) {
+    const overlapping = current.filter((o) => o.callPos < failing.retPos && o.retPos > failing.callPos);
+    for (let back = 2; back < hint.length * 2 && !outOfBudget(); back *= 2) {
+      const recent = new Set<PreparedOp>([...overlapping, ...hint.slice(-back)]);
+      const candidate = current.filter((o) => recent.has(o));
+      if (candidate.length >= current.length) break;
       const f = failsAt(candidate);
       if (f !== undefined) {
         current = tryCut(candidate, f);
-        removedAny = true;
-      } else {
-        i += chunk;
-      }
-    }
-    if (chunk === 1) {
-      if (!removedAny) {
-        minimal = true;
         break;
       }
-    } else {
-      chunk = Math.max(1, chunk >> 1);
     }
+  }
+
+  const kept: PreparedOp[] = [];
+  let rest = current;
+  let exhausted = false;
+  while (rest.length > 0) {
+    let lo = 0;
+    let hi = rest.length;
+    while (lo < hi) {
+      if (outOfBudget()) {
+        exhausted = true;
+        break;
+      }
+      const mid = (lo + hi + 1) >> 1;
+      if (failsAt(join(kept, rest.slice(mid))) !== undefined) lo = mid;
+      else hi = mid - 1;
+    }
+    if (exhausted) {
+      rest = rest.slice(lo);
+      break;
+    }
+    if (lo === rest.length) {
+      rest = [];
+      break;
+    }
+    kept.push(rest[lo]);
+    rest = rest.slice(lo + 1);
+  }
+  current = join(kept, rest);
+
+  // Phase 2: drop single ops until none can go (failure is not monotone in the ops).
+  let minimal = false;
+  while (!exhausted) {
+    let removed = false;
+    for (let i = 0; i < current.length; i++) {
+      if (outOfBudget()) {
+        exhausted = true;
+        break;
+      }
+      const candidate = current.slice(0, i).concat(current.slice(i + 1));
+      const f = failsAt(candidate);
+      if (f !== undefined) {
+        current = tryCut(candidate, f);
+        removed = true;
+        i--;
+      }
+    }
+    if (!removed && !exhausted) minimal = true;
+    if (!removed) break;
   }
   return { ops: current, checks, minimal };
 }

@@ -100,17 +100,43 @@ class StateTable<S> {
   }
 }
 
+/**
+ * Reused memory for the fixed-size tables of searches. Typed arrays live
+ * outside the JS heap, and allocating many (minimisation runs thousands of
+ * small searches) makes V8 collect garbage over and over for external memory
+ * pressure. A finished search hands its block back here.
+ */
+const pool: Int32Array[] = [];
+const POOL_MAX_BLOCKS = 8;
+const POOL_MAX_INTS = 1 << 22;
+
+function acquireBlock(size: number): Int32Array {
+  let best = -1;
+  for (let i = 0; i < pool.length; i++) {
+    if (pool[i].length >= size && (best < 0 || pool[i].length < pool[best].length)) best = i;
+  }
+  if (best < 0) return new Int32Array(Math.max(size, 1024));
+  const block = pool[best];
+  pool[best] = pool[pool.length - 1];
+  pool.pop();
+  block.fill(0, 0, size);
+  return block;
+}
+
+function releaseBlock(block: Int32Array): void {
+  if (block.length > POOL_MAX_INTS) return;
+  if (pool.length < POOL_MAX_BLOCKS) pool.push(block);
+}
+
 /** Deterministic 32-bit random numbers for the Zobrist hash (xorshift32). */
-function zobrist(n: number): Int32Array {
-  const z = new Int32Array(n);
+function zobrist(z: Int32Array): void {
   let x = 0x9e3779b9 | 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < z.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     z[i] = x;
   }
-  return z;
 }
 
 /** Run one search to the end. */
@@ -136,7 +162,7 @@ export function searchLinearization<S>(
  */
 export class LinearizationSearch<S> {
   private readonly n: number;
-  private readonly known: Uint8Array;
+  private readonly known: Int32Array;
   /** Rank of each event in real-time order; call of op i is event 2i, its return 2i+1. */
   private readonly rank: Int32Array;
   /** List of events of completed ops, HEAD = 2n, TAIL = 2n+1. */
@@ -154,16 +180,32 @@ export class LinearizationSearch<S> {
   private readonly transMap = new Map<number, number>();
   private readonly multi: Int32Array[] = [];
   private transitionBytes = 0;
+  /** Transition rows of the first states live in the pooled block. */
+  private rowBlockStates = 0;
+  private rowBlock!: Int32Array;
+  /** The pooled block holding the fixed-size tables; undefined once handed back. */
+  private block: Int32Array | undefined;
+  private result: SearchOutcome<S> | undefined;
 
   private readonly W: number;
   private readonly bits: Uint32Array;
+  /**
+   * The first 32 unknown-outcome ops are kept out of bits and hash: their own
+   * bit in umask. A configuration is pruned when one with the same completed
+   * ops and state, and a subset of these, was seen: never taking effect is
+   * always allowed for them, so it can do all the other one can.
+   */
+  private readonly uBit: Int32Array;
+  private umask = 0;
   private readonly z: Int32Array;
-  private capE = 1024;
+  private capE = 64;
   private eHash: Int32Array;
   private eState: Int32Array;
+  /** Unknown-outcome ops linearized in each memoised configuration (see uBit). */
+  private eMask: Int32Array;
   private arena: Uint32Array;
   private count = 0;
-  private capT = 2048;
+  private capT = 128;
   private slots: Int32Array;
 
   private readonly stackOp: Int32Array;
@@ -206,29 +248,84 @@ export class LinearizationSearch<S> {
       if (o.callPos > maxFinite) maxFinite = o.callPos;
       if (o.retPos !== Number.POSITIVE_INFINITY && o.retPos > maxFinite) maxFinite = o.retPos;
     }
-    const eventKey = new Float64Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      const o = ops[i];
-      eventKey[2 * i] = o.callPos;
-      eventKey[2 * i + 1] = o.retPos === Number.POSITIVE_INFINITY ? maxFinite + 1 + o.callPos : o.retPos;
-    }
-    const sorted = new Int32Array(2 * n);
-    for (let e = 0; e < 2 * n; e++) sorted[e] = e;
-    sorted.sort((a, b) => eventKey[a] - eventKey[b]);
-    this.rank = new Int32Array(2 * n);
-    for (let r = 0; r < 2 * n; r++) this.rank[sorted[r]] = r;
+    const m = 2 * n;
+    const W = (n + 31) >>> 5;
+    this.W = W;
+    // One allocation for every fixed-size table (small searches are many while minimising).
+    const capE = this.capE;
+    const capT = this.capT;
+    this.rowBlockStates = n <= ROW_LIMIT_OPS ? Math.min(8, Math.floor(65536 / Math.max(n, 1))) : 0;
+    const size = 5 * m + 4 + 2 * (n + 2) + 8 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n;
+    const mem = acquireBlock(size);
+    this.block = mem;
+    let at = 0;
+    const take = (len: number): Int32Array => {
+      const v = mem.subarray(at, at + len);
+      at += len;
+      return v;
+    };
+    const takeU = (len: number): Uint32Array => {
+      const v = new Uint32Array(mem.buffer, at * 4, len);
+      at += len;
+      return v;
+    };
+    this.rank = take(m);
+    this.next = take(m + 2);
+    this.prev = take(m + 2);
+    this.nextU = take(n + 2);
+    this.prevU = take(n + 2);
+    this.known = take(n);
+    this.z = take(n);
+    this.uBit = take(n);
+    this.stackOp = take(n);
+    this.stackState = take(n);
+    this.stackAlt = take(n);
+    this.stackLimit = take(n);
+    this.bestStack = take(n);
+    this.bits = takeU(W);
+    this.eHash = take(capE);
+    this.eState = take(capE);
+    this.eMask = take(capE);
+    this.slots = take(capT);
+    this.arena = takeU(capE * W);
+    const sorted = take(m);
+    const intKeys = take(m);
+    this.rowBlock = take(this.rowBlockStates * n);
 
-    this.known = new Uint8Array(n);
+    // Events sorted by position: key = position << shift | event, decoded without division.
+    let shift = 1;
+    while (1 << shift < m) shift++;
+    const lastPos = 2 * maxFinite + 4;
+    if (lastPos < 2 ** (30 - shift)) {
+      for (let i = 0; i < n; i++) {
+        const o = ops[i];
+        const ret = o.retPos === Number.POSITIVE_INFINITY ? maxFinite + 2 + o.callPos : o.retPos;
+        intKeys[2 * i] = ((o.callPos + 1) << shift) | (2 * i);
+        intKeys[2 * i + 1] = ((ret + 1) << shift) | (2 * i + 1);
+      }
+      intKeys.sort();
+      const low = (1 << shift) - 1;
+      for (let r = 0; r < m; r++) sorted[r] = intKeys[r] & low;
+    } else {
+      const keys = new Float64Array(m);
+      const scale = 2 ** shift;
+      for (let i = 0; i < n; i++) {
+        const o = ops[i];
+        const ret = o.retPos === Number.POSITIVE_INFINITY ? maxFinite + 2 + o.callPos : o.retPos;
+        keys[2 * i] = (o.callPos + 1) * scale + 2 * i;
+        keys[2 * i + 1] = (ret + 1) * scale + 2 * i + 1;
+      }
+      keys.sort();
+      for (let r = 0; r < m; r++) sorted[r] = keys[r] - Math.floor(keys[r] / scale) * scale;
+    }
+    for (let r = 0; r < m; r++) this.rank[sorted[r]] = r;
+
     for (let i = 0; i < n; i++) this.known[i] = ops[i].known ? 1 : 0;
     const HEAD = 2 * n;
     const TAIL = 2 * n + 1;
-    this.next = new Int32Array(2 * n + 2).fill(-1);
-    this.prev = new Int32Array(2 * n + 2).fill(-1);
-    this.nextU = new Int32Array(n + 2).fill(-1);
-    this.prevU = new Int32Array(n + 2).fill(-1);
     let p = HEAD;
     let pu = n;
-    for (let r = 0; r < 2 * n; r++) {
+    for (let r = 0; r < m; r++) {
       const e = sorted[r];
       const op = e >> 1;
       if (this.known[op] === 1) {
@@ -251,19 +348,13 @@ export class LinearizationSearch<S> {
     this.outputs = ops.map((o) => o.output);
     this.useRows = n <= ROW_LIMIT_OPS;
 
-    this.W = (n + 31) >>> 5;
-    this.bits = new Uint32Array(this.W);
-    this.z = zobrist(n);
-    this.eHash = new Int32Array(this.capE);
-    this.eState = new Int32Array(this.capE);
-    this.arena = new Uint32Array(this.capE * this.W);
-    this.slots = new Int32Array(this.capT);
-
-    this.stackOp = new Int32Array(n);
-    this.stackState = new Int32Array(n);
-    this.stackAlt = new Int32Array(n);
-    this.stackLimit = new Int32Array(n);
-    this.bestStack = new Int32Array(n);
+    zobrist(this.z);
+    for (let i = 0, k = 0; i < n && k < 32; i++) {
+      if (this.known[i] === 0) {
+        this.uBit[i] = 1 << k++;
+        this.z[i] = 0;
+      }
+    }
     this.sid = this.states.intern(model.init());
     this.entry = this.next[HEAD];
     if (n === 0) this.verdict = true;
@@ -287,6 +378,7 @@ export class LinearizationSearch<S> {
       this.arena.byteLength +
       this.eHash.byteLength +
       this.eState.byteLength +
+      this.eMask.byteLength +
       this.slots.byteLength +
       this.transitionBytes
     );
@@ -314,9 +406,13 @@ export class LinearizationSearch<S> {
     if (this.useRows) {
       let row = this.rows[sid];
       if (row === undefined) {
-        row = new Int32Array(this.n).fill(UNSEEN);
+        const n = this.n;
+        row =
+          sid < this.rowBlockStates
+            ? this.rowBlock.subarray(sid * n, (sid + 1) * n).fill(UNSEEN)
+            : new Int32Array(n).fill(UNSEEN);
         this.rows[sid] = row;
-        this.transitionBytes += 4 * this.n;
+        this.transitionBytes += 4 * n;
       }
       let t = row[op];
       if (t === UNSEEN) {
@@ -335,8 +431,11 @@ export class LinearizationSearch<S> {
     return t;
   }
 
-  /** Add (bits, sid) with linearized-set hash h to the memo; false when it was there already. */
-  private memoAdd(h: number, sid: number): boolean {
+  /**
+   * Add (bits, umask, sid) with hash h to the memo; false when it, or a
+   * configuration that dominates it, was there already.
+   */
+  private memoAdd(h: number, sid: number, umask: number): boolean {
     const W = this.W;
     const bits = this.bits;
     const hh = (h ^ Math.imul(sid + 1, 0x9e3779b1)) | 0;
@@ -354,7 +453,7 @@ export class LinearizationSearch<S> {
         const off = e * W;
         let w = 0;
         while (w < W && arena[off + w] === bits[w]) w++;
-        if (w === W) return false;
+        if (w === W && (this.eMask[e] & ~umask) === 0) return false;
       }
       s = (s + 1) & mask;
     }
@@ -362,6 +461,7 @@ export class LinearizationSearch<S> {
     const e = this.count++;
     this.eHash[e] = hh;
     this.eState[e] = sid;
+    this.eMask[e] = umask;
     this.arena.set(bits, e * W);
     if (this.count * 2 > this.capT) {
       const capT2 = this.capT * 2;
@@ -385,7 +485,7 @@ export class LinearizationSearch<S> {
 
   private growEntries(): void {
     const capE2 = this.capE * 2;
-    this.checkMemory((capE2 - this.capE) * (this.W * 4 + 8));
+    this.checkMemory((capE2 - this.capE) * (this.W * 4 + 12));
     const a2 = new Uint32Array(capE2 * this.W);
     a2.set(this.arena);
     this.arena = a2;
@@ -395,6 +495,9 @@ export class LinearizationSearch<S> {
     const s2 = new Int32Array(capE2);
     s2.set(this.eState);
     this.eState = s2;
+    const m2 = new Int32Array(capE2);
+    m2.set(this.eMask);
+    this.eMask = m2;
     this.capE = capE2;
   }
 
@@ -405,15 +508,17 @@ export class LinearizationSearch<S> {
    */
   private tryPush(op: number, t: number, alt: number): boolean {
     const bits = this.bits;
-    bits[op >>> 5] |= 1 << (op & 31);
+    const ub = this.uBit[op];
+    const umask = this.umask | ub;
+    if (ub === 0) bits[op >>> 5] |= 1 << (op & 31);
     const h2 = this.h ^ this.z[op];
     let chosen = -1;
     if (t >= 0) {
-      if (this.memoAdd(h2, t)) chosen = t;
+      if (this.memoAdd(h2, t, umask)) chosen = t;
     } else {
       const alts = this.multi[-2 - t];
       for (; alt < alts.length; alt++) {
-        if (this.memoAdd(h2, alts[alt])) {
+        if (this.memoAdd(h2, alts[alt], umask)) {
           chosen = alts[alt];
           break;
         }
@@ -430,6 +535,7 @@ export class LinearizationSearch<S> {
     this.stackLimit[sp] = this.limitEvent;
     this.sid = chosen;
     this.h = h2;
+    this.umask = umask;
     return true;
   }
 
@@ -499,10 +605,11 @@ export class LinearizationSearch<S> {
       const top = this.stackOp[sp];
       this.unlift(top);
       this.h ^= this.z[top];
+      this.umask &= ~this.uBit[top];
       this.sid = this.stackState[sp];
       this.limitEvent = this.stackLimit[sp];
       const t = this.transition(this.sid, top);
-      // bits still holds top: tryPush sets it again and clears it on failure.
+      // bits still holds top (if it is in bits): tryPush sets it again and clears it on failure.
       if (t < -1 && this.tryPush(top, t, this.stackAlt[sp] + 1)) {
         this.lift(top);
         this.entry = this.next[2 * this.n];
@@ -600,7 +707,17 @@ export class LinearizationSearch<S> {
     return true;
   }
 
+  /** The verdict and its explanation; the search's memory goes back to the pool. */
   outcome(): SearchOutcome<S> {
+    if (this.result === undefined) {
+      this.result = this.computeOutcome();
+      if (this.block !== undefined) releaseBlock(this.block);
+      this.block = undefined;
+    }
+    return this.result;
+  }
+
+  private computeOutcome(): SearchOutcome<S> {
     const b = this.bytes();
     if (b > this.peakBytes) this.peakBytes = b;
     const stats: SearchStats = {
