@@ -5,13 +5,13 @@
  * strict-serializable. Each measurement runs in its own process so peak
  * memory (max RSS, history included) is its own.
  *
- *   npm run bench -- elle [--sizes 10000,100000,1000000] [--seed S]
+ *   npm run bench -- elle [--sizes 10000,100000,1000000] [--seed S] [--reps N]
  *
  * Elle (Clojure, JVM) reports 100–160k txns/s on many-core servers; the
  * ratio column compares with the middle of that range.
  */
 import { execFileSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,10 +39,13 @@ function flag(args: string[], name: string): string | undefined {
 export default async function run(args: string[]): Promise<void> {
   const sizes = (flag(args, '--sizes') ?? '10000,100000,1000000').split(',').map(Number);
   const seed = flag(args, '--seed') ?? 'elle-bench';
+  const reps = Number(flag(args, '--reps') ?? 2);
   const here = dirname(fileURLToPath(import.meta.url));
   const worker = join(here, '_elle-worker.ts');
   process.stdout.write(
-    `elle list-append — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, seed ${seed}\n`,
+    `elle list-append — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, seed ${seed}, best of ${reps} runs, load average ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n`,
   );
   const header = [
     'txns',
@@ -61,12 +64,18 @@ export default async function run(args: string[]): Promise<void> {
   for (const txns of sizes) {
     for (const variant of ['serializable', 'anomalies']) {
       for (const model of ['serializable', 'strict-serializable']) {
-        const out = execFileSync(
-          process.execPath,
-          ['--max-old-space-size=6144', '--import', 'tsx', worker, String(txns), variant, model, seed],
-          { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
-        );
-        const r = JSON.parse(out.trim().split('\n').pop()!) as Row;
+        // Best of `reps` fresh processes: the machine may be shared.
+        let r: Row | undefined;
+        for (let rep = 0; rep < reps; rep++) {
+          const out = execFileSync(
+            process.execPath,
+            ['--max-old-space-size=6144', '--import', 'tsx', worker, String(txns), variant, model, seed],
+            { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 },
+          );
+          const run = JSON.parse(out.trim().split('\n').pop()!) as Row;
+          if (r === undefined || run.wallMs < r.wallMs) r = run;
+        }
+        if (r === undefined) throw new Error('no measurement');
         results.push(r);
         const rate = (r.txns / r.wallMs) * 1000;
         const found = Object.entries(r.anomalies)
@@ -96,6 +105,11 @@ export default async function run(args: string[]): Promise<void> {
   const big = results.filter((r) => r.txns === Math.max(...sizes));
   const worst = Math.min(...big.map((r) => (r.txns / r.wallMs) * 1000));
   const peak = Math.max(...big.map((r) => r.peakRssMb));
+  process.stdout.write(
+    `load average now ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n`,
+  );
   process.stdout.write(
     `\nat ${Math.max(...sizes).toLocaleString('en-US')} txns: slowest ${Math.round(worst).toLocaleString('en-US')} txns/s (target ${TARGET_TXNS_PER_S.toLocaleString('en-US')}: ${worst >= TARGET_TXNS_PER_S ? 'met' : 'NOT met'}), peak RSS ${peak.toFixed(0)} MB (limit 4096: ${peak < 4096 ? 'met' : 'NOT met'}); vs Elle = txns/s ÷ ${ELLE_TXNS_PER_S.toLocaleString('en-US')} (Elle publishes 100–160k on many-core servers)\n`,
   );

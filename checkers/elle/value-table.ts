@@ -11,8 +11,8 @@
 
 import { i32 } from './arena.js';
 
+/** Tag field (offset 0) of a free cell; a used one holds key id * 2 + (1 if the value is interned). */
 const EMPTY = -1;
-const TAG = 0; // key id * 2 + (1 if the value is interned), EMPTY when free
 const VAL = 1;
 /** Fields before the user columns. */
 const HEAD = 2;
@@ -28,10 +28,7 @@ export class ValueTable {
   private readonly interned = new Map<unknown, number>();
   private readonly internedValues: unknown[] = [];
 
-  constructor(
-    capacityHint: number,
-    private readonly ncols: number,
-  ) {
+  constructor(capacityHint: number, ncols: number) {
     this.stride = HEAD + ncols;
     let cap = 1024;
     while (cap * 0.6 < capacityHint) cap *= 2;
