@@ -8,6 +8,7 @@ import { checkListAppend } from '../checkers/elle/index.js';
 import { generateListAppend } from './_elle-gen.js';
 
 const [txnsArg, variant, model, seed = 'elle-bench'] = process.argv.slice(2);
+const txns = Number(txnsArg);
 // Warm the JIT first, as a long-running checker would be (a cold check of
 // 10k txns is several times slower than a warm one).
 const warmup = generateListAppend({ txns: 20_000, seed: `${seed}-warmup`, staleReadRate: 0.001 });
