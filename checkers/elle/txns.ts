@@ -43,10 +43,6 @@ export class MalformedTxnError extends Error {
   }
 }
 
-function isMop(x: unknown): x is MicroOp {
-  return Array.isArray(x) && x.length === 3 && typeof x[0] === 'string';
-}
-
 /**
  * Index the `txn` operations of a history. Non-txn client ops and nemesis ops
  * are skipped. `fs` lists the micro-op names allowed (e.g. append, r).
@@ -67,7 +63,18 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   const events = i32(cap * 2);
   let nev = 0;
   let n = 0;
-  const pending = new Map<number, number>();
+  // Pending invocation per process: an array for the usual small process numbers, a Map otherwise.
+  const pendingSmall = new Int32Array(1024).fill(-1);
+  const pendingBig = new Map<number, number>();
+  const getPending = (p: number): number =>
+    p >= 0 && p < 1024 && Number.isInteger(p) ? pendingSmall[p] : (pendingBig.get(p) ?? -1);
+  const setPending = (p: number, id: number): void => {
+    if (p >= 0 && p < 1024 && Number.isInteger(p)) pendingSmall[p] = id;
+    else if (id < 0) pendingBig.delete(p);
+    else pendingBig.set(p, id);
+  };
+  const f0 = fs[0];
+  const f1 = fs[1] ?? fs[0];
 
   const checkValue = (op: Op): readonly MicroOp[] => {
     const v = op.value;
@@ -77,10 +84,12 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
         op.index,
       );
     }
-    for (const m of v) {
-      if (!isMop(m) || !fs.includes(m[0])) {
+    for (let j = 0; j < v.length; j++) {
+      const m = v[j];
+      const f = Array.isArray(m) && m.length === 3 ? m[0] : undefined;
+      if (f !== f0 && f !== f1) {
         throw new MalformedTxnError(
-          `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((f) => `["${f}", key, value]`).join(' or ')}`,
+          `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
           op.index,
         );
       }
@@ -88,45 +97,48 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
     return v as MicroOp[];
   };
 
+  // Micro-ops are taken (and checked) from the completion of ok and fail
+  // txns, and from the invocation of info txns, whose reads are unknown.
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const p = op.process;
     if (p === 'nemesis' || op.f !== 'txn') continue;
     if (op.type === 'invoke') {
-      const prev = pending.get(p);
-      if (prev !== undefined) {
+      const prev = getPending(p);
+      if (prev >= 0) {
         // The previous invocation never completed: treat it as indeterminate.
         type[prev] = INFO;
+        mops[prev] = checkValue(ops[invokePos[prev]]);
       }
       const id = n++;
       type[id] = INFO;
       process[id] = p;
       invokePos[id] = i;
-      mops[id] = checkValue(op);
-      pending.set(p, id);
+      setPending(p, id);
       events[nev++] = id * 2;
     } else {
-      let id = pending.get(p);
-      if (id === undefined) {
+      let id = getPending(p);
+      if (id < 0) {
         id = n++;
         process[id] = p;
         invokePos[id] = i;
         events[nev++] = id * 2;
       } else {
-        pending.delete(p);
+        setPending(p, -1);
       }
       completePos[id] = i;
-      type[id] = op.type === 'ok' ? OK : op.type === 'fail' ? FAIL : INFO;
       if (op.type === 'info') {
-        // Reads of an indeterminate txn are unknown; keep the invocation's micro-ops when we have them.
-        if (mops[id] === undefined) mops[id] = checkValue(op);
-        else if (op.value != null) checkValue(op);
+        type[id] = INFO;
+        mops[id] = checkValue(invokePos[id] !== i ? ops[invokePos[id]] : op);
       } else {
+        type[id] = op.type === 'ok' ? OK : FAIL;
         mops[id] = checkValue(op);
       }
       events[nev++] = id * 2 + 1;
     }
   }
+  // Invocations that never completed are indeterminate.
+  for (let id = 0; id < n; id++) if (mops[id] === undefined) mops[id] = checkValue(ops[invokePos[id]]);
   return {
     ops,
     n,
