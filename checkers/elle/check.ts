@@ -95,7 +95,19 @@ export function runElle(
   analyze: Analyzer,
 ): ElleResult {
   // About 400 bytes per transaction (two ops) covers indexes, edges, the graph and its search.
-  return withArena(history.length * 200 + (1 << 20), () => runElleInArena(history, opts, mopNames, analyze));
+  const arenaBytes = history.length * 200 + (1 << 20);
+  if (opts.memoryLimitBytes !== undefined && arenaBytes > opts.memoryLimitBytes) {
+    prohibitedAnomalyTypes(opts); // still refuse unknown model names
+    return {
+      valid: 'unknown',
+      error: {
+        type: 'memory-limit',
+        message: `checking ${history.length} operations needs about ${Math.ceil(arenaBytes / 2 ** 20)} MiB of indexes, over the ${Math.floor(opts.memoryLimitBytes / 2 ** 20)} MiB limit`,
+      },
+      summary: 'memory limit too small for this history',
+    };
+  }
+  return withArena(arenaBytes, () => runElleInArena(history, opts, mopNames, analyze));
 }
 
 function runElleInArena(

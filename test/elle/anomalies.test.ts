@@ -411,6 +411,13 @@ describe('elle: budgets, options, errors', () => {
     expect(types(r)).toContain('cycle-search-timeout');
   });
 
+  it('a memory limit too small → unknown, never true', async () => {
+    const h = hist(seq(t(0, [['append', 'x', 1]]), t(1, [['r', 'x', [1]]])));
+    const r = await checkListAppend(h, { memoryLimitBytes: 1024 });
+    expect(r.valid).toBe('unknown');
+    expect((await checkListAppend(h, { memoryLimitBytes: 64 * 2 ** 20 })).valid).toBe(true);
+  });
+
   it('unknown model names are refused', async () => {
     await expect(checkListAppend([], { consistencyModels: ['serialisable'] })).rejects.toThrow(
       /unknown consistency model/,
