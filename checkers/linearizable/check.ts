@@ -89,6 +89,8 @@ function resolveModel(model: Model | string): Model {
 
 interface Setup {
   model: Model;
+  /** The model the parts are searched with: `model.perKey` when the history was split. */
+  partModel: Model;
   prepared: ReturnType<typeof prepare>;
   budget: SearchBudget;
   t0: number;
@@ -105,7 +107,10 @@ function setup(
   if (opts.timeLimitMs !== undefined) budget.deadlineMs = Date.now() + opts.timeLimitMs;
   if (opts.memoryLimitBytes !== undefined) budget.memoryLimitBytes = opts.memoryLimitBytes;
   try {
-    return { model, prepared: prepare(history, model, opts.split !== false), budget, t0 };
+    const prepared = prepare(history, model, opts.split !== false);
+    const split = prepared.parts.length > 0 && prepared.parts[0].key !== undefined;
+    const partModel = split && model.perKey ? model.perKey : model;
+    return { model, partModel, prepared, budget, t0 };
   } catch (err) {
     if (err instanceof MalformedHistoryError || err instanceof ModelError) {
       return { rejected: inputError(model, err.message, t0) };
@@ -145,7 +150,7 @@ export async function checkLinearizable(
   const minOps = opts.workerMinOps ?? DEFAULT_WORKER_MIN_OPS;
   if (builtIn && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
     try {
-      const outcomes = await runOnWorkers(parts, s.model.name, s.budget, wanted);
+      const outcomes = await runOnWorkers(parts, s.model.name, s.partModel !== s.model, s.budget, wanted);
       if (outcomes) return finish(history, s, opts, outcomes, Math.min(wanted, parts.length));
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
@@ -170,7 +175,7 @@ function runInProcess(history: readonly Op[], s: Setup, opts: LinearizableOption
   try {
     const outcomes = runInterleaved(
       s.prepared.parts.map((p) => p.ops),
-      s.model,
+      s.partModel,
       s.budget,
     );
     return finish(history, s, opts, outcomes, 0);
@@ -187,7 +192,7 @@ function finish(
   outcomes: SearchOutcome<unknown>[],
   workers: number,
 ): LinearizableResult {
-  const { model, prepared } = s;
+  const { model, partModel, prepared } = s;
   const stats: LinearizableStats = { timeMs: 0, steps: 0, configurations: 0, peakSearchBytes: 0, workers };
   for (const o of outcomes) {
     stats.steps += o.stats.steps;
@@ -206,7 +211,7 @@ function finish(
   if (failedAt >= 0) {
     const part = prepared.parts[failedAt];
     const outcome = outcomes[failedAt];
-    const failure = explainFailure(model, part.ops, outcome, part.key);
+    const failure = explainFailure(partModel, part.ops, outcome, part.key);
     const result: LinearizableResult = {
       valid: false,
       ...base,
@@ -215,14 +220,14 @@ function finish(
     };
     if (opts.minimise !== false) {
       const hint = (outcome.prefix ?? []).map((i) => part.ops[i]);
-      const witness = minimise(history, model, part, part.ops[outcome.failing!], hint, s.budget, opts);
+      const witness = minimise(history, partModel, part, part.ops[outcome.failing!], hint, s.budget, opts);
       if (witness) {
         result.witness = witness;
         result.summary += `; a witness of ${witness.operations} operations is in the result`;
       }
     }
     if (opts.outDir !== undefined) {
-      const svg = renderFailureSvg(model, part.ops, outcome.failing!, outcome.prefix ?? [], failure);
+      const svg = renderFailureSvg(partModel, part.ops, outcome.failing!, outcome.prefix ?? [], failure);
       result.files = writeFailureFiles(opts.outDir, svg, renderFailureHtml(svg, failure));
     }
     stats.timeMs = performance.now() - s.t0;

@@ -88,6 +88,19 @@ export function minimiseNonLinearizable<S>(
   // Phase 1: find the necessary ops one at a time. Invariant: kept ∪ rest still fails.
   // Drop the longest prefix of rest that keeps it failing (binary search); the op
   // after that prefix is necessary. About k·log(n) checks for a witness of k ops.
+  // A history checked as one object whose model splits per key: by
+  // P-compositionality some key alone fails, most likely the failing op's.
+  if (model.partition) {
+    const key = model.partition(failing.input);
+    if (key !== undefined) {
+      const sameKey = current.filter((o) => model.partition!(o.input) === key);
+      if (sameKey.length < current.length) {
+        const f = failsAt(sameKey);
+        if (f !== undefined) current = tryCut(sameKey, f);
+      }
+    }
+  }
+
   // Phase 0: most witnesses are the failing op, what overlaps it, and the last few
   // ops linearized before it; try those first, doubling how far back to look.
   if (hint.length > 0) {

@@ -46,6 +46,18 @@ export interface Model<S = unknown> {
    * means the history cannot be split.
    */
   partition?(input: ModelInput): string | number | undefined;
+  /**
+   * With `partition`: the model each part is checked with, its state being one
+   * key's only (a map of registers checks each key as a register). Default:
+   * this model.
+   */
+  perKey?: Model<unknown>;
+  /**
+   * With `perKey`: the whole state from its keys' states (keys as `partition`
+   * gives them; keys in their initial state may be left out). Lets a history
+   * checked as one object keep its state as a tuple of per-key states.
+   */
+  fromKeys?(entries: readonly (readonly [string | number, unknown])[]): S;
   /** True if the operation never changes the state: with an unknown outcome it is dropped. */
   readOnly?(input: ModelInput): boolean;
   describeOperation?(input: ModelInput, output: unknown): string;

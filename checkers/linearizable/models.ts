@@ -80,73 +80,86 @@ function withKey<V>(state: KeyedState<V>, k: string, v: V): KeyedState<V> {
   return out;
 }
 
+/** Canonical text of a keyed state: length-prefixed keys and values, so no two states share it. */
 function keyedHash<V>(state: KeyedState<V>): string {
   let h = '';
   for (const key in state) {
     const v = state[key];
-    h += `${key}\u0000${typeof v === 'string' ? v : JSON.stringify(v)}\u0001`;
+    const text = typeof v === 'string' ? `s${v}` : `j${JSON.stringify(v)}`;
+    h += `${key.length}:${key}${text.length}:${text}`;
   }
   return h;
 }
 
-/** A map of independent cas-registers, the key in the op's `key` field; every key starts nil. */
-export const kv: Model<KeyedState<unknown>> = {
-  name: 'kv',
-  description: 'read / write / cas [from to] per key (op field `key`), every key initially nil',
-  init: () => ({}),
-  step(state, input, output) {
-    const k = keyOf('kv', input);
-    const cur = Object.hasOwn(state, k) ? state[k] : null;
-    switch (input.f) {
-      case 'write':
-        return [withKey(state, k, input.value)];
-      case 'read':
-        return output === undefined || sameValue(cur, output);
-      case 'cas': {
-        const [from, to] = casArgs('kv', input);
-        if (sameValue(cur, from)) return [withKey(state, k, to)];
-        return output === undefined;
+/**
+ * A map of independent copies of `inner`, one per value of the op's `key`
+ * field. Split per key, each part is checked with `inner` itself.
+ */
+export function keyed<V>(name: string, description: string, inner: Model<V>): Model<KeyedState<V>> {
+  return {
+    name,
+    description,
+    init: () => ({}),
+    step(state, input, output) {
+      const k = keyOf(name, input);
+      const cur = Object.hasOwn(state, k) ? state[k] : inner.init();
+      const r = inner.step(cur, input, output);
+      if (typeof r === 'boolean') return r;
+      return r.map((v) => withKey(state, k, v));
+    },
+    hash: keyedHash,
+    partition: (input) => keyOf(name, input),
+    readOnly: inner.readOnly?.bind(inner),
+    perKey: inner as Model<unknown>,
+    fromKeys: (entries) => {
+      const out: Record<string, V> = {};
+      for (const [k, v] of [...entries].sort((a, b) => (String(a[0]) < String(b[0]) ? -1 : 1))) {
+        out[String(k)] = v as V;
       }
-      default:
-        return unknownOp('kv', input, 'read, write, cas');
-    }
-  },
-  hash: keyedHash,
-  partition: (input) => keyOf('kv', input),
-  readOnly: (input) => input.f === 'read',
-  describeState: (state) =>
-    `{${Object.entries(state)
-      .map(([k, v]) => `${k} ${show(v)}`)
-      .join(', ')}}`,
-};
+      return out;
+    },
+    describeOperation: inner.describeOperation?.bind(inner),
+    describeState: (state) =>
+      `{${Object.entries(state)
+        .map(([k, v]) => `${k} ${inner.describeState ? inner.describeState(v) : show(v)}`)
+        .join(', ')}}`,
+  };
+}
 
-/** Strings per key, initially "": put replaces, append concatenates, get returns the whole string. */
-export const kvAppend: Model<KeyedState<string>> = {
-  name: 'kv-append',
-  description: 'get / put / append of strings per key (op field `key`), every key initially ""',
-  init: () => ({}),
+/** One key of kv-append: a string, initially "". */
+export const appendRegister: Model<string> = {
+  name: 'append-register',
+  description: 'get / put / append of one string, initially ""',
+  init: () => '',
   step(state, input, output) {
-    const k = keyOf('kv-append', input);
-    const cur = Object.hasOwn(state, k) ? state[k] : '';
     switch (input.f) {
       case 'put':
-        return [withKey(state, k, String(input.value))];
+        return [String(input.value)];
       case 'append':
-        return [withKey(state, k, cur + String(input.value))];
+        return [state + String(input.value)];
       case 'get':
-        return output === undefined || output === cur;
+        return output === undefined || output === state;
       default:
         return unknownOp('kv-append', input, 'get, put, append');
     }
   },
-  hash: keyedHash,
-  partition: (input) => keyOf('kv-append', input),
   readOnly: (input) => input.f === 'get',
-  describeState: (state) =>
-    `{${Object.entries(state)
-      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
-      .join(', ')}}`,
+  describeState: (state) => JSON.stringify(state),
 };
+
+/** A map of independent cas-registers, the key in the op's `key` field; every key starts nil. */
+export const kv = keyed(
+  'kv',
+  'read / write / cas [from to] per key (op field `key`), every key initially nil',
+  casRegister,
+);
+
+/** Strings per key, initially "": put replaces, append concatenates, get returns the whole string. */
+export const kvAppend = keyed(
+  'kv-append',
+  'get / put / append of strings per key (op field `key`), every key initially ""',
+  appendRegister,
+);
 
 /** A grow-only set: add an element, read all of them. State: sorted JSON texts of the elements. */
 export const set: Model<readonly string[]> = {

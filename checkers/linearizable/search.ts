@@ -19,6 +19,7 @@
  */
 import type { Model, ModelInput } from './model.js';
 import type { PreparedOp } from './prepare.js';
+import { ILLEGAL, type StateSpace, stateSpace } from './states.js';
 
 export interface SearchBudget {
   /** Absolute deadline, in Date.now() milliseconds. */
@@ -54,49 +55,11 @@ export interface SearchOutcome<S> {
 }
 
 const MAX_FRONTIER_STATES = 32;
-const ILLEGAL = -1;
 const UNSEEN = -3;
-/** Transition rows per state (Int32Array of n) while n is at most this; a Map beyond. */
-const ROW_LIMIT_OPS = 4096;
 
 class BudgetExceeded extends Error {
   constructor(readonly reason: 'time' | 'memory' | 'cancelled') {
     super(reason);
-  }
-}
-
-/** Interns model states to small integers. */
-class StateTable<S> {
-  readonly states: S[] = [];
-  private readonly byKey = new Map<unknown, number>();
-  private readonly buckets = new Map<number | string, number[]>();
-  constructor(private readonly model: Model<S>) {}
-
-  intern(s: S): number {
-    const m = this.model;
-    if (m.equal && m.hash) {
-      const h = m.hash(s);
-      let bucket = this.buckets.get(h);
-      if (bucket) {
-        for (const id of bucket) if (m.equal(this.states[id], s)) return id;
-      } else {
-        bucket = [];
-        this.buckets.set(h, bucket);
-      }
-      bucket.push(this.states.length);
-      this.states.push(s);
-      return this.states.length - 1;
-    }
-    const key = m.hash
-      ? m.hash(s)
-      : s === null || (typeof s !== 'object' && typeof s !== 'function')
-        ? s
-        : JSON.stringify(s);
-    const id = this.byKey.get(key);
-    if (id !== undefined) return id;
-    this.byKey.set(key, this.states.length);
-    this.states.push(s);
-    return this.states.length - 1;
   }
 }
 
@@ -172,14 +135,18 @@ export class LinearizationSearch<S> {
   private readonly nextU: Int32Array;
   private readonly prevU: Int32Array;
 
-  private readonly states: StateTable<S>;
-  private readonly inputs: unknown[];
+  private readonly states: StateSpace<S>;
+  private readonly inputs: ModelInput[];
   private readonly outputs: unknown[];
-  private readonly useRows: boolean;
   private readonly rows: Int32Array[] = [];
-  private readonly transMap = new Map<number, number>();
   private readonly multi: Int32Array[] = [];
   private transitionBytes = 0;
+  /** Transitions of the states past the rows: open addressing on (state, op). */
+  private tCap = 0;
+  private tCount = 0;
+  private tState = new Int32Array(0);
+  private tOp = new Int32Array(0);
+  private tVal = new Int32Array(0);
   /** Transition rows of the first states live in the pooled block. */
   private rowBlockStates = 0;
   private rowBlock!: Int32Array;
@@ -254,7 +221,7 @@ export class LinearizationSearch<S> {
     // One allocation for every fixed-size table (small searches are many while minimising).
     const capE = this.capE;
     const capT = this.capT;
-    this.rowBlockStates = n <= ROW_LIMIT_OPS ? Math.min(8, Math.floor(65536 / Math.max(n, 1))) : 0;
+    this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
     const size = 5 * m + 4 + 2 * (n + 2) + 8 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n;
     const mem = acquireBlock(size);
     this.block = mem;
@@ -343,10 +310,9 @@ export class LinearizationSearch<S> {
     this.nextU[pu] = n + 1;
     this.prevU[n + 1] = pu;
 
-    this.states = new StateTable(model);
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
-    this.useRows = n <= ROW_LIMIT_OPS;
+    this.states = stateSpace(model, this.inputs, this.outputs);
 
     zobrist(this.z);
     for (let i = 0, k = 0; i < n && k < 32; i++) {
@@ -355,7 +321,7 @@ export class LinearizationSearch<S> {
         this.z[i] = 0;
       }
     }
-    this.sid = this.states.intern(model.init());
+    this.sid = this.states.initial();
     this.entry = this.next[HEAD];
     if (n === 0) this.verdict = true;
   }
@@ -391,28 +357,20 @@ export class LinearizationSearch<S> {
   }
 
   private computeTransition(sid: number, op: number): number {
-    const r = this.model.step(this.states.states[sid], this.inputs[op] as ModelInput, this.outputs[op]);
-    if (r === true) return sid;
-    if (r === false || r.length === 0) return ILLEGAL;
-    if (r.length === 1) return this.states.intern(r[0]);
-    const ids = [...new Set(r.map((s) => this.states.intern(s)))];
-    if (ids.length === 1) return ids[0];
-    this.multi.push(Int32Array.from(ids));
+    const r = this.states.step(sid, op);
+    if (typeof r === 'number') return r;
+    this.multi.push(Int32Array.from(r));
     return -2 - (this.multi.length - 1);
   }
 
   /** The successor state id of op from sid: ILLEGAL, a state id, or -2-k for the k-th set of alternatives. */
   private transition(sid: number, op: number): number {
-    if (this.useRows) {
+    if (sid < this.rowBlockStates) {
       let row = this.rows[sid];
       if (row === undefined) {
         const n = this.n;
-        row =
-          sid < this.rowBlockStates
-            ? this.rowBlock.subarray(sid * n, (sid + 1) * n).fill(UNSEEN)
-            : new Int32Array(n).fill(UNSEEN);
+        row = this.rowBlock.subarray(sid * n, (sid + 1) * n).fill(UNSEEN);
         this.rows[sid] = row;
-        this.transitionBytes += 4 * n;
       }
       let t = row[op];
       if (t === UNSEEN) {
@@ -421,14 +379,50 @@ export class LinearizationSearch<S> {
       }
       return t;
     }
-    const key = sid * this.n + op;
-    let t = this.transMap.get(key);
-    if (t === undefined) {
-      t = this.computeTransition(sid, op);
-      this.transMap.set(key, t);
-      this.transitionBytes += 40;
+    // Many states: each is left by few ops, so a hash table of (state, op) beats rows.
+    if (this.tCap === 0) this.growTransitions();
+    const mask = this.tCap - 1;
+    let i = (Math.imul(sid, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b)) & mask;
+    for (;;) {
+      const ks = this.tState[i];
+      if (ks === -1) break;
+      if (ks === sid && this.tOp[i] === op) return this.tVal[i];
+      i = (i + 1) & mask;
     }
+    const t = this.computeTransition(sid, op);
+    if ((this.tCount + 1) * 2 > this.tCap) {
+      this.growTransitions();
+      return this.transition(sid, op);
+    }
+    this.tState[i] = sid;
+    this.tOp[i] = op;
+    this.tVal[i] = t;
+    this.tCount++;
     return t;
+  }
+
+  private growTransitions(): void {
+    const cap = Math.max(256, this.tCap * 2);
+    this.checkMemory(cap * 12);
+    const ts = new Int32Array(cap).fill(-1);
+    const to = new Int32Array(cap);
+    const tv = new Int32Array(cap);
+    const mask = cap - 1;
+    for (let j = 0; j < this.tCap; j++) {
+      const sid = this.tState[j];
+      if (sid === -1) continue;
+      const op = this.tOp[j];
+      let i = (Math.imul(sid, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b)) & mask;
+      while (ts[i] !== -1) i = (i + 1) & mask;
+      ts[i] = sid;
+      to[i] = op;
+      tv[i] = this.tVal[j];
+    }
+    this.tState = ts;
+    this.tOp = to;
+    this.tVal = tv;
+    this.tCap = cap;
+    this.transitionBytes = cap * 12;
   }
 
   /**
@@ -723,7 +717,7 @@ export class LinearizationSearch<S> {
     const stats: SearchStats = {
       steps: this.steps,
       configurations: this.count,
-      states: this.states.states.length,
+      states: this.states.size,
       peakBytes: this.peakBytes,
     };
     if (this.verdict === undefined) throw new Error('internal: outcome() before the search finished');
@@ -733,7 +727,7 @@ export class LinearizationSearch<S> {
       valid: false,
       failing: this.failing,
       prefix: Array.from(this.bestStack.subarray(0, Math.max(this.bestLen, 0))),
-      statesBefore: [...this.frontierStates].map((id) => this.states.states[id]),
+      statesBefore: [...this.frontierStates].map((id) => this.states.state(id)),
       statesTruncated: this.frontierTruncated,
       stats,
     };

@@ -9,6 +9,8 @@ import { runInterleaved } from './schedule.js';
 
 export interface WorkerInput {
   modelName: string;
+  /** Check each part with the model's per-key model. */
+  perKey: boolean;
   parts: { index: number; ops: PreparedOp[] }[];
   deadlineMs?: number;
   memoryLimitBytes?: number;
@@ -17,8 +19,9 @@ export interface WorkerInput {
 }
 
 const input = workerData as WorkerInput;
-const model = findModel(input.modelName);
-if (!model) throw new Error(`worker: unknown model ${input.modelName}`);
+const named = findModel(input.modelName);
+if (!named) throw new Error(`worker: unknown model ${input.modelName}`);
+const model = input.perKey && named.perKey ? named.perKey : named;
 const cancel = new Int32Array(input.cancel);
 const outcomes = runInterleaved(
   input.parts.map((p) => p.ops),

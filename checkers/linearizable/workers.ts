@@ -32,6 +32,7 @@ function startWorker(workerData: WorkerInput): Worker {
 export async function runOnWorkers(
   parts: readonly Part[],
   modelName: string,
+  perKey: boolean,
   budget: Omit<SearchBudget, 'cancel'>,
   workerCount: number,
 ): Promise<SearchOutcome<unknown>[] | undefined> {
@@ -56,6 +57,7 @@ export async function runOnWorkers(
           new Promise<void>((resolve, reject) => {
             const data: WorkerInput = {
               modelName,
+              perKey,
               parts: batch.parts,
               deadlineMs: budget.deadlineMs,
               memoryLimitBytes:

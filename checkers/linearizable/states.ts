@@ -1,0 +1,250 @@
+/**
+ * Model states as small integers for the search. Each distinct state is
+ * interned once; the search only ever handles ids.
+ *
+ * - FlatSpace: the model's own states and step function.
+ * - ProductSpace: for a map of independent per-key models (a model with
+ *   `perKey`, `partition` and `fromKeys`) checked as ONE object: a state is
+ *   the tuple of its keys' state ids, with an incremental hash, so a step
+ *   copies a few integers instead of rebuilding and rehashing the whole map.
+ */
+import type { Model, ModelInput } from './model.js';
+
+export const ILLEGAL = -1;
+
+export interface StateSpace<S> {
+  /** States interned so far. */
+  readonly size: number;
+  initial(): number;
+  /** Successors of op from state sid: ILLEGAL, one state id, or several. */
+  step(sid: number, op: number): number | number[];
+  /** The model state behind an id (for reports). */
+  state(sid: number): S;
+}
+
+/** Interns the states of one model. */
+export class StateTable<S> {
+  readonly states: S[] = [];
+  private readonly byKey = new Map<unknown, number>();
+  private readonly buckets = new Map<number | string, number[]>();
+  constructor(private readonly model: Model<S>) {}
+
+  intern(s: S): number {
+    const m = this.model;
+    if (m.equal && m.hash) {
+      const h = m.hash(s);
+      let bucket = this.buckets.get(h);
+      if (bucket) {
+        for (const id of bucket) if (m.equal(this.states[id], s)) return id;
+      } else {
+        bucket = [];
+        this.buckets.set(h, bucket);
+      }
+      bucket.push(this.states.length);
+      this.states.push(s);
+      return this.states.length - 1;
+    }
+    const key = m.hash
+      ? m.hash(s)
+      : s === null || (typeof s !== 'object' && typeof s !== 'function')
+        ? s
+        : JSON.stringify(s);
+    const id = this.byKey.get(key);
+    if (id !== undefined) return id;
+    this.byKey.set(key, this.states.length);
+    this.states.push(s);
+    return this.states.length - 1;
+  }
+}
+
+/** Apply model.step and intern what comes out. */
+function stepInterned<S>(
+  model: Model<S>,
+  table: StateTable<S>,
+  sid: number,
+  input: ModelInput,
+  output: unknown,
+): number | number[] {
+  const r = model.step(table.states[sid], input, output);
+  if (r === true) return sid;
+  if (r === false || r.length === 0) return ILLEGAL;
+  if (r.length === 1) return table.intern(r[0]);
+  const ids = [...new Set(r.map((s) => table.intern(s)))];
+  return ids.length === 1 ? ids[0] : ids;
+}
+
+export class FlatSpace<S> implements StateSpace<S> {
+  private readonly table: StateTable<S>;
+  constructor(
+    private readonly model: Model<S>,
+    private readonly inputs: readonly ModelInput[],
+    private readonly outputs: readonly unknown[],
+  ) {
+    this.table = new StateTable(model);
+  }
+  get size(): number {
+    return this.table.states.length;
+  }
+  initial(): number {
+    return this.table.intern(this.model.init());
+  }
+  step(sid: number, op: number): number | number[] {
+    return stepInterned(this.model, this.table, sid, this.inputs[op], this.outputs[op]);
+  }
+  state(sid: number): S {
+    return this.table.states[sid];
+  }
+}
+
+/** The states of model over these ops: a ProductSpace when the model is a map of per-key models. */
+export function stateSpace<S>(
+  model: Model<S>,
+  inputs: readonly ModelInput[],
+  outputs: readonly unknown[],
+): StateSpace<S> {
+  const product =
+    model.perKey !== undefined &&
+    model.partition !== undefined &&
+    model.fromKeys !== undefined &&
+    inputs.every((input) => model.partition!(input) !== undefined);
+  return product ? new ProductSpace(model, inputs, outputs) : new FlatSpace(model, inputs, outputs);
+}
+
+export class ProductSpace<S> implements StateSpace<S> {
+  private readonly inner: Model<unknown>;
+  private readonly innerTable: StateTable<unknown>;
+  private readonly innerInit: number;
+  /** Inner transitions already computed: (inner state, op) → result. */
+  private readonly innerCache = new Map<number, number | number[]>();
+  private readonly keyIndex: Int32Array;
+  private readonly keyNames: (string | number)[] = [];
+  private readonly K: number;
+  /** Component ids of every state, K per state. */
+  private tuples: Int32Array;
+  private hashes: Int32Array;
+  /** States with the same hash, chained: first by hash, then sameHash[id]. */
+  private readonly firstByHash = new Map<number, number>();
+  private sameHash: Int32Array;
+  private count = 0;
+  /** Per key, a random multiplier: hash = Σ_k mul[k] · (id_k + 1), updated in O(1). */
+  private readonly mul: Int32Array;
+
+  constructor(
+    private readonly model: Model<S>,
+    private readonly inputs: readonly ModelInput[],
+    private readonly outputs: readonly unknown[],
+  ) {
+    this.inner = model.perKey!;
+    this.innerTable = new StateTable(this.inner);
+    this.innerInit = this.innerTable.intern(this.inner.init());
+    const keys = new Map<string | number, number>();
+    this.keyIndex = new Int32Array(inputs.length);
+    for (let i = 0; i < inputs.length; i++) {
+      const k = model.partition!(inputs[i]);
+      if (k === undefined)
+        throw new Error('internal: ProductSpace needs a key for every op (use productSpace())');
+      let idx = keys.get(k);
+      if (idx === undefined) {
+        idx = keys.size;
+        keys.set(k, idx);
+        this.keyNames.push(k);
+      }
+      this.keyIndex[i] = idx;
+    }
+    this.K = Math.max(1, keys.size);
+    this.mul = new Int32Array(this.K);
+    let x = 0x2545f491;
+    for (let k = 0; k < this.K; k++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.mul[k] = x | 1;
+    }
+    this.tuples = new Int32Array(this.K * 64);
+    this.hashes = new Int32Array(64);
+    this.sameHash = new Int32Array(64);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  initial(): number {
+    const t = new Int32Array(this.K).fill(this.innerInit);
+    let h = 0;
+    for (let k = 0; k < this.K; k++) h = (h + Math.imul(this.mul[k], this.innerInit + 1)) | 0;
+    return this.internTuple(t, 0, h);
+  }
+
+  /** Intern the tuple src[from..from+K) with hash h. */
+  private internTuple(src: Int32Array, from: number, h: number): number {
+    const K = this.K;
+    let id = this.firstByHash.get(h) ?? -1;
+    while (id >= 0) {
+      const off = id * K;
+      let k = 0;
+      while (k < K && this.tuples[off + k] === src[from + k]) k++;
+      if (k === K) return id;
+      id = this.sameHash[id];
+    }
+    if (this.count === this.hashes.length) {
+      const cap = this.count * 2;
+      const t2 = new Int32Array(cap * K);
+      t2.set(this.tuples);
+      this.tuples = t2;
+      const h2 = new Int32Array(cap);
+      h2.set(this.hashes);
+      this.hashes = h2;
+      const s2 = new Int32Array(cap);
+      s2.set(this.sameHash);
+      this.sameHash = s2;
+    }
+    const nid = this.count++;
+    this.tuples.set(src.subarray(from, from + K), nid * K);
+    this.hashes[nid] = h;
+    this.sameHash[nid] = this.firstByHash.get(h) ?? -1;
+    this.firstByHash.set(h, nid);
+    return nid;
+  }
+
+  private innerStep(isid: number, op: number): number | number[] {
+    const key = isid * this.inputs.length + op;
+    let r = this.innerCache.get(key);
+    if (r === undefined) {
+      r = stepInterned(this.inner, this.innerTable, isid, this.inputs[op], this.outputs[op]);
+      this.innerCache.set(key, r);
+    }
+    return r;
+  }
+
+  private scratch = new Int32Array(0);
+
+  private withComponent(sid: number, k: number, isid: number): number {
+    const K = this.K;
+    const old = this.tuples[sid * K + k];
+    if (old === isid) return sid;
+    const h = (this.hashes[sid] + Math.imul(this.mul[k], isid - old)) | 0;
+    if (this.scratch.length !== K) this.scratch = new Int32Array(K);
+    const buf = this.scratch;
+    buf.set(this.tuples.subarray(sid * K, sid * K + K));
+    buf[k] = isid;
+    return this.internTuple(buf, 0, h);
+  }
+
+  step(sid: number, op: number): number | number[] {
+    const k = this.keyIndex[op];
+    const r = this.innerStep(this.tuples[sid * this.K + k], op);
+    if (typeof r === 'number') return r === ILLEGAL ? ILLEGAL : this.withComponent(sid, k, r);
+    const ids = [...new Set(r.map((isid) => this.withComponent(sid, k, isid)))];
+    return ids.length === 1 ? ids[0] : ids;
+  }
+
+  state(sid: number): S {
+    const entries: [string | number, unknown][] = [];
+    for (let k = 0; k < this.K; k++) {
+      const isid = this.tuples[sid * this.K + k];
+      if (isid !== this.innerInit) entries.push([this.keyNames[k], this.innerTable.states[isid]]);
+    }
+    return this.model.fromKeys!(entries);
+  }
+}
