@@ -31,7 +31,7 @@ import {
 // ---- limits and timeouts (all explicit, all bounded) ----------------------
 
 /** The node's heartbeat of work: elections, heartbeats and request expiry count these. */
-export const TICK_MS = 10;
+export const TICK_MS = 25;
 export const HEARTBEAT_INTERVAL_MS = 50;
 export const ELECTION_TIMEOUT_MIN_MS = 300;
 export const ELECTION_TIMEOUT_MAX_MS = 600;
@@ -44,7 +44,7 @@ export const CHECK_QUORUM_TIMEOUT_MS = ELECTION_TIMEOUT_MAX_MS;
  * A request not answered by then gets an indefinite `timeout` (a definite error if it is a read or was never
  * dispatched). Below the harness's default client timeout (1 s), so clients hear why.
  */
-export const CLIENT_REQUEST_TIMEOUT_MS = 900;
+export const CLIENT_REQUEST_TIMEOUT_MS = 800;
 /** Entries per AppendEntries message. */
 export const APPEND_ENTRIES_MAX = 64;
 /** Client requests a node holds unanswered; beyond it new ones get temporarily-unavailable. */
@@ -63,8 +63,18 @@ const ELECTION_TIMEOUT_MIN_TICKS = ELECTION_TIMEOUT_MIN_MS / TICK_MS;
 const ELECTION_TIMEOUT_SPREAD_TICKS = (ELECTION_TIMEOUT_MAX_MS - ELECTION_TIMEOUT_MIN_MS) / TICK_MS;
 const CHECK_QUORUM_TIMEOUT_TICKS = CHECK_QUORUM_TIMEOUT_MS / TICK_MS;
 const CLIENT_REQUEST_TIMEOUT_TICKS = CLIENT_REQUEST_TIMEOUT_MS / TICK_MS;
+for (const [name, ticks] of Object.entries({
+  HEARTBEAT_INTERVAL_TICKS,
+  ELECTION_TIMEOUT_MIN_TICKS,
+  ELECTION_TIMEOUT_SPREAD_TICKS,
+  CHECK_QUORUM_TIMEOUT_TICKS,
+  CLIENT_REQUEST_TIMEOUT_TICKS,
+})) {
+  if (!Number.isInteger(ticks) || ticks <= 0)
+    throw new Error(`raft: ${name} must be a whole number of ticks`);
+}
 /** Pending requests are scanned for expiry this often. */
-const EXPIRY_SCAN_TICKS = 10;
+const EXPIRY_SCAN_TICKS = 2;
 
 export const BUG_NAMES = [
   'no-persist-vote',
@@ -91,9 +101,6 @@ export interface RaftStatus {
   /** The applied state (keys, values, de-duplication table) as JSON: equal on replicas at equal lastApplied. */
   stateJson: string;
 }
-
-/** An AppendEntries entry on the wire: [term, command]. */
-type WireEntry = [number, EntryCommand];
 
 interface Pending {
   client: string;
@@ -514,7 +521,9 @@ export class RaftNode implements SimNode {
     }
     // A no-op of our own term: committing it commits everything before it, and reads wait for it.
     // (With commit-prior-term the leader believes replica counts commit old entries, so it skips it.)
-    this.termStartIndex = this.bugs.has('commit-prior-term') ? this.lastIndex() : this.appendLocal(this.term, null);
+    this.termStartIndex = this.bugs.has('commit-prior-term')
+      ? this.lastIndex()
+      : this.appendLocal(this.term, null);
     this.ctx.log(`leader for term ${this.term} at index ${this.termStartIndex}`);
     this.advanceCommit();
     this.heartbeat();
@@ -560,19 +569,16 @@ export class RaftNode implements SimNode {
       return;
     }
     const prev = p.nextIndex - 1;
-    const end = Math.min(this.lastIndex(), prev + APPEND_ENTRIES_MAX);
-    const entries: WireEntry[] = [];
-    for (let i = prev + 1; i <= end; i++) {
-      const pos = i - this.snapIndex - 1;
-      entries.push([this.terms[pos], this.commands[pos]]);
-    }
+    const from = prev + 1 - this.snapIndex - 1;
+    const to = Math.min(this.lastIndex(), prev + APPEND_ENTRIES_MAX) - this.snapIndex;
     this.ctx.send(p.id, {
       type: 'raft_append',
       term: this.term,
       seq: this.readSeq,
       prev_index: prev,
       prev_term: this.termAt(prev),
-      entries,
+      entry_terms: this.terms.slice(from, to),
+      entry_commands: this.commands.slice(from, to),
       commit: this.commitIndex,
     });
   }
@@ -652,24 +658,26 @@ export class RaftNode implements SimNode {
     if (!this.acceptLeader(from, m)) return;
     let prev = m.prev_index as number;
     let prevTerm = m.prev_term as number;
-    let entries = m.entries as WireEntry[];
+    let entryTerms = m.entry_terms as number[];
+    let entryCommands = m.entry_commands as EntryCommand[];
     const seq = m.seq;
     if (prev < this.snapIndex) {
       // The start is inside our snapshot: committed, hence identical. Skip to the snapshot's end.
-      const skip = Math.min(entries.length, this.snapIndex - prev);
-      if (skip === entries.length) {
+      const skip = Math.min(entryTerms.length, this.snapIndex - prev);
+      if (skip === entryTerms.length) {
         this.ctx.send(from, {
           type: 'raft_append_res',
           term: this.term,
           ok: true,
-          match: prev + entries.length,
+          match: prev + entryTerms.length,
           seq,
         });
         return;
       }
-      entries = entries.slice(skip);
+      entryTerms = entryTerms.slice(skip);
+      entryCommands = entryCommands.slice(skip);
       prev += skip;
-      prevTerm = entries.length > 0 ? this.termAt(prev) : prevTerm;
+      prevTerm = entryTerms.length > 0 ? this.termAt(prev) : prevTerm;
     }
     if (prev > this.lastIndex() || this.termAt(prev) !== prevTerm) {
       this.ctx.send(from, {
@@ -683,9 +691,10 @@ export class RaftNode implements SimNode {
     }
     const noTruncate = this.bugs.has('no-truncate');
     let writeFrom = -1;
-    for (let k = 0; k < entries.length; k++) {
+    for (let k = 0; k < entryTerms.length; k++) {
       const index = prev + 1 + k;
-      const [term, cmd] = entries[k];
+      const term = entryTerms[k];
+      const cmd = entryCommands[k];
       if (index <= this.lastIndex()) {
         if (this.termAt(index) === term) continue;
         // The bug: keep our own conflicting entry (and everything after it) instead of the leader's.
@@ -704,7 +713,7 @@ export class RaftNode implements SimNode {
       appendEntries(this.ctx.disk, this.snapIndex, this.terms, this.commands, writeFrom);
       this.ctx.disk.fsync();
     }
-    const lastNew = prev + entries.length;
+    const lastNew = prev + entryTerms.length;
     const leaderCommit = m.commit as number;
     if (leaderCommit > this.commitIndex) {
       this.commitIndex = Math.max(this.commitIndex, Math.min(leaderCommit, lastNew));
@@ -757,15 +766,32 @@ export class RaftNode implements SimNode {
   private applyCommitted(): void {
     while (this.lastApplied < this.commitIndex) {
       const index = ++this.lastApplied;
-      const cmd = this.commands[index - this.snapIndex - 1];
-      if (cmd === null || cmd === undefined) continue;
+      const text = this.commands[index - this.snapIndex - 1];
+      if (text === null || text === undefined) continue;
+      const cmd = JSON.parse(text) as Command;
       const reply = this.sm.apply(cmd);
       const key = commandKey(cmd.c, cmd.i);
       this.inLog.delete(key);
       if (this.pending.has(key)) this.finish(key, reply);
     }
     this.serveAppliedReads();
-    if (this.lastApplied - this.snapIndex >= SNAPSHOT_INTERVAL_ENTRIES) this.takeSnapshot();
+    if (this.lastApplied - this.snapIndex >= SNAPSHOT_INTERVAL_ENTRIES && this.mayCompact())
+      this.takeSnapshot();
+  }
+
+  /**
+   * A leader holds off compacting while a follower it hears from still lacks
+   * entries it would fold away (sending it a whole snapshot instead of a few
+   * entries is wasteful), but never past twice the interval: the bound holds.
+   */
+  private mayCompact(): boolean {
+    if (this.role !== 'leader') return true;
+    if (this.lastApplied - this.snapIndex >= 2 * SNAPSHOT_INTERVAL_ENTRIES) return true;
+    for (const p of this.peers) {
+      const live = this.tick - p.heardTick < ELECTION_TIMEOUT_MIN_TICKS;
+      if (live && p.matchIndex < this.lastApplied) return false;
+    }
+    return true;
   }
 
   /** Fold applied entries into a snapshot; the log file keeps only the unapplied tail. */
@@ -880,7 +906,7 @@ export class RaftNode implements SimNode {
     const key = commandKey(cmd.c, cmd.i);
     if (this.inLog.has(key) || this.sm.rememberedReply(cmd.c, cmd.i)) return;
     this.inLog.add(key);
-    this.appendLocal(this.term, cmd);
+    this.appendLocal(this.term, JSON.stringify(cmd));
     this.advanceCommit();
     this.replicate();
   }
@@ -977,10 +1003,18 @@ export class RaftNode implements SimNode {
 
   /** The highest round a majority (counting ourselves) has answered in this term. */
   private quorumAckSeq(): number {
-    if (this.peers.length === 0) return this.readSeq;
-    const acks = this.peers.map((p) => p.ackSeq).sort((a, b) => b - a);
-    // We count as one vote; we need majority-1 peers at or above the returned sequence.
-    return acks[this.majority - 2] ?? this.readSeq;
+    // The (majority-1)-th highest peer acknowledgement: with ours, a majority is at or above it.
+    const need = this.majority - 1;
+    if (need === 0) return this.readSeq;
+    let best = 0;
+    for (const cand of this.peers) {
+      const s = cand.ackSeq;
+      if (s <= best) continue;
+      let atLeast = 0;
+      for (const p of this.peers) if (p.ackSeq >= s) atLeast++;
+      if (atLeast >= need) best = s;
+    }
+    return best;
   }
 
   /** Bug `lease-no-drift`: the lease runs on the local clock with no allowance for drift or jumps. */

@@ -1,12 +1,12 @@
 import type { Disk } from '../../src/sim/types.js';
-import type { Command, KvSnapshotData } from './kv-state.js';
+import type { KvSnapshotData } from './kv-state.js';
 
 /**
  * Raft's stable storage on the simulated disk, three files:
  *
  * - `raft-meta`: `{"term":T,"vote":"n2"|null}`, replaced whole.
  * - `raft-snapshot`: the state machine at `lastIndex`/`lastTerm`, replaced whole.
- * - `raft-log`: one entry per line, `[index,term,command]`, append-only.
+ * - `raft-log`: one entry per line, `INDEX TERM COMMAND-JSON`, append-only.
  *   A line whose index is not past the previous line's index overwrites
  *   that position and drops everything after it: a follower's conflict
  *   truncation is one append, with no rewrite. A crash can tear the last
@@ -20,8 +20,12 @@ export const META_FILE = 'raft-meta';
 export const LOG_FILE = 'raft-log';
 export const SNAPSHOT_FILE = 'raft-snapshot';
 
-/** A log entry's command; null is the no-op a new leader appends. */
-export type EntryCommand = Command | null;
+/**
+ * A log entry's command as JSON text (a `Command`), parsed only when applied:
+ * entries travel and hit the disk as text, never re-encoded. null is the
+ * no-op a new leader appends.
+ */
+export type EntryCommand = string | null;
 
 export interface Meta {
   term: number;
@@ -44,20 +48,27 @@ export interface Recovered {
   notes: string[];
 }
 
-function isEntryLine(x: unknown): x is [number, number, EntryCommand] {
-  return (
-    Array.isArray(x) &&
-    x.length === 3 &&
-    Number.isInteger(x[0]) &&
-    x[0] >= 1 &&
-    Number.isInteger(x[1]) &&
-    x[1] >= 0 &&
-    (x[2] === null || typeof x[2] === 'object')
-  );
+const LINE = /^(\d+) (\d+) (.+)$/;
+
+/** An entry line's fields, or undefined when it is not one (torn, damaged). */
+function parseEntryLine(line: string): [number, number, EntryCommand] | undefined {
+  const m = LINE.exec(line);
+  if (!m) return undefined;
+  const index = Number(m[1]);
+  const term = Number(m[2]);
+  if (!(index >= 1) || !Number.isSafeInteger(index) || !Number.isSafeInteger(term)) return undefined;
+  if (m[3] === 'null') return [index, term, null];
+  try {
+    const cmd: unknown = JSON.parse(m[3]);
+    if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return [index, term, m[3]];
 }
 
 export function entryLine(index: number, term: number, cmd: EntryCommand): string {
-  return `${JSON.stringify([index, term, cmd])}\n`;
+  return `${index} ${term} ${cmd ?? 'null'}\n`;
 }
 
 /** Read what survived on disk. Repairs a torn log tail in place (the caller fsyncs). */
@@ -83,13 +94,8 @@ export function recover(disk: Disk): Recovered {
   let rewrite = tail !== '';
   if (tail !== '') notes.push(`dropped torn log tail (${tail.length} chars)`);
   for (let n = 0; n < lines.length; n++) {
-    let rec: unknown;
-    try {
-      rec = JSON.parse(lines[n]);
-    } catch {
-      rec = undefined;
-    }
-    if (!isEntryLine(rec)) {
+    const rec = parseEntryLine(lines[n]);
+    if (rec === undefined) {
       // Only the last record can be torn; anything else means the file is damaged. Keep the prefix.
       notes.push(`log line ${n + 1} unreadable; dropped it and ${lines.length - n - 1} line(s) after it`);
       rewrite = true;

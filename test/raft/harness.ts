@@ -1,12 +1,12 @@
 import { findChecker } from '../../checkers/registry.js';
-import { type ClientEndpoint, Simulation } from '../../src/sim/simulation.js';
-import type { Body } from '../../src/sim/types.js';
-import { RaftNode, type RaftStatus, raft } from '../../systems/raft/index.js';
 import type { Op } from '../../src/history/op.js';
 import type { NemesisKind } from '../../src/nemesis/nemesis.js';
 import type { RunConfig } from '../../src/runner/config.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
 import { type SimulationSummary, simulate } from '../../src/runner/simulate.js';
+import { type ClientEndpoint, Simulation } from '../../src/sim/simulation.js';
+import type { Body } from '../../src/sim/types.js';
+import { RaftNode, type RaftStatus, raft } from '../../systems/raft/index.js';
 import { findWorkload } from '../../workloads/registry.js';
 import { checkKvLinearizable } from './lin-kv.js';
 
@@ -123,7 +123,12 @@ export class TestCluster {
   private readonly replies = new Map<number, Body>();
 
   constructor(opts: { seed: number; nodes?: number; bugs?: string[] }) {
-    this.sim = new Simulation({ seed: opts.seed, system: raft, nodeCount: opts.nodes ?? 5, bugs: new Set(opts.bugs ?? []) });
+    this.sim = new Simulation({
+      seed: opts.seed,
+      system: raft,
+      nodeCount: opts.nodes ?? 5,
+      bugs: new Set(opts.bugs ?? []),
+    });
     this.client = this.sim.addClient('c1', (msg) => {
       if (typeof msg.body.in_reply_to === 'number') this.replies.set(msg.body.in_reply_to, msg.body);
     });

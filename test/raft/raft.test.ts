@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LOG_FILE, SNAPSHOT_FILE } from '../../systems/raft/storage.js';
 import { SNAPSHOT_INTERVAL_ENTRIES } from '../../systems/raft/node.js';
+import { LOG_FILE, SNAPSHOT_FILE } from '../../systems/raft/storage.js';
 import { runScenario, TestCluster } from './harness.js';
 
 /** Run the cluster until some node leads; the leader's id. */
@@ -22,8 +22,14 @@ describe('raft: requests', () => {
     expect(c.request(follower, { type: 'read', key: 'x' })).toMatchObject({ type: 'error', code: 20 });
     expect(c.request(follower, { type: 'write', key: 'x', value: 1 })).toMatchObject({ type: 'write_ok' });
     expect(c.request(leader, { type: 'read', key: 'x' })).toMatchObject({ type: 'read_ok', value: 1 });
-    expect(c.request(follower, { type: 'cas', key: 'x', from: 2, to: 3 })).toMatchObject({ type: 'error', code: 22 });
-    expect(c.request(follower, { type: 'cas', key: 'y', from: 2, to: 3 })).toMatchObject({ type: 'error', code: 20 });
+    expect(c.request(follower, { type: 'cas', key: 'x', from: 2, to: 3 })).toMatchObject({
+      type: 'error',
+      code: 22,
+    });
+    expect(c.request(follower, { type: 'cas', key: 'y', from: 2, to: 3 })).toMatchObject({
+      type: 'error',
+      code: 20,
+    });
     expect(c.request(leader, { type: 'cas', key: 'x', from: 1, to: 3 })).toMatchObject({ type: 'cas_ok' });
     expect(c.request(follower, { type: 'read', key: 'x' })).toMatchObject({ type: 'read_ok', value: 3 });
 
@@ -66,7 +72,9 @@ describe('raft: requests', () => {
     c.runForMs(500);
     client.send(follower, body);
     c.runForMs(500);
-    expect(c.request(leader, { type: 'txn', txn: [['r', 'l', null]] })).toMatchObject({ txn: [['r', 'l', [0, 1]]] });
+    expect(c.request(leader, { type: 'txn', txn: [['r', 'l', null]] })).toMatchObject({
+      txn: [['r', 'l', [0, 1]]],
+    });
   });
 });
 
@@ -108,9 +116,10 @@ describe('raft: durability and compaction', () => {
     const acked: number[] = [];
     for (let round = 0; round < 5; round++) {
       const ids: number[] = [];
-      for (let i = 0; i < 20; i++) ids.push(c.send(leader, { type: 'txn', txn: [['append', 'l', round * 100 + i]] }));
+      for (let i = 0; i < 20; i++)
+        ids.push(c.send(leader, { type: 'txn', txn: [['append', 'l', round * 100 + i]] }));
       // Crash everything at an arbitrary moment: some requests are mid-flight.
-      c.runForMs(3 + round);
+      c.runForMs(4 + 4 * round);
       for (const [k, id] of ids.entries()) if (c.reply(id)?.type === 'txn_ok') acked.push(round * 100 + k);
       for (const n of c.sim.nodeIds) c.sim.crash(n, round % 2 === 0 ? 'torn-last-write' : 'lose-unsynced');
       for (const n of c.sim.nodeIds) c.sim.restart(n);
@@ -167,18 +176,21 @@ describe('raft: durability and compaction', () => {
 });
 
 describe('raft: checked histories under faults (through the runner)', () => {
-  it.each([1, 2, 3, 4, 5, 6])('register under partition,kill,pause,clock is linearizable (seed %i)', async (seed) => {
-    const out = await runScenario({
-      workload: 'register',
-      nemesis: ['partition', 'kill', 'pause', 'clock'],
-      seed,
-      timeLimitS: 10,
-    });
-    expect(out.verdicts).not.toHaveProperty('unknown');
-    expect(out.valid).toBe(true);
-    // Available: most operations complete definitely.
-    expect(out.summary.counts.ok).toBeGreaterThan(out.summary.counts.info * 4);
-  });
+  it.each([1, 2, 3, 4, 5, 6])(
+    'register under partition,kill,pause,clock is linearizable (seed %i)',
+    async (seed) => {
+      const out = await runScenario({
+        workload: 'register',
+        nemesis: ['partition', 'kill', 'pause', 'clock'],
+        seed,
+        timeLimitS: 10,
+      });
+      expect(out.verdicts).not.toHaveProperty('unknown');
+      expect(out.valid).toBe(true);
+      // Available: most operations complete definitely.
+      expect(out.summary.counts.ok).toBeGreaterThan(out.summary.counts.info * 4);
+    },
+  );
 
   it.each([1, 2])('list-append under every fault is strict serializable (seed %i)', async (seed) => {
     const out = await runScenario({
@@ -201,7 +213,12 @@ describe('raft: checked histories under faults (through the runner)', () => {
   });
 
   it('is deterministic: one seed, one history', async () => {
-    const s = { workload: 'register' as const, nemesis: ['partition' as const, 'kill' as const], seed: 11, timeLimitS: 5 };
+    const s = {
+      workload: 'register' as const,
+      nemesis: ['partition' as const, 'kill' as const],
+      seed: 11,
+      timeLimitS: 5,
+    };
     const a = await runScenario(s);
     const b = await runScenario(s);
     expect(JSON.stringify(b.ops)).toBe(JSON.stringify(a.ops));

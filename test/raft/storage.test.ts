@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { SimDisk } from '../../src/sim/disk.js';
-import { appendEntries, LOG_FILE, recover, rewriteLog, writeMeta, writeSnapshot } from '../../systems/raft/storage.js';
+import {
+  appendEntries,
+  LOG_FILE,
+  recover,
+  rewriteLog,
+  writeMeta,
+  writeSnapshot,
+} from '../../systems/raft/storage.js';
 
-const cmd = (i: number) => ({ c: 'c1', i, b: { type: 'write', msg_id: i, key: 0, value: i } });
+const cmd = (i: number) => JSON.stringify({ c: 'c1', i, b: { type: 'write', msg_id: i, key: 0, value: i } });
 
 describe('raft storage', () => {
   it('recovers meta, snapshot and log; a re-appended index truncates what followed it', () => {
