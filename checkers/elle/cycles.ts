@@ -449,6 +449,15 @@ export function searchCycles(
   const cycleExists: CycleExistsCase[] = [];
   const timeouts: CycleSearchResult['timeouts'] = [];
   comps.sort((x, y) => x.length - y.length);
+  const stats = process.env.ELLE_DEBUG
+    ? new Map<string, { ms: number; calls: number; found: number }>()
+    : undefined;
+  if (stats) {
+    const sizes = comps.map((x) => x.length);
+    process.stderr.write(
+      `[elle] ${comps.length} SCCs, largest ${sizes[sizes.length - 1]}, median ${sizes[sizes.length >> 1]}\n`,
+    );
+  }
   for (let c = 0; c < comps.length; c++) {
     const comp = comps[c];
     if (Date.now() >= budget.deadlineMs) {
@@ -487,8 +496,16 @@ export function searchCycles(
       if (redundant.has(spec.type)) continue;
       searched.push(spec.type);
       let found: FoundCycle | undefined;
+      const t0 = stats ? performance.now() : 0;
       try {
         found = searcher.find(spec, comp, member, c);
+        if (stats) {
+          const st = stats.get(spec.type) ?? { ms: 0, calls: 0, found: 0 };
+          st.ms += performance.now() - t0;
+          st.calls++;
+          if (found) st.found++;
+          stats.set(spec.type, st);
+        }
       } catch (e) {
         if (!(e instanceof SearchTimeout)) throw e;
         timeouts.push({
@@ -504,6 +521,9 @@ export function searchCycles(
       }
     }
   }
+  if (stats)
+    for (const [k, v] of stats)
+      process.stderr.write(`[elle] ${k}: ${v.calls} searches, ${v.found} found, ${v.ms.toFixed(0)} ms\n`);
   return { cycles, cycleExists, timeouts };
 }
 
