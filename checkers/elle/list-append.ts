@@ -174,15 +174,10 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   };
   const missing = lookUp();
   if (missing > 0) {
-    const generation = table.generation;
     table.reserve(missing);
-    if (table.generation !== generation) lookUp();
-    let x = 0;
-    for (let k = 0; k < keys.length; k++) {
-      const longest = keys[k].longest;
-      for (let i = 0; i < longest.length; i++, x++)
-        if (elemCell[x] < 0) elemCell[x] = table.cell(k, longest[i]);
-    }
+    for (let k = 0; k < keys.length; k++) for (const e of keys[k].longest) table.cell(k, e);
+    // Inserting may have moved cells: look everything up again.
+    lookUp();
   }
   const cellsMoved = table.generation !== 0;
   const slotCell = i32(slots).fill(-1);
