@@ -67,8 +67,10 @@ export function explainFailure<S>(
   key: string | number | undefined,
 ): FailureReport {
   const x = ops[outcome.failing!];
-  const states = outcome.statesBefore ?? [];
-  const described = states.map((s) => describeState(model, s));
+  const raw = outcome.statesBefore ?? [];
+  // Plain JSON (a model state may serialise as something simpler, like Text as its string).
+  const states = raw.map((st) => (st === undefined ? null : (JSON.parse(JSON.stringify(st)) as unknown)));
+  const described = raw.map((s) => describeState(model, s));
   const op = reportOp(model, x);
   const where = key === undefined ? '' : ` on key ${show(key)}`;
   const stateText =

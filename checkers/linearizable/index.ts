@@ -18,10 +18,12 @@ export {
 export type { FailureReport, OpReport } from './explain.js';
 export { type Model, type ModelInput, sameValue } from './model.js';
 export {
+  appendRegister,
   casRegister,
   counter,
   fifoQueue,
   findModel,
+  keyed,
   kv,
   kvAppend,
   MODEL_NAMES,
@@ -30,6 +32,7 @@ export {
   mutex,
   register,
   set,
+  Text,
 } from './models.js';
 
 /** The `linearizable` entry of checkers/registry.ts. */

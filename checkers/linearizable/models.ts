@@ -85,7 +85,7 @@ function keyedHash<V>(state: KeyedState<V>): string {
   let h = '';
   for (const key in state) {
     const v = state[key];
-    const text = typeof v === 'string' ? `s${v}` : `j${JSON.stringify(v)}`;
+    const text = typeof v === 'string' ? `s${v}` : v instanceof Text ? `s${v.text}` : `j${JSON.stringify(v)}`;
     h += `${key.length}:${key}${text.length}:${text}`;
   }
   return h;
@@ -126,25 +126,56 @@ export function keyed<V>(name: string, description: string, inner: Model<V>): Mo
   };
 }
 
+/**
+ * A string with its hash kept up to date as it grows, so that interning an
+ * appended-to state costs the length of the append, not of the string.
+ * Serialises as the plain string.
+ */
+export class Text {
+  constructor(
+    readonly text: string,
+    readonly hash: number,
+  ) {}
+  static of(text: string): Text {
+    return new Text(text, extendHash(0, text));
+  }
+  append(more: string): Text {
+    return new Text(this.text + more, extendHash(this.hash, more));
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/** Polynomial string hash, extended one character at a time: h(a + b) = extendHash(h(a), b). */
+function extendHash(h: number, more: string): number {
+  for (let i = 0; i < more.length; i++) h = (Math.imul(h, 31) + more.charCodeAt(i)) | 0;
+  return h;
+}
+
+const EMPTY_TEXT = Text.of('');
+
 /** One key of kv-append: a string, initially "". */
-export const appendRegister: Model<string> = {
+export const appendRegister: Model<Text> = {
   name: 'append-register',
   description: 'get / put / append of one string, initially ""',
-  init: () => '',
+  init: () => EMPTY_TEXT,
   step(state, input, output) {
     switch (input.f) {
       case 'put':
-        return [String(input.value)];
+        return [Text.of(String(input.value))];
       case 'append':
-        return [state + String(input.value)];
+        return [state.append(String(input.value))];
       case 'get':
-        return output === undefined || output === state;
+        return output === undefined || output === state.text;
       default:
         return unknownOp('kv-append', input, 'get, put, append');
     }
   },
+  hash: (state) => state.hash,
+  equal: (a, b) => a.text === b.text,
   readOnly: (input) => input.f === 'get',
-  describeState: (state) => JSON.stringify(state),
+  describeState: (state) => JSON.stringify(state.text),
 };
 
 /** A map of independent cas-registers, the key in the op's `key` field; every key starts nil. */

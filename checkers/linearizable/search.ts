@@ -63,6 +63,14 @@ class BudgetExceeded extends Error {
   }
 }
 
+/** Slot hash of (state, op): multiply, then fold the high bits down (low bits alone collide). */
+function transitionSlot(sid: number, op: number): number {
+  let h = Math.imul(sid, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d);
+  return h ^ (h >>> 15);
+}
+
 /**
  * Reused memory for the fixed-size tables of searches. Typed arrays live
  * outside the JS heap, and allocating many (minimisation runs thousands of
@@ -204,7 +212,7 @@ export class LinearizationSearch<S> {
 
   constructor(
     ops: readonly PreparedOp[],
-    private readonly model: Model<S>,
+    model: Model<S>,
     private readonly budget: SearchBudget = {},
   ) {
     const n = ops.length;
@@ -382,7 +390,7 @@ export class LinearizationSearch<S> {
     // Many states: each is left by few ops, so a hash table of (state, op) beats rows.
     if (this.tCap === 0) this.growTransitions();
     const mask = this.tCap - 1;
-    let i = (Math.imul(sid, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b)) & mask;
+    let i = transitionSlot(sid, op) & mask;
     for (;;) {
       const ks = this.tState[i];
       if (ks === -1) break;
@@ -412,7 +420,7 @@ export class LinearizationSearch<S> {
       const sid = this.tState[j];
       if (sid === -1) continue;
       const op = this.tOp[j];
-      let i = (Math.imul(sid, 0x9e3779b1) ^ Math.imul(op + 1, 0x85ebca6b)) & mask;
+      let i = transitionSlot(sid, op) & mask;
       while (ts[i] !== -1) i = (i + 1) & mask;
       ts[i] = sid;
       to[i] = op;

@@ -214,3 +214,40 @@ describe('a user-defined model', () => {
     expect(r.error).toMatch(/frobnicate/);
   });
 });
+
+describe('keyed models', () => {
+  it('a map of registers built with keyed() splits per key and checks as one object too', async () => {
+    const { keyed, register } = await import('../../checkers/linearizable/index.js');
+    const registers = keyed('registers', 'read / write per key', register);
+    const k = (key: string) => ({ key });
+    const good = h(
+      ...ok(0, 'write', 1, 1, k('a')),
+      ...ok(1, 'write', 2, 2, k('b')),
+      ...ok(0, 'read', null, 1, k('a')),
+    );
+    const bad = h(
+      ...ok(0, 'write', 1, 1, k('a')),
+      ...ok(1, 'write', 2, 2, k('b')),
+      ...ok(0, 'read', null, 2, k('a')),
+    );
+    for (const split of [true, false]) {
+      expect(checkLinearizableSync(good, registers, { split }).valid).toBe(true);
+      const r = checkLinearizableSync(bad, registers, { split });
+      expect(r.valid).toBe(false);
+      expect(r.partitions).toBe(split ? 2 : 1);
+      expect(r.failure?.op).toMatchObject({ f: 'read', output: 2 });
+    }
+    // Checked as one object, the states before the failure are whole maps.
+    const whole = checkLinearizableSync(bad, registers, { split: false });
+    expect(whole.failure?.statesBefore).toContainEqual({ a: 1, b: 2 });
+  });
+  it('kv-append reports plain strings as states', () => {
+    const k = { key: 'x' };
+    const bad = h(...ok(0, 'append', 'a', 'a', k), ...ok(1, 'get', null, 'b', k));
+    const r = checkLinearizableSync(bad, 'kv-append', {});
+    expect(r.failure?.statesBefore).toEqual(['a']);
+    expect(r.failure?.statesBeforeDescribed).toEqual(['"a"']);
+    const whole = checkLinearizableSync(bad, 'kv-append', { split: false });
+    expect(whole.failure?.statesBefore).toEqual([{ x: 'a' }]);
+  });
+});
