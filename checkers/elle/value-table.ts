@@ -45,17 +45,8 @@ export class ValueTable {
     this.data[cell * this.stride + HEAD + col] = x;
   }
 
-  /**
-   * Values of a key are usually small consecutive integers, appended in
-   * roughly the order transactions are scanned: a hash that keeps them
-   * adjacent turns most lookups into cache hits. Should a history cluster
-   * badly under it (long probe runs), the table rehashes with murmur's
-   * finaliser instead.
-   */
-  private mixed = false;
-
-  private hash(tag: number, x: number): number {
-    if (!this.mixed) return x + Math.imul(tag, 0x9e3779b1);
+  private static hash(tag: number, x: number): number {
+    // murmur3's fmix32 over the value mixed with the tag.
     let h = x ^ Math.imul(tag, 0x9e3779b1);
     h ^= h >>> 16;
     h = Math.imul(h, 0x85ebca6b);
@@ -78,7 +69,7 @@ export class ValueTable {
       x = id;
     }
     const { data, stride, mask } = this;
-    let i = this.hash(tag, x) & mask;
+    let i = ValueTable.hash(tag, x) & mask;
     for (;;) {
       const p = i * stride;
       const t = data[p];
@@ -107,14 +98,13 @@ export class ValueTable {
       x = id;
     }
     const { data, stride, mask } = this;
-    let i = this.hash(tag, x) & mask;
-    for (let probes = 0; ; probes++) {
+    let i = ValueTable.hash(tag, x) & mask;
+    for (;;) {
       const p = i * stride;
       const t = data[p];
       if (t === EMPTY) {
-        if (this.size + 1 > (mask + 1) * 0.6 || (probes > 64 && !this.mixed)) {
-          if (probes > 64) this.mixed = true;
-          this.grow(this.size + 1 > (mask + 1) * 0.6);
+        if (this.size + 1 > (mask + 1) * 0.6) {
+          this.grow();
           return this.cell(k, v);
         }
         data[p] = tag;
@@ -129,7 +119,7 @@ export class ValueTable {
 
   /** Make room for `extra` more pairs now, so cells stay put while they are inserted. */
   reserve(extra: number): void {
-    while (this.size + extra > (this.mask + 1) * 0.6) this.grow(true);
+    while (this.size + extra > (this.mask + 1) * 0.6) this.grow();
   }
 
   /** The value stored in a cell. */
@@ -138,18 +128,17 @@ export class ValueTable {
     return (this.data[p] & 1) === 0 ? this.data[p + VAL] : this.internedValues[this.data[p + VAL]];
   }
 
-  /** Rehash into a table twice as large (or as large, to change the hash). */
-  private grow(double: boolean): void {
+  private grow(): void {
     this.generation++;
     const old = this.data;
     const stride = this.stride;
-    const cap = (this.mask + 1) * (double ? 2 : 1);
+    const cap = (this.mask + 1) * 2;
     this.mask = cap - 1;
     this.data = i32(cap * stride).fill(-1);
     for (let p = 0; p < old.length; p += stride) {
       const tag = old[p];
       if (tag === EMPTY) continue;
-      let i = this.hash(tag, old[p + VAL]) & this.mask;
+      let i = ValueTable.hash(tag, old[p + VAL]) & this.mask;
       while (this.data[i * stride] !== EMPTY) i = (i + 1) & this.mask;
       this.data.set(old.subarray(p, p + stride), i * stride);
     }
