@@ -56,6 +56,8 @@ export interface SearchOutcome<S> {
 
 const MAX_FRONTIER_STATES = 32;
 const UNSEEN = -3;
+/** stackAlt of a read taken greedily: backtracking past it fails the configuration below. */
+const FORCED = -1;
 
 class BudgetExceeded extends Error {
   constructor(readonly reason: 'time' | 'memory' | 'cancelled') {
@@ -134,6 +136,8 @@ export function searchLinearization<S>(
 export class LinearizationSearch<S> {
   private readonly n: number;
   private readonly known: Int32Array;
+  /** Completed ops the model says never change the state (reads): taken greedily. */
+  private readonly readOnly: Int32Array;
   /** Rank of each event in real-time order; call of op i is event 2i, its return 2i+1. */
   private readonly rank: Int32Array;
   /** List of events of completed ops, HEAD = 2n, TAIL = 2n+1. */
@@ -230,7 +234,7 @@ export class LinearizationSearch<S> {
     const capE = this.capE;
     const capT = this.capT;
     this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
-    const size = 5 * m + 4 + 2 * (n + 2) + 8 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n;
+    const size = 5 * m + 4 + 2 * (n + 2) + 9 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n;
     const mem = acquireBlock(size);
     this.block = mem;
     let at = 0;
@@ -250,6 +254,7 @@ export class LinearizationSearch<S> {
     this.nextU = take(n + 2);
     this.prevU = take(n + 2);
     this.known = take(n);
+    this.readOnly = take(n);
     this.z = take(n);
     this.uBit = take(n);
     this.stackOp = take(n);
@@ -295,7 +300,10 @@ export class LinearizationSearch<S> {
     }
     for (let r = 0; r < m; r++) this.rank[sorted[r]] = r;
 
-    for (let i = 0; i < n; i++) this.known[i] = ops[i].known ? 1 : 0;
+    for (let i = 0; i < n; i++) {
+      this.known[i] = ops[i].known ? 1 : 0;
+      this.readOnly[i] = ops[i].known && model.readOnly?.(ops[i].input) ? 1 : 0;
+    }
     const HEAD = 2 * n;
     const TAIL = 2 * n + 1;
     let p = HEAD;
@@ -619,6 +627,8 @@ export class LinearizationSearch<S> {
         return true;
       }
       this.bits[top >>> 5] &= ~(1 << (top & 31));
+      // A forced read failed, so the configuration below it fails too: keep going down.
+      if (this.stackAlt[sp] === FORCED) continue;
       if (this.known[top] === 1) {
         this.entry = this.next[2 * top];
         this.inUnknown = false;
@@ -640,6 +650,7 @@ export class LinearizationSearch<S> {
     const next = this.next;
     const nextU = this.nextU;
     const known = this.known;
+    const readOnly = this.readOnly;
     const rank = this.rank;
     const deadline = this.budget.deadlineMs ?? Number.POSITIVE_INFINITY;
     const cancel = this.budget.cancel;
@@ -666,6 +677,23 @@ export class LinearizationSearch<S> {
           const op = entry >> 1;
           if ((entry & 1) === 0) {
             const t = this.transition(this.sid, op);
+            if (t === this.sid && readOnly[op] === 1) {
+              // A read that fits now is taken now, with no alternatives: moving a
+              // read-only op earlier in any linearization keeps it one, so if
+              // this configuration has a way through, it has one starting here.
+              if (this.tryPush(op, t, 0)) {
+                this.stackAlt[this.sp - 1] = FORCED;
+                this.lift(op);
+                this.entry = next[HEAD];
+                continue;
+              }
+              // Seen before, and it failed then: so does this configuration.
+              if (!this.backtrack()) {
+                this.verdict = false;
+                break;
+              }
+              continue;
+            }
             if (t !== ILLEGAL && this.tryPush(op, t, 0)) {
               this.lift(op);
               this.entry = next[HEAD];
