@@ -24,8 +24,8 @@ export interface OpReport {
 }
 
 export interface FailureReport {
-  /** The partition (key) that failed, when the history was split. */
-  key?: string | number;
+  /** The key (the ops' `key` field) of the part that failed, when the history was split. */
+  key?: unknown;
   /** The operation that cannot be linearized. */
   op: OpReport;
   /** One sentence for people. */
@@ -72,7 +72,9 @@ export function explainFailure<S>(
   const states = raw.map((st) => (st === undefined ? null : (JSON.parse(JSON.stringify(st)) as unknown)));
   const described = raw.map((s) => describeState(model, s));
   const op = reportOp(model, x);
-  const where = key === undefined ? '' : ` on key ${show(key)}`;
+  // The key as the history spells it (the part key may be an internal form).
+  const shownKey = key === undefined ? undefined : x.input.key !== undefined ? x.input.key : key;
+  const where = shownKey === undefined ? '' : ` on key ${show(shownKey)}`;
   const stateText =
     described.length === 0
       ? 'no state'
@@ -92,6 +94,6 @@ export function explainFailure<S>(
     statesTruncated: outcome.statesTruncated ?? false,
     window: concurrentWith(ops, x).map((o) => reportOp(model, o)),
   };
-  if (key !== undefined) report.key = key;
+  if (shownKey !== undefined) report.key = shownKey;
   return report;
 }

@@ -104,7 +104,7 @@ export function show(x: unknown): string {
 /** Default `describeOperation`: `cas [1 2] → ok`, `read → 3`, `write 4 → ?`. */
 export function describeOp<S>(model: Model<S>, input: ModelInput, output: unknown): string {
   if (model.describeOperation) return model.describeOperation(input, output);
-  const key = input.key === undefined ? '' : ` ${show(input.key)}`;
+  const key = input.key === undefined ? '' : ` key ${show(input.key)}`;
   const arg = input.value === null || input.value === undefined ? '' : ` ${show(input.value)}`;
   const out = output === undefined ? '?' : sameValue(output, input.value) && arg !== '' ? 'ok' : show(output);
   return `${input.f}${key}${arg} → ${out}`;
