@@ -60,26 +60,15 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
   const keys: KeyState[] = [];
   const anomalies = new Map<string, AnomalyCase[]>();
   const { n, type, mops } = t;
-  let appendCount = 0;
-  let readCount = 0;
-  let mopCount = 0;
-  const mopStart = i32(n + 1);
-  const appendStart = i32(n + 1);
-  for (let id = 0; id < n; id++) {
-    const ms = mops[id];
-    mopStart[id] = mopCount;
-    appendStart[id] = appendCount;
-    mopCount += ms.length;
-    for (let j = 0; j < ms.length; j++) {
-      if (ms[j][0] === 'append') appendCount++;
-      else if (type[id] === OK) readCount++;
-    }
-  }
-  mopStart[n] = mopCount;
-  appendStart[n] = appendCount;
+  // Micro-op and append numbering, counted while the txns were indexed.
+  const { mopStart, firstKindStart: appendStart } = t;
+  const mopCount = mopStart[n];
+  const appendCount = appendStart[n];
+  const readCount = mopCount - appendCount;
   // Per micro-op key ids and per append cells, so later passes skip the lookups.
   const mopKey = i32(mopCount);
   const appendCell = i32(appendCount);
+  const appendKey = i32(appendCount);
   const table = new ValueTable(appendCount, 4);
   const keyOf = (k: unknown): number => {
     let id = keyIds.get(k);
@@ -114,6 +103,7 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
       if (m[0] === 'append') {
         const v = m[2];
         const cell = table.cell(k, v);
+        appendKey[ai] = k;
         appendCell[ai++] = cell;
         const prior = table.get(cell, WRITER) >= 0 ? table.get(cell, WRITER) : table.get(cell, FAILED);
         if (prior >= 0) {
@@ -300,20 +290,19 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
     for (let i = 0; i < nreads; i++) readers[fill[readSlot[i]]++] = readTxn[i];
   }
 
-  // Pass 3: appends (ok and info txns): ww and rw edges.
+  // Pass 3: appends (ok and info txns): ww and rw edges, from the typed arrays alone.
+  if (cellsMoved) {
+    let a = 0;
+    for (let id = 0; id < n; id++) {
+      for (const m of mops[id]) if (m[0] === 'append') appendCell[a] = table.find(appendKey[a++], m[2]);
+    }
+  }
   for (let id = 0; id < n; id++) {
     if (type[id] === FAIL) continue;
-    const ms = mops[id];
-    const base = mopStart[id];
-    let a = appendStart[id];
-    for (let j = 0; j < ms.length; j++) {
-      const m = ms[j];
-      if (m[0] !== 'append') continue;
-      const k = mopKey[base + j];
+    for (let a = appendStart[id]; a < appendStart[id + 1]; a++) {
+      const k = appendKey[a];
       const ks = keys[k];
-      const cell = cellsMoved ? table.find(k, m[2]) : appendCell[a];
-      a++;
-      const p = table.get(cell, POS);
+      const p = table.get(appendCell[a], POS);
       // Never read: it came after everything any read observed.
       const prev = p < 0 ? ks.orderLen - 1 : p - 1;
       const slot = ks.slotBase + 1 + prev;

@@ -32,6 +32,10 @@ export interface Txns {
   readonly mops: (readonly MicroOp[])[];
   /** Events in history order: txn id * 2 for an invocation, txn id * 2 + 1 for a completion. */
   readonly events: Int32Array;
+  /** Prefix sums over txns of micro-op counts: txn id's micro-ops are numbered mopStart[id] … mopStart[id+1]-1. */
+  readonly mopStart: Int32Array;
+  /** Prefix sums of micro-ops of the first kind named (append, w). */
+  readonly firstKindStart: Int32Array;
 }
 
 export class MalformedTxnError extends Error {
@@ -76,8 +80,13 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   const f0 = fs[0];
   const f1 = fs[1] ?? fs[0];
 
+  // Per txn: micro-op count and count of the first kind, summed into prefixes at the end.
+  const mopStart = i32(cap + 1);
+  const firstKindStart = i32(cap + 1);
+  let firstKind = 0;
   const checkValue = (op: Op): readonly MicroOp[] => {
     const v = op.value;
+    firstKind = 0;
     if (!Array.isArray(v)) {
       throw new MalformedTxnError(
         `operation ${op.index}: a txn's value must be a list of micro-ops`,
@@ -87,7 +96,8 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
     for (let j = 0; j < v.length; j++) {
       const m = v[j];
       const f = Array.isArray(m) && m.length === 3 ? m[0] : undefined;
-      if (f !== f0 && f !== f1) {
+      if (f === f0) firstKind++;
+      else if (f !== f1) {
         throw new MalformedTxnError(
           `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
           op.index,
@@ -109,6 +119,8 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
         // The previous invocation never completed: treat it as indeterminate.
         type[prev] = INFO;
         mops[prev] = checkValue(ops[invokePos[prev]]);
+        mopStart[prev + 1] = mops[prev].length;
+        firstKindStart[prev + 1] = firstKind;
       }
       const id = n++;
       type[id] = INFO;
@@ -130,16 +142,31 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
       if (op.type === 'info') {
         type[id] = INFO;
         mops[id] = checkValue(invokePos[id] !== i ? ops[invokePos[id]] : op);
+        mopStart[id + 1] = mops[id].length;
+        firstKindStart[id + 1] = firstKind;
       } else {
         type[id] = op.type === 'ok' ? OK : FAIL;
         mops[id] = checkValue(op);
+        mopStart[id + 1] = mops[id].length;
+        firstKindStart[id + 1] = firstKind;
       }
       events[nev++] = id * 2 + 1;
     }
   }
   // Invocations that never completed are indeterminate.
-  for (let id = 0; id < n; id++) if (mops[id] === undefined) mops[id] = checkValue(ops[invokePos[id]]);
+  for (let id = 0; id < n; id++) {
+    if (mops[id] !== undefined) continue;
+    mops[id] = checkValue(ops[invokePos[id]]);
+    mopStart[id + 1] = mops[id].length;
+    firstKindStart[id + 1] = firstKind;
+  }
+  for (let id = 0; id < n; id++) {
+    mopStart[id + 1] += mopStart[id];
+    firstKindStart[id + 1] += firstKindStart[id];
+  }
   return {
+    mopStart: mopStart.subarray(0, n + 1),
+    firstKindStart: firstKindStart.subarray(0, n + 1),
     ops,
     n,
     type: type.subarray(0, n),
