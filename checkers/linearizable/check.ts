@@ -220,7 +220,16 @@ function finish(
     };
     if (opts.minimise !== false) {
       const hint = (outcome.prefix ?? []).map((i) => part.ops[i]);
-      const witness = minimise(history, partModel, part, part.ops[outcome.failing!], hint, s.budget, opts);
+      const witness = minimise(
+        history,
+        partModel,
+        part,
+        part.ops[outcome.failing!],
+        hint,
+        outcome.stats.steps,
+        s.budget,
+        opts,
+      );
       if (witness) {
         result.witness = witness;
         result.summary += `; a witness of ${witness.operations} operations is in the result`;
@@ -262,6 +271,7 @@ function minimise(
   part: Part,
   failing: PreparedOp,
   hint: readonly PreparedOp[],
+  steps: number,
   budget: SearchBudget,
   opts: LinearizableOptions,
 ): Witness | undefined {
@@ -277,6 +287,10 @@ function minimise(
       deadlineMs,
       maxChecks: 2_000,
       checkTimeLimitMs: 250,
+      // Bounded effort: a re-check should not need much more search than the part
+      // did, and all of them together at most ten times that (or 200,000 steps).
+      checkMaxSteps: Math.max(20_000, 2 * steps),
+      maxTotalSteps: Math.max(200_000, 10 * steps),
     },
     hint,
   );

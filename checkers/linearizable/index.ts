@@ -41,7 +41,12 @@ export const linearizableChecker: Checker = {
   description: 'linearizability against a sequential model (Wing & Gong / Lowe search, split per key)',
   models: MODEL_NAMES,
   check(history: readonly Op[], opts: CheckOptions): Promise<LinearizableResult> {
-    const name = opts.model ?? 'cas-register';
+    const name = opts.model;
+    if (name === undefined) {
+      return Promise.reject(
+        new TypeError(`the linearizable checker needs a model: ${MODEL_NAMES.join(', ')}`),
+      );
+    }
     if (!findModel(name)) {
       return Promise.reject(new TypeError(`unknown model '${name}'; choices: ${MODEL_NAMES.join(', ')}`));
     }

@@ -27,6 +27,10 @@ export interface MinimiseOptions {
   maxChecks: number;
   /** Each re-check may take at most this long. */
   checkTimeLimitMs: number;
+  /** Each re-check may take at most this many search steps (past it, the op stays). */
+  checkMaxSteps: number;
+  /** All re-checks together may take at most this many search steps. */
+  maxTotalSteps: number;
 }
 
 export interface Minimised {
@@ -47,11 +51,16 @@ export function minimiseNonLinearizable<S>(
 ): Minimised {
   let checks = 0;
   const cut = (xs: readonly PreparedOp[], f: PreparedOp) => xs.filter((o) => o.callPos < f.retPos);
+  let steps = 0;
+  const budget = () => ({
+    deadlineMs: Math.min(opts.deadlineMs, Date.now() + opts.checkTimeLimitMs),
+    maxSteps: Math.max(1, Math.min(opts.checkMaxSteps, opts.maxTotalSteps - steps)),
+  });
   const search = (xs: readonly PreparedOp[]) => {
     checks++;
-    return searchLinearization(xs, model, {
-      deadlineMs: Math.min(opts.deadlineMs, Date.now() + opts.checkTimeLimitMs),
-    }).valid;
+    const r = searchLinearization(xs, model, budget());
+    steps += r.stats.steps;
+    return r.valid;
   };
   /** xs with f free to take effect at any time: is f's output possible at all? */
   const explainable = (xs: readonly PreparedOp[], f: PreparedOp) => {
@@ -65,9 +74,8 @@ export function minimiseNonLinearizable<S>(
   /** The op that fails in xs, or undefined when xs does not qualify (or the check ran out of budget). */
   const failsAt = (xs: readonly PreparedOp[]): PreparedOp | undefined => {
     checks++;
-    const r = searchLinearization(xs, model, {
-      deadlineMs: Math.min(opts.deadlineMs, Date.now() + opts.checkTimeLimitMs),
-    });
+    const r = searchLinearization(xs, model, budget());
+    steps += r.stats.steps;
     if (r.valid !== false) return undefined;
     const f = xs[r.failing!];
     if (keepExplainable && !explainable(xs, f)) return undefined;
@@ -81,7 +89,8 @@ export function minimiseNonLinearizable<S>(
   };
   keepExplainable = explainable(cut(ops, failing), failing) || explainable(ops, failing);
   let current = tryCut([...ops], failing);
-  const outOfBudget = () => checks >= opts.maxChecks || Date.now() > opts.deadlineMs;
+  const outOfBudget = () =>
+    checks >= opts.maxChecks || steps >= opts.maxTotalSteps || Date.now() > opts.deadlineMs;
   const byCall = (a: PreparedOp, b: PreparedOp) => a.callPos - b.callPos;
   const join = (a: readonly PreparedOp[], b: readonly PreparedOp[]) => [...a, ...b].sort(byCall);
 

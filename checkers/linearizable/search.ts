@@ -2,20 +2,30 @@
  * The search: Wing & Gong's linearization search with Lowe's just-in-time
  * linearization and memoisation of (linearized set, model state).
  *
- * Call and return events of all operations sit in one doubly-linked list in
- * real-time order. From a configuration (linearized set, state) the candidates
- * are the calls before the first return still in the list; linearizing one
- * lifts its call and return out of the list. Reaching a return means that
- * operation must already have taken effect: backtrack. A return of an
- * operation with an unknown outcome sits at +infinity, and reaching it means
- * every completed operation is linearized: success (unknown operations may
- * never take effect).
+ * Call and return events of the completed operations sit in a doubly-linked
+ * list in real-time order. From a configuration (linearized set, state) the
+ * candidates are the calls before the first return still in the list;
+ * linearizing one lifts its call and return out of the list. Reaching a
+ * return means that operation must already have taken effect: backtrack.
+ * Operations with an unknown outcome (info, or never completed) return at
+ * +infinity: they live in a list of their own, are candidates while their
+ * call precedes that first return, and are never required: the list of
+ * completed operations running empty is success.
  *
- * The hot loop works on typed arrays: the list as Int32Array links, the
+ * Three prunings, each sound:
+ * - an unknown op that would leave the state unchanged is not tried (never
+ *   taking effect covers it);
+ * - dominance: a configuration is skipped when one with the same completed
+ *   ops, the same state and a subset of the unknown ops was seen;
+ * - a read (model.readOnly) that fits the current state is taken at once and
+ *   alone: moving a read-only op earlier keeps a linearization one.
+ *
+ * The hot loop works on typed arrays: the lists as Int32Array links, the
  * linearized set as a Uint32Array bitset with an incremental Zobrist hash, a
  * hash set of (bitset, state id) in an open-addressed table with bitsets
  * stored in one arena (compared in full: a hash collision never prunes), and
- * model states interned to small integers with every transition cached.
+ * model states interned to small integers (states.ts) with every transition
+ * cached.
  */
 import type { Model, ModelInput } from './model.js';
 import type { PreparedOp } from './prepare.js';
@@ -28,6 +38,8 @@ export interface SearchBudget {
   memoryLimitBytes?: number;
   /** A shared flag: non-zero asks the search to stop (another part already failed). */
   cancel?: Int32Array;
+  /** Stop (unknown, reason 'steps') after this many steps: minimisation's re-checks are bounded so. */
+  maxSteps?: number;
 }
 
 export interface SearchStats {
@@ -43,7 +55,7 @@ export interface SearchStats {
 
 export interface SearchOutcome<S> {
   valid: true | false | 'unknown';
-  unknownReason?: 'time' | 'memory' | 'cancelled';
+  unknownReason?: 'time' | 'memory' | 'steps' | 'cancelled';
   /** Invalid: the op (index into the input array) that cannot be linearized. */
   failing?: number;
   /** Invalid: the longest linearization found of everything that returned before `failing` did. */
@@ -60,7 +72,7 @@ const UNSEEN = -3;
 const FORCED = -1;
 
 class BudgetExceeded extends Error {
-  constructor(readonly reason: 'time' | 'memory' | 'cancelled') {
+  constructor(readonly reason: 'time' | 'memory' | 'steps' | 'cancelled') {
     super(reason);
   }
 }
@@ -654,6 +666,7 @@ export class LinearizationSearch<S> {
     const rank = this.rank;
     const deadline = this.budget.deadlineMs ?? Number.POSITIVE_INFINITY;
     const cancel = this.budget.cancel;
+    const stepLimit = this.budget.maxSteps ?? Number.POSITIVE_INFINITY;
     const stopAt = this.steps + maxSteps;
     let steps = this.steps;
     try {
@@ -661,6 +674,7 @@ export class LinearizationSearch<S> {
       for (;;) {
         if ((++steps & 4095) === 0) {
           if (Date.now() > deadline) throw new BudgetExceeded('time');
+          if (steps >= stepLimit) throw new BudgetExceeded('steps');
           if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new BudgetExceeded('cancelled');
           this.checkMemory(0);
           if (steps >= stopAt) {
