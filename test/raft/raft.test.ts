@@ -128,7 +128,7 @@ describe('raft: durability and compaction', () => {
     expect(acked.length).toBeGreaterThan(0);
     const r = c.request(leader, { type: 'txn', txn: [['r', 'l', null]] });
     expect(r).toMatchObject({ type: 'txn_ok' });
-    const list = (r as { txn: [string, string, number[]][] }).txn[0][2];
+    const list = (r as unknown as { txn: [string, string, number[]][] }).txn[0][2];
     for (const v of acked) expect(list).toContain(v);
   });
 

@@ -1,0 +1,158 @@
+/**
+ * `npm run bench -- raft [quick] [seeds=N] [only=safety|bugs|speed]`: the
+ * Raft reference system.
+ *
+ * 1. Safety: the correct system under `--workload register --nemesis
+ *    partition,kill,pause,clock --time-limit 30`, seeds 1..200; every
+ *    history must be valid (the registered `linearizable` checker).
+ * 2. Bug knobs: for each knob its documented mix (systems/raft/bug-mixes.ts),
+ *    seeds 1..200 in order until the checker reports a failure; prints
+ *    seeds-to-first-failure.
+ * 3. Speed: a 5-node cluster with 10 clients and no faults: completed client
+ *    operations per wall second and simulated seconds per wall second, at a
+ *    saturating rate and at moderate rates (median of 3 runs after a warm-up).
+ */
+import { findChecker } from '../checkers/registry.js';
+import type { RunConfig } from '../src/runner/config.js';
+import { MemoryHistorySink } from '../src/runner/recorder.js';
+import { simulate } from '../src/runner/simulate.js';
+import { BUG_MIXES, type BugMix } from '../systems/raft/bug-mixes.js';
+import { findWorkload } from '../workloads/registry.js';
+import { fmt, median, printTable } from './_table.js';
+
+type Verdict = true | false | 'unknown';
+
+async function runChecked(config: Partial<RunConfig> & { seed: number }): Promise<Verdict> {
+  const history = new MemoryHistorySink();
+  simulate(config, { history });
+  const workload = findWorkload(config.workload ?? 'register');
+  if (!workload) throw new Error(`unknown workload ${config.workload}`);
+  const checker = findChecker(workload.checker.name);
+  if (!checker) throw new Error(`checker ${workload.checker.name} is not registered`);
+  const r = await checker.check(history.ops, { ...workload.checker.options, timeLimitMs: 60_000 });
+  return r.valid;
+}
+
+function mixConfig(m: BugMix, seed: number): Partial<RunConfig> & { seed: number } {
+  return {
+    system: 'raft',
+    bugs: [m.bug],
+    workload: m.workload,
+    nemesis: m.nemesis,
+    seed,
+    timeLimitS: 30,
+    rateOpsPerS: m.rateOpsPerS,
+    concurrency: m.concurrency,
+    clientTimeoutMs: m.clientTimeoutMs,
+    nemesisIntervalMs: m.nemesisIntervalMs,
+    nemesisDurationMs: m.nemesisDurationMs,
+  };
+}
+
+async function safety(seeds: number): Promise<void> {
+  const t0 = performance.now();
+  let valid = 0;
+  const invalid: number[] = [];
+  const unknown: number[] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    const v = await runChecked({
+      system: 'raft',
+      workload: 'register',
+      nemesis: ['partition', 'kill', 'pause', 'clock'],
+      seed,
+      timeLimitS: 30,
+    });
+    if (v === true) valid++;
+    else if (v === false) invalid.push(seed);
+    else unknown.push(seed);
+  }
+  printTable(
+    'raft (no bugs): register, partition,kill,pause,clock, 30 s per seed',
+    ['seeds', 'valid', 'invalid', 'unknown', 'wall'],
+    [
+      [
+        `1..${seeds}`,
+        valid,
+        invalid.length > 0 ? invalid.join(',') : 0,
+        unknown.length > 0 ? unknown.join(',') : 0,
+        fmt.s((performance.now() - t0) / 1000),
+      ],
+    ],
+  );
+  if (invalid.length > 0) process.exitCode = 1;
+}
+
+async function bugs(seeds: number): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const m of BUG_MIXES) {
+    const t0 = performance.now();
+    let first: number | undefined;
+    for (let seed = 1; seed <= seeds && first === undefined; seed++) {
+      if ((await runChecked(mixConfig(m, seed))) === false) first = seed;
+    }
+    rows.push([
+      m.bug,
+      `${m.workload} / ${m.nemesis.join(',')}`,
+      first === undefined ? `none in 1..${seeds}` : first,
+      fmt.s((performance.now() - t0) / 1000),
+    ]);
+  }
+  printTable(
+    'raft bug knobs: seeds to first failure (mixes in systems/raft/bug-mixes.ts, 30 s per seed)',
+    ['bug', 'workload / nemesis', 'first failing seed', 'wall'],
+    rows,
+  );
+}
+
+function speedOnce(rateOpsPerS: number): { ops: number; wallS: number; simS: number } {
+  const history = new MemoryHistorySink();
+  const t0 = performance.now();
+  const s = simulate(
+    {
+      system: 'raft',
+      workload: 'register',
+      nemesis: [],
+      seed: 1,
+      timeLimitS: 30,
+      rateOpsPerS,
+      concurrency: 10,
+      nodes: 5,
+      recoveryMs: 0,
+    },
+    { history },
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  return { ops: s.counts.ok + s.counts.fail + s.counts.info, wallS, simS: s.simulatedNs / 1e9 };
+}
+
+function speed(): void {
+  const rows: (string | number)[][] = [];
+  for (const rate of [5000, 150, 100]) {
+    speedOnce(rate); // warm-up: JIT and heap
+    const runs = [speedOnce(rate), speedOnce(rate), speedOnce(rate)];
+    const wall = median(runs.map((r) => r.wallS));
+    const { ops, simS } = runs[0];
+    rows.push([
+      rate >= 5000 ? `${rate} (saturated)` : String(rate),
+      fmt.int(ops),
+      fmt.s(wall),
+      fmt.int(ops / wall),
+      `${(simS / wall).toFixed(0)}×`,
+    ]);
+  }
+  printTable(
+    'raft speed: 5 nodes, 10 clients, register, no faults, 30 simulated s (targets ≥ 20,000 ops/s and ≥ 200×)',
+    ['offered ops/s', 'completed ops', 'wall (median)', 'ops per wall s', 'sim s per wall s'],
+    rows,
+  );
+}
+
+export default async function main(args: string[]): Promise<void> {
+  const quick = args.includes('quick');
+  const seedsArg = args.find((a) => a.startsWith('seeds='));
+  const seeds = seedsArg ? Number(seedsArg.slice(6)) : quick ? 20 : 200;
+  const only = args.find((a) => a.startsWith('only='))?.slice(5);
+  if (!only || only === 'speed') speed();
+  if (!only || only === 'bugs') await bugs(seeds);
+  if (!only || only === 'safety') await safety(seeds);
+}
