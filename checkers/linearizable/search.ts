@@ -374,7 +374,8 @@ export class LinearizationSearch<S> {
       this.eState.byteLength +
       this.eMask.byteLength +
       this.slots.byteLength +
-      this.transitionBytes
+      this.transitionBytes +
+      this.states.bytes
     );
   }
 

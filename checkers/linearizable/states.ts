@@ -20,7 +20,12 @@ export interface StateSpace<S> {
   step(sid: number, op: number): number | number[];
   /** The model state behind an id (for reports). */
   state(sid: number): S;
+  /** An estimate of the memory held, for the memory budget. */
+  readonly bytes: number;
 }
+
+/** What one interned model state costs, roughly (object, map entry, array slot). */
+const BYTES_PER_STATE = 96;
 
 /** Interns the states of one model. */
 export class StateTable<S> {
@@ -84,6 +89,9 @@ export class FlatSpace<S> implements StateSpace<S> {
   }
   get size(): number {
     return this.table.states.length;
+  }
+  get bytes(): number {
+    return this.table.states.length * BYTES_PER_STATE;
   }
   initial(): number {
     return this.table.intern(this.model.init());
@@ -167,6 +175,15 @@ export class ProductSpace<S> implements StateSpace<S> {
 
   get size(): number {
     return this.count;
+  }
+  get bytes(): number {
+    return (
+      this.tuples.byteLength +
+      this.hashes.byteLength +
+      this.sameHash.byteLength +
+      this.count * 40 +
+      (this.innerTable.states.length + this.innerCache.size) * BYTES_PER_STATE
+    );
   }
 
   initial(): number {
