@@ -260,7 +260,8 @@ export function analyzeListAppend(t: Txns): WorkloadAnalysis {
         });
       }
       const bad = !compatible || (ks.badAt >= 0 && v.length > ks.badAt);
-      if (bad || ks.hasIntermediate) readChecks(ctx, id, j, k, v, bad);
+      // A compatible read's elements before badAt all have committed-or-info writers.
+      if (bad || ks.hasIntermediate) readChecks(ctx, id, j, k, v, bad, compatible ? ks.badAt : 0);
       if (compatible ? ks.dupAt >= 0 && v.length > ks.dupAt : v.length > 1) duplicates(ctx, id, j, v);
       if (nreads === readSlot.length) [readSlot, readTxn] = growPair(readSlot, readTxn);
       if (v.length === 0) {
@@ -361,13 +362,22 @@ function valueAt(ctx: Ctx, k: number, pos: number): unknown {
 }
 
 /** Checks on a single read mop of an ok txn: G1a, G1b, garbage reads. */
-function readChecks(ctx: Ctx, id: number, j: number, k: number, v: readonly unknown[], bad: boolean): void {
+function readChecks(
+  ctx: Ctx,
+  id: number,
+  j: number,
+  k: number,
+  v: readonly unknown[],
+  bad: boolean,
+  from: number,
+): void {
   const { t, table, anomalies } = ctx;
   const ks = ctx.keys[k];
   const mop = t.mops[id][j];
   if (bad) {
     const reader = txnInfo(t, id);
-    for (const e of v) {
+    for (let i = Math.max(0, from); i < v.length; i++) {
+      const e = v[i];
       const cell = table.find(k, e);
       const failed = cell < 0 ? -1 : table.get(cell, FAILED);
       if (failed >= 0) {
