@@ -259,6 +259,11 @@ export class CycleSearcher {
         this.queue = i32(size);
         this.stamp = 0;
       }
+      // When the first relationship is not among the later ones (G-single …) and the
+      // later ones alone are acyclic here, b can only get back to a if b comes before
+      // a in their topological order: most first edges need no search at all.
+      const topo =
+        (spec.rest & spec.first) === 0 ? this.topoOrder(sub, id, withBarriers(spec.rest)) : undefined;
       for (let i = 0; i < sub.length; i++) {
         const a = sub[i];
         if (a >= this.nTxns) continue;
@@ -267,6 +272,7 @@ export class CycleSearcher {
           if ((rel & spec.first) === 0) continue;
           const b = g.targets[e];
           if (this.subMember[b] !== id) continue;
+          if (topo !== undefined && topo[this.local[b]] > topo[this.local[a]]) continue;
           if (Date.now() > this.deadlineMs) throw new SearchTimeout();
           const found = this.bfs(spec, sub, id, a, b, rel, trans, accept);
           if (found) return found;
@@ -274,6 +280,39 @@ export class CycleSearcher {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Topological positions (by local index) of the sub-SCC's vertices under
+   * the edges in `mask`, or undefined when those edges form a cycle there.
+   */
+  private topoOrder(sub: Int32Array, id: number, mask: number): Int32Array | undefined {
+    const { offsets, targets, rels } = this.g;
+    const { local, subMember } = this;
+    const n = sub.length;
+    const indeg = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = sub[i];
+      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+        if ((rels[e] & mask) !== 0 && subMember[targets[e]] === id) indeg[local[targets[e]]]++;
+      }
+    }
+    const queue = new Int32Array(n);
+    const topo = new Int32Array(n);
+    let head = 0;
+    let tail = 0;
+    for (let i = 0; i < n; i++) if (indeg[i] === 0) queue[tail++] = i;
+    while (head < tail) {
+      const i = queue[head];
+      topo[i] = head++;
+      const v = sub[i];
+      for (let e = offsets[v]; e < offsets[v + 1]; e++) {
+        const w = targets[e];
+        if ((rels[e] & mask) === 0 || subMember[w] !== id) continue;
+        if (--indeg[local[w]] === 0) queue[tail++] = local[w];
+      }
+    }
+    return tail === n ? topo : undefined;
   }
 
   /**
