@@ -72,13 +72,13 @@ export const BUG_MIXES: readonly BugMix[] = [
   {
     bug: 'no-persist-vote',
     workload: 'list-append',
-    nemesis: ['partition', 'kill'],
+    nemesis: ['kill', 'disk', 'partition'],
     rateOpsPerS: 200,
     concurrency: 10,
     clientTimeoutMs: 1000,
     nemesisIntervalMs: 300,
-    nemesisDurationMs: 1000,
-    why: 'a voter that restarts during a split election forgets its vote and votes again in the same term: two leaders in one term',
+    nemesisDurationMs: 500,
+    why: 'kill and power-loss faults together often take several nodes down; they come back with term 0 and no vote, grant votes again in terms already used, and two leaders win one term; a later leader then overwrites entries one of them committed',
   },
 ];
 
