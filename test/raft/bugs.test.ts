@@ -15,6 +15,7 @@ const SEEDS_TRIED: Partial<Record<BugName, number>> = {
   'stale-read': 8,
   'lease-no-drift': 8,
   'no-truncate': 3,
+  'no-persist-vote': 8,
 };
 const TIME_LIMIT_S = 15;
 
