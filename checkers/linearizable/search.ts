@@ -381,8 +381,8 @@ export class LinearizationSearch<S> {
 
   private checkMemory(extra: number): void {
     const b = this.bytes() + extra;
-    if (b > this.peakBytes) this.peakBytes = b;
     if (b > (this.budget.memoryLimitBytes ?? Number.POSITIVE_INFINITY)) throw new BudgetExceeded('memory');
+    if (b > this.peakBytes) this.peakBytes = b;
   }
 
   private computeTransition(sid: number, op: number): number {
