@@ -151,7 +151,17 @@ export async function checkLinearizable(
   if (builtIn && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
     try {
       const outcomes = await runOnWorkers(parts, s.model.name, s.partModel !== s.model, s.budget, wanted);
-      if (outcomes) return finish(history, s, opts, outcomes, Math.min(wanted, parts.length));
+      if (outcomes) {
+        // States crossed the thread boundary as plain data (class instances lose
+        // their prototype): redo the failing part here for an explanation in the
+        // model's own states. It failed once, so it fails again, just as fast.
+        const failedAt = outcomes.findIndex((o) => o.valid === false);
+        if (failedAt >= 0) {
+          const local = searchLinearization(parts[failedAt].ops, s.partModel, s.budget);
+          if (local.valid === false) outcomes[failedAt] = local;
+        }
+        return finish(history, s, opts, outcomes, Math.min(wanted, parts.length));
+      }
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
       return inputError(s.model, err.message, s.t0);

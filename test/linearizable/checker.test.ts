@@ -180,3 +180,21 @@ describe('worker threads', () => {
 it('no stray files', () => {
   expect(existsSync(join(process.cwd(), 'linear.svg'))).toBe(false);
 });
+
+describe('worker threads and model states', () => {
+  it('a failure found on a worker is explained in the model’s own states', async () => {
+    const events: Parameters<typeof h> = [];
+    for (let i = 0; i < 60; i++) {
+      const key = { key: `k${i % 4}` };
+      events.push(...ok(i % 3, 'append', `<${i}>`, `<${i}>`, key));
+    }
+    events.push(...ok(7, 'get', null, 'nope', { key: 'k2' }));
+    const history = h(...events);
+    const threaded = await checkLinearizable(history, 'kv-append', { workers: 2, workerMinOps: 10 });
+    const local = await checkLinearizable(history, 'kv-append', { workers: 0 });
+    expect(threaded.stats.workers).toBe(2);
+    expect(threaded.valid).toBe(false);
+    expect(threaded.failure?.statesBefore).toEqual(local.failure?.statesBefore);
+    expect(typeof threaded.failure?.statesBefore[0]).toBe('string');
+  });
+});
