@@ -123,6 +123,8 @@ interface Peer {
   sentSeq: number;
   /** Commit index carried by the last message sent. */
   sentCommit: number;
+  /** The peer waits for this index to commit (it proposed the entry, or serves a read there). */
+  commitWanted: number;
   /** Tick of the last answer from this peer (check-quorum). */
   heardTick: number;
 }
@@ -197,6 +199,7 @@ export class RaftNode implements SimNode {
         ackSeq: 0,
         sentSeq: 0,
         sentCommit: 0,
+        commitWanted: 0,
         heardTick: 0,
       });
     }
@@ -321,7 +324,7 @@ export class RaftNode implements SimNode {
         this.onVoteResult(msg.src, body);
         return;
       case 'raft_propose':
-        this.onPropose(body.cmd as Command);
+        this.onPropose(msg.src, body.cmd as Command);
         return;
       case 'raft_read_index':
         this.onReadIndexRequest(msg.src, body.rid as number);
@@ -517,6 +520,7 @@ export class RaftNode implements SimNode {
       p.ackSeq = 0;
       p.sentSeq = 0;
       p.sentCommit = -1;
+      p.commitWanted = 0;
       p.heardTick = this.tick;
     }
     // A no-op of our own term: committing it commits everything before it, and reads wait for it.
@@ -583,11 +587,19 @@ export class RaftNode implements SimNode {
     });
   }
 
-  /** Send to the peers that are idle and have something new (entries, commit, a read round). */
+  /**
+   * Send to the peers that are idle and have something new: entries, a read
+   * round, or a commit index they wait for. Other commit advances ride on the
+   * next message (a heartbeat at the latest): fewer messages per operation.
+   */
   private replicate(): void {
     for (const p of this.peers) {
       if (p.inFlight) continue;
-      if (p.nextIndex <= this.lastIndex() || p.sentCommit < this.commitIndex || p.sentSeq < this.readSeq) {
+      if (
+        p.nextIndex <= this.lastIndex() ||
+        p.sentSeq < this.readSeq ||
+        p.sentCommit < Math.min(this.commitIndex, p.commitWanted)
+      ) {
         this.sendAppend(p);
       }
     }
@@ -896,10 +908,13 @@ export class RaftNode implements SimNode {
     }
   }
 
-  private onPropose(cmd: Command): void {
+  private onPropose(from: NodeId, cmd: Command): void {
     if (this.role !== 'leader') return; // the proposer times out: indefinite, as it must be
     if (this.lastIndex() - this.commitIndex >= UNCOMMITTED_ENTRIES_MAX) return;
+    const before = this.lastIndex();
     this.propose(cmd);
+    const p = this.peers.find((x) => x.id === from);
+    if (p && this.lastIndex() > before) p.commitWanted = Math.max(p.commitWanted, this.lastIndex());
   }
 
   private propose(cmd: Command): void {
@@ -1031,6 +1046,8 @@ export class RaftNode implements SimNode {
 
   private resolveConfirmation(c: ReadConfirmation, index: number): void {
     if (c.remote) {
+      const p = this.peers.find((x) => x.id === c.remote?.node);
+      if (p && index > p.commitWanted) p.commitWanted = index;
       this.ctx.send(c.remote.node, { type: 'raft_read_index_ok', rid: c.remote.rid, index });
       return;
     }
