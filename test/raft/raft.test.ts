@@ -177,7 +177,7 @@ describe('raft: durability and compaction', () => {
 });
 
 describe('raft: checked histories under faults (through the runner)', () => {
-  it.each([1, 2, 3, 4, 5, 6])(
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
     'register under partition,kill,pause,clock is linearizable (seed %i)',
     async (seed) => {
       const out = await runScenario({
