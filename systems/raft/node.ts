@@ -739,8 +739,10 @@ export class RaftNode implements SimNode {
     if (prev > this.lastIndex()) return this.lastIndex() + 1;
     const t = this.termAt(prev);
     let i = prev;
-    while (i - 1 > this.snapIndex && i - 1 > this.commitIndex && this.termAt(i - 1) === t) i--;
-    return Math.max(i, this.commitIndex + 1);
+    // Not clamped to our commit index: a correct leader never conflicts with a committed entry
+    // (the check in onAppend says so loudly), and a clamp would hide a leader that does.
+    while (i - 1 > this.snapIndex && this.termAt(i - 1) === t) i--;
+    return i;
   }
 
   private onInstallSnapshot(from: NodeId, m: Body): void {

@@ -122,12 +122,16 @@ export class TestCluster {
   private nextMsgId = 1;
   private readonly replies = new Map<number, Body>();
 
+  /** Node log lines, `node line`. */
+  readonly logs: string[] = [];
+
   constructor(opts: { seed: number; nodes?: number; bugs?: string[] }) {
     this.sim = new Simulation({
       seed: opts.seed,
       system: raft,
       nodeCount: opts.nodes ?? 5,
       bugs: new Set(opts.bugs ?? []),
+      onNodeLog: (node, _timeNs, line) => this.logs.push(`${node} ${line}`),
     });
     this.client = this.sim.addClient('c1', (msg) => {
       if (typeof msg.body.in_reply_to === 'number') this.replies.set(msg.body.in_reply_to, msg.body);
