@@ -60,14 +60,14 @@ export const BUG_MIXES: readonly BugMix[] = [
   },
   {
     bug: 'commit-prior-term',
-    workload: 'list-append',
+    workload: 'register',
     nemesis: ['partition', 'kill'],
     rateOpsPerS: 200,
     concurrency: 10,
-    clientTimeoutMs: 1000,
+    clientTimeoutMs: 100,
     nemesisIntervalMs: 300,
     nemesisDurationMs: 1000,
-    why: "figure 8 of the Raft paper: a leader commits an older term's entry that a later-term log can still overwrite; needs leaders to fail with entries on a minority, so kills and partitions come every few hundred ms",
+    why: "figure 8 of the Raft paper: a leader commits an older term's entry that a node holding a newer-term entry at that index later overwrites. The damage is visible only if a read observes the entry while no entry of the committing leader's term has reached a majority, so random schedules almost never line it up (none in seeds 1..200 of any mix tried); test/raft/raft.test.ts scripts it with partitions instead",
   },
   {
     bug: 'no-persist-vote',
