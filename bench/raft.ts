@@ -22,6 +22,13 @@ import { fmt, median, printTable } from './_table.js';
 
 type Verdict = true | false | 'unknown';
 
+/** Checker budget per history; out of it the verdict is 'unknown' (counted, never taken as a failure). */
+const CHECK_TIME_LIMIT_MS = 20_000;
+
+function progress(line: string): void {
+  process.stderr.write(`  ${line}\n`);
+}
+
 async function runChecked(config: Partial<RunConfig> & { seed: number }): Promise<Verdict> {
   const history = new MemoryHistorySink();
   simulate(config, { history });
@@ -29,7 +36,10 @@ async function runChecked(config: Partial<RunConfig> & { seed: number }): Promis
   if (!workload) throw new Error(`unknown workload ${config.workload}`);
   const checker = findChecker(workload.checker.name);
   if (!checker) throw new Error(`checker ${workload.checker.name} is not registered`);
-  const r = await checker.check(history.ops, { ...workload.checker.options, timeLimitMs: 60_000 });
+  const r = await checker.check(history.ops, {
+    ...workload.checker.options,
+    timeLimitMs: CHECK_TIME_LIMIT_MS,
+  });
   return r.valid;
 }
 
@@ -65,6 +75,7 @@ async function safety(seeds: number): Promise<void> {
     if (v === true) valid++;
     else if (v === false) invalid.push(seed);
     else unknown.push(seed);
+    if (seed % 50 === 0) progress(`safety: ${seed} seeds, ${invalid.length} invalid`);
   }
   printTable(
     'raft (no bugs): register, partition,kill,pause,clock, 30 s per seed',
@@ -87,19 +98,24 @@ async function bugs(seeds: number): Promise<void> {
   for (const m of BUG_MIXES) {
     const t0 = performance.now();
     let first: number | undefined;
+    let unknown = 0;
     for (let seed = 1; seed <= seeds && first === undefined; seed++) {
-      if ((await runChecked(mixConfig(m, seed))) === false) first = seed;
+      const v = await runChecked(mixConfig(m, seed));
+      if (v === false) first = seed;
+      else if (v === 'unknown') unknown++;
     }
+    progress(`${m.bug}: first failing seed ${first ?? 'none'} (${unknown} unknown)`);
     rows.push([
       m.bug,
       `${m.workload} / ${m.nemesis.join(',')}`,
       first === undefined ? `none in 1..${seeds}` : first,
+      unknown,
       fmt.s((performance.now() - t0) / 1000),
     ]);
   }
   printTable(
     'raft bug knobs: seeds to first failure (mixes in systems/raft/bug-mixes.ts, 30 s per seed)',
-    ['bug', 'workload / nemesis', 'first failing seed', 'wall'],
+    ['bug', 'workload / nemesis', 'first failing seed', 'unknown verdicts', 'wall'],
     rows,
   );
 }
