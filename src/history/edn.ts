@@ -212,7 +212,12 @@ export class EdnReader {
       if (this.pos >= this.text.length || after === C.RBrace) {
         throw this.error(`map opened on line ${startLine} has a key (${writeEdn(key)}) without a value`);
       }
-      out[typeof key === 'string' ? key : writeEdn(key)] = this.readForm();
+      const name = typeof key === 'string' ? key : writeEdn(key);
+      const value = this.readForm();
+      // An own property, as JSON.parse makes it: a plain assignment of __proto__ would set the prototype.
+      if (name === '__proto__')
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else out[name] = value;
     }
   }
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
+import { ALL_MODELS } from '../../../checkers/elle/models.js';
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../../checkers/types.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
@@ -72,10 +73,16 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     opts.memoryLimitBytes = parseNumberFlag('--memory-limit', flags.memoryLimit, { min: 1 }) * 1024 * 1024;
   }
   if (flags.consistencyModels !== undefined) {
+    if (!checker.name.startsWith('elle')) {
+      throw new UserError(
+        `--consistency-models: only the elle checkers take consistency models, not ${checker.name}`,
+      );
+    }
     opts.consistencyModels = flags.consistencyModels
       .split(',')
       .map((m) => m.trim())
-      .filter(Boolean);
+      .filter(Boolean)
+      .map((m) => requireChoice('--consistency-models', m, ALL_MODELS));
   }
   const format = parseFormatFlag(flags.format);
   const paths = expandInputs(files);
