@@ -1,5 +1,6 @@
 import { EdnSyntaxError, parseEdn } from './edn.js';
 import { HistoryParseError } from './errors.js';
+import { forEachLine } from './lines.js';
 import { type History, isOpType, type Op } from './op.js';
 
 /**
@@ -17,17 +18,11 @@ const OP_LINE = /^(\d+|:nemesis)\s+:(invoke|ok|fail|info)\s+(\S+)\s*(.*)$/;
 export function parseJepsenLog(text: string, source: string): History {
   const ops: Op[] = [];
   const lines: number[] = [];
-  let lineNo = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf('\n', start);
-    if (end === -1) end = text.length;
-    lineNo++;
-    let line = text.slice(start, end);
-    start = end + 1;
+  forEachLine(text, (rawLine, lineNo) => {
+    let line = rawLine;
     const at = line.indexOf(PREFIX);
     if (at !== -1) line = line.slice(at + PREFIX.length);
-    else if (!/^\s*(\d+|:nemesis)\s+:(invoke|ok|fail|info)\b/.test(line)) continue;
+    else if (!/^\s*(\d+|:nemesis)\s+:(invoke|ok|fail|info)\b/.test(line)) return;
     const m = OP_LINE.exec(line.trimEnd());
     if (!m) throw new HistoryParseError(source, lineNo, `not a Jepsen op event: '${line.trim()}'`);
     const [, processText, type, fText, valueText] = m;
@@ -46,7 +41,7 @@ export function parseJepsenLog(text: string, source: string): History {
     const index = ops.length;
     ops.push({ index, time: index, type, process, f, value });
     lines.push(lineNo);
-  }
+  });
   return { source, format: 'jepsen-log', ops, lines };
 }
 

@@ -1,7 +1,7 @@
 import type { Op, OpType, Process } from '../history/op.js';
 import type { Simulation } from '../sim/simulation.js';
 
-/** Where ops go as they happen; `JsonlHistoryWriter` is one. */
+/** Where ops go as they happen; the store's streaming JSONL writer is one. */
 export interface HistorySink {
   write(op: Op): void;
 }
