@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { formatOpJsonl } from '../history/jsonl.js';
 import { CORE_FIELDS, type Op } from '../history/op.js';
+import { BufferedFileWriter } from './store.js';
 
 /**
  * The run's history.jsonl, streamed: each op becomes one line as it is
@@ -10,37 +10,28 @@ import { CORE_FIELDS, type Op } from '../history/op.js';
  * take a fast path straight through `JSON.stringify`.
  */
 export class HistoryFileWriter {
-  private readonly fd: number;
-  private buffer = '';
-  private closed = false;
+  private readonly file: BufferedFileWriter;
   lines = 0;
 
   constructor(
     readonly path: string,
-    private readonly flushChars = 64 * 1024,
+    flushChars = 64 * 1024,
   ) {
-    this.fd = openSync(path, 'w');
+    this.file = new BufferedFileWriter(path, flushChars, true);
   }
 
   write(op: Op): void {
-    if (this.closed) throw new Error(`${this.path}: write after close`);
-    this.buffer += `${inCanonicalOrder(op) ? JSON.stringify(op) : formatOpJsonl(op)}\n`;
+    if (this.file.isClosed) throw new Error(`${this.path}: write after close`);
+    this.file.write(`${inCanonicalOrder(op) ? JSON.stringify(op) : formatOpJsonl(op)}\n`);
     this.lines++;
-    if (this.buffer.length >= this.flushChars) this.flush();
   }
 
   flush(): void {
-    if (this.buffer.length === 0 || this.closed) return;
-    writeSync(this.fd, this.buffer);
-    this.buffer = '';
+    this.file.flush();
   }
 
   close(): void {
-    if (this.closed) return;
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    this.closed = true;
+    this.file.close();
   }
 }
 

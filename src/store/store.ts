@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readSync,
@@ -81,8 +82,14 @@ export class BufferedFileWriter {
   constructor(
     readonly path: string,
     private readonly flushChars = 64 * 1024,
+    /** fsync on close, so what was written survives a power loss (history.jsonl). */
+    private readonly fsyncOnClose = false,
   ) {
     this.fd = openSync(path, 'w');
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   write(text: string): void {
@@ -100,6 +107,7 @@ export class BufferedFileWriter {
   close(): void {
     if (this.closed) return;
     this.flush();
+    if (this.fsyncOnClose) fsyncSync(this.fd);
     closeSync(this.fd);
     this.closed = true;
   }
