@@ -26,6 +26,7 @@ export const NEMESIS_DESCRIPTIONS: Readonly<Record<NemesisKind, string>> = {
   disk: 'power loss on a node: unsynced writes lost or the last write torn, then restart',
 };
 
+/** The partition shapes drawn from by default. */
 export const PARTITION_MODES = [
   'random-halves',
   'isolate-one',
@@ -35,12 +36,47 @@ export const PARTITION_MODES = [
   'client-replies',
 ] as const;
 
+/**
+ * Every partition shape, the default ones and those chosen only on request:
+ * `isolate-primary` cuts off the node that leads the newest term (Jepsen's
+ * `:primaries` target; a plain `isolate-one` when no node claims to lead).
+ */
+export const ALL_PARTITION_MODES = [...PARTITION_MODES, 'isolate-primary'] as const;
+export type PartitionMode = (typeof ALL_PARTITION_MODES)[number];
+
+export const PARTITION_MODE_DESCRIPTIONS: Readonly<Record<PartitionMode, string>> = {
+  'random-halves': 'the nodes split into two halves at random',
+  'isolate-one': 'one random node cut off from the others',
+  'majority-ring': 'each node sees a majority, no two the same one',
+  bridge: 'two halves that only one node connects',
+  'one-way': 'one node hears nothing from the others but still sends',
+  'client-replies': "one node's replies to clients are lost",
+  'isolate-primary': 'the node leading the newest term cut off (needs a system that reports its leader)',
+};
+
+/** Parse `isolate-primary,random-halves` into modes; unknown names throw with the choices. */
+export function parsePartitionModes(spec: string): PartitionMode[] {
+  const out: PartitionMode[] = [];
+  for (const raw of spec.split(',')) {
+    const name = raw.trim();
+    if (name === '') continue;
+    if (!(ALL_PARTITION_MODES as readonly string[]).includes(name))
+      throw new RangeError(`unknown partition mode '${name}'; choices: ${ALL_PARTITION_MODES.join(', ')}`);
+    if (!out.includes(name as PartitionMode)) out.push(name as PartitionMode);
+  }
+  if (out.length === 0)
+    throw new RangeError(`no partition mode given; choices: ${ALL_PARTITION_MODES.join(', ')}`);
+  return out;
+}
+
 export interface NemesisOptions {
   kinds: readonly NemesisKind[];
   /** Mean quiet time between two faults of one kind, ms (drawn uniformly in [0.5, 1.5] × mean). */
   intervalMs?: number;
   /** Mean time a fault is held before it is stopped, ms (same spread). */
   durationMs?: number;
+  /** Partition shapes to draw from (default PARTITION_MODES). */
+  partitionModes?: readonly PartitionMode[];
 }
 
 /** Parse `partition,clock` or `all` into kinds; unknown names throw with the choices. */
@@ -83,6 +119,7 @@ export class Nemesis {
   private readonly crashedBy = new Map<NemesisKind, NodeId[]>();
   private readonly pausedBy: NodeId[] = [];
   private clockTouched: NodeId[] = [];
+  private readonly partitionModes: readonly PartitionMode[];
 
   constructor(
     private readonly sim: Simulation,
@@ -92,6 +129,7 @@ export class Nemesis {
   ) {
     this.intervalNs = Math.round((opts.intervalMs ?? 3000) * 1e6);
     this.durationNs = Math.round((opts.durationMs ?? 3000) * 1e6);
+    this.partitionModes = opts.partitionModes ?? PARTITION_MODES;
     this.schedules = opts.kinds.map((kind) => ({
       kind,
       active: false,
@@ -271,12 +309,19 @@ export class Nemesis {
     const nodes = this.sim.nodeIds;
     const net = this.sim.network;
     const n = nodes.length;
-    let mode = this.rng.pick(PARTITION_MODES);
+    let mode = this.rng.pick(this.partitionModes);
     if (n < 3 && (mode === 'majority-ring' || mode === 'bridge')) mode = 'isolate-one';
     // A single node can still be cut off from its clients.
     if (n < 2) mode = 'client-replies';
     const shuffled = this.rng.shuffle(nodes);
     switch (mode) {
+      case 'isolate-primary': {
+        const primary = this.sim.primaries()[0];
+        const target = primary ?? shuffled[0];
+        const groups = [[target], nodes.filter((x) => x !== target).sort()];
+        net.partition(groups);
+        return primary === undefined ? { mode, groups, primary: null } : { mode, groups, primary };
+      }
       case 'random-halves': {
         const cut = Math.floor(n / 2);
         const groups = [shuffled.slice(0, cut).sort(), shuffled.slice(cut).sort()];

@@ -1,7 +1,13 @@
 import { findSystem, listSystems } from '../../systems/registry.js';
 import { findWorkload, listWorkloads } from '../../workloads/registry.js';
 import type { Workload, WorkloadOptions } from '../../workloads/types.js';
-import { NEMESIS_KINDS, type NemesisKind } from '../nemesis/nemesis.js';
+import {
+  ALL_PARTITION_MODES,
+  NEMESIS_KINDS,
+  type NemesisKind,
+  PARTITION_MODES,
+  type PartitionMode,
+} from '../nemesis/nemesis.js';
 import { DEFAULT_NETWORK, type NetworkOptions, validateNetworkOptions } from '../sim/network.js';
 import type { SystemDefinition } from '../sim/types.js';
 
@@ -23,6 +29,8 @@ export interface RunConfig {
   /** Mean time between faults of one kind, and mean time a fault is held. */
   nemesisIntervalMs: number;
   nemesisDurationMs: number;
+  /** Partition shapes the partition nemesis draws from. */
+  partitionModes: PartitionMode[];
   network: Partial<NetworkOptions>;
   workloadOptions: WorkloadOptions;
 }
@@ -89,6 +97,7 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
     nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
     nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
+    partitionModes: [...(partial.partitionModes ?? PARTITION_MODES)],
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
   };
@@ -97,6 +106,11 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
       throw new ConfigError(`unknown nemesis '${k}'; choices: ${[...NEMESIS_KINDS, 'all'].join(', ')}`);
     }
   }
+  for (const m of config.partitionModes) {
+    if (!(ALL_PARTITION_MODES as readonly string[]).includes(m))
+      throw new ConfigError(`unknown partition mode '${m}'; choices: ${ALL_PARTITION_MODES.join(', ')}`);
+  }
+  if (config.partitionModes.length === 0) throw new ConfigError('partition modes must not be empty');
   for (const b of config.bugs) {
     if (!system.bugs.some((k) => k.name === b)) {
       const known = system.bugs.map((k) => k.name);
@@ -160,6 +174,8 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     parts.push(`--nemesis-interval ${config.nemesisIntervalMs}`);
   if (config.nemesisDurationMs !== DEFAULT_CONFIG.nemesisDurationMs)
     parts.push(`--nemesis-duration ${config.nemesisDurationMs}`);
+  if (config.partitionModes.join(',') !== PARTITION_MODES.join(','))
+    parts.push(`--partition-modes ${config.partitionModes.join(',')}`);
   if (config.network.latencyMeanMs !== undefined) parts.push(`--latency ${config.network.latencyMeanMs}`);
   if (config.network.latencyDistribution !== undefined)
     parts.push(`--latency-dist ${config.network.latencyDistribution}`);

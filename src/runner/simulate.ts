@@ -77,6 +77,7 @@ export function simulate(
       kinds: config.nemesis,
       intervalMs: config.nemesisIntervalMs,
       durationMs: config.nemesisDurationMs,
+      partitionModes: config.partitionModes,
     },
   );
   const nemesisGen = phases(timeLimit(config.timeLimitS, nemesis.generator()), nemesis.healGenerator());

@@ -248,6 +248,18 @@ export class Simulation {
     return this.host(id).paused;
   }
 
+  /** Up nodes that believe they are the primary, newest term first (ties by id). */
+  primaries(): NodeId[] {
+    const found: { id: NodeId; term: number }[] = [];
+    for (const id of this.nodeIds) {
+      const h = this.host(id);
+      const term = h.status === 'up' ? h.node?.primaryTerm?.() : null;
+      if (term !== null && term !== undefined) found.push({ id, term });
+    }
+    found.sort((a, b) => b.term - a.term || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return found.map((p) => p.id);
+  }
+
   /** Kill a node: memory and timers lost, unsynced disk writes lost (or torn). */
   crash(id: NodeId, mode: CrashMode = 'lose-unsynced'): void {
     const h = this.host(id);

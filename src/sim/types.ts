@@ -59,6 +59,12 @@ export interface NodeContext {
 /** A running node: an actor reacting to messages (timers are callbacks). */
 export interface SimNode {
   onMessage(msg: Message): void;
+  /**
+   * Jepsen's `db/primaries`: the term (or epoch) in which this node believes
+   * it is the primary (leader), or null. Lets a nemesis target leaders;
+   * systems without a primary leave it out.
+   */
+  primaryTerm?(): number | null;
 }
 
 export interface BugKnob {

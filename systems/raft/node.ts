@@ -211,6 +211,11 @@ export class RaftNode implements SimNode {
     this.ctx.setTimer(TICK_MS, () => this.onTick());
   }
 
+  /** The term this node leads, if it believes it leads (the nemesis's `isolate-primary` uses it). */
+  primaryTerm(): number | null {
+    return this.role === 'leader' ? this.term : null;
+  }
+
   /** A read-only view for tests and debugging. */
   inspect(): RaftStatus {
     return {

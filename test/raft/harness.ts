@@ -1,6 +1,6 @@
 import { findChecker } from '../../checkers/registry.js';
 import type { Op } from '../../src/history/op.js';
-import type { NemesisKind } from '../../src/nemesis/nemesis.js';
+import type { NemesisKind, PartitionMode } from '../../src/nemesis/nemesis.js';
 import type { RunConfig } from '../../src/runner/config.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
 import { type SimulationSummary, simulate } from '../../src/runner/simulate.js';
@@ -21,6 +21,7 @@ import { checkKvLinearizable } from './lin-kv.js';
 export interface RaftScenario {
   workload: 'register' | 'list-append' | 'rw-register';
   nemesis: NemesisKind[];
+  partitionModes?: PartitionMode[];
   seed: number;
   timeLimitS: number;
   bugs?: string[];
@@ -50,6 +51,7 @@ export function scenarioConfig(s: RaftScenario): Partial<RunConfig> & { seed: nu
     seed: s.seed,
     timeLimitS: s.timeLimitS,
     bugs: s.bugs ?? [],
+    ...(s.partitionModes !== undefined ? { partitionModes: s.partitionModes } : {}),
     ...(s.rateOpsPerS !== undefined ? { rateOpsPerS: s.rateOpsPerS } : {}),
     ...(s.concurrency !== undefined ? { concurrency: s.concurrency } : {}),
     ...(s.nemesisIntervalMs !== undefined ? { nemesisIntervalMs: s.nemesisIntervalMs } : {}),
@@ -70,16 +72,25 @@ export async function runScenario(
   s: RaftScenario,
   opts: { keepLogs?: boolean } = {},
 ): Promise<ScenarioOutcome> {
+  return runConfig(scenarioConfig(s), opts);
+}
+
+/** Simulate a run configuration and judge its history with the workload's registered checker. */
+export async function runConfig(
+  config: Partial<RunConfig> & { seed: number },
+  opts: { keepLogs?: boolean } = {},
+): Promise<ScenarioOutcome> {
   const history = new MemoryHistorySink();
   const logs: string[] = [];
-  const summary = simulate(scenarioConfig(s), {
+  const summary = simulate(config, {
     history,
     ...(opts.keepLogs
       ? { nodeLog: (node, timeNs, line) => logs.push(`${(timeNs / 1e6).toFixed(3)} ${node} ${line}`) }
       : {}),
   });
-  const workload = findWorkload(s.workload);
-  if (!workload) throw new Error(`unknown workload ${s.workload}`);
+  const workloadName = config.workload ?? 'register';
+  const workload = findWorkload(workloadName);
+  if (!workload) throw new Error(`unknown workload ${workloadName}`);
   const verdicts: Record<string, true | false | 'unknown'> = {};
   let valid: true | false | 'unknown' = true;
   const checker = findChecker(workload.checker.name);
@@ -88,7 +99,7 @@ export async function runScenario(
     verdicts[checker.name] = r.valid;
     valid = combine(valid, r.valid);
   }
-  if (!checker && s.workload === 'register') {
+  if (!checker && workloadName === 'register') {
     const r = checkKvLinearizable(history.ops);
     verdicts['lin-kv (test)'] = r.valid;
     valid = combine(valid, r.valid);

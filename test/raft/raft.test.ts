@@ -192,6 +192,37 @@ describe('raft: checked histories under faults (through the runner)', () => {
     },
   );
 
+  it('stays available while a majority can talk: the leader cut off, the rest go on', async () => {
+    const out = await runScenario({
+      workload: 'register',
+      nemesis: ['partition'],
+      partitionModes: ['isolate-primary'],
+      seed: 5,
+      timeLimitS: 20,
+      rateOpsPerS: 50,
+      nemesisIntervalMs: 1000,
+      nemesisDurationMs: 3000,
+    });
+    expect(out.valid).toBe(true);
+    const nem = out.ops.filter((o) => o.process === 'nemesis' && o.type === 'info');
+    let windows = 0;
+    for (let i = 0; i < nem.length; i++) {
+      if (nem[i].f !== 'start-partition') continue;
+      const from = (nem[i].time ?? 0) + 1.5e9; // a new leader within the election timeouts
+      const to = nem.slice(i + 1).find((o) => o.f === 'stop-partition')?.time ?? 0;
+      if (to - from < 0.5e9) continue;
+      windows++;
+      const okInside = out.ops.filter(
+        (o) => o.type === 'ok' && o.process !== 'nemesis' && (o.time ?? 0) >= from && (o.time ?? 0) <= to,
+      ).length;
+      // Four of five nodes (and their clients) still form a majority: operations keep completing.
+      expect(okInside, `ok ops in partition window ${from / 1e9}..${to / 1e9} s`).toBeGreaterThan(
+        ((to - from) / 1e9) * 50 * 0.4,
+      );
+    }
+    expect(windows).toBeGreaterThan(2);
+  });
+
   it.each([1, 2])('list-append under every fault is strict serializable (seed %i)', async (seed) => {
     const out = await runScenario({
       workload: 'list-append',

@@ -46,12 +46,34 @@ describe('faultline run (CLI)', () => {
     expect(plain.stdout).toMatch(/^seed \d+ \(drawn at random\)/);
   });
 
+  it('--partition-modes reaches the run and its replay command', async () => {
+    const store = tmpStore();
+    const args = [
+      'run',
+      '--system',
+      'raft',
+      '--nemesis',
+      'partition',
+      '--partition-modes',
+      'isolate-primary',
+    ];
+    const r = await runCli([...args, '--seed', '2', '--time-limit', '2', '--store', store, '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.replay).toContain('--partition-modes isolate-primary');
+    const test = JSON.parse(readFileSync(join(store, 'latest', 'test.json'), 'utf8'));
+    expect(test.config.partitionModes).toEqual(['isolate-primary']);
+  });
+
   it.each([
     [['run', '--system', 'nope'], /--system: unknown value 'nope'; choices: single-register, lww-register/],
     [['run', '--workload', 'bank'], /--workload: unknown value 'bank'; choices: register/],
     [
       ['run', '--nemesis', 'partition,meteor'],
       /--nemesis: unknown nemesis 'meteor'; choices: partition, kill, pause/,
+    ],
+    [
+      ['run', '--partition-modes', 'isolate-primary,moon'],
+      /--partition-modes: unknown partition mode 'moon'; choices: random-halves, isolate-one/,
     ],
     [['run', '--seed', 'abc'], /--seed: expected an integer, got 'abc'/],
     [['run', '--time-limit', '-1'], /--time-limit: must be at least/],
@@ -93,6 +115,12 @@ describe('faultline systems / workloads / nemeses', () => {
     for (const k of ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk', 'all']) {
       expect(n.stdout).toMatch(new RegExp(`^${k}\\s`, 'm'));
     }
-    expect(JSON.parse((await runCli(['nemeses', '--json'])).stdout)).toHaveLength(7);
+    expect(n.stdout).toMatch(/^\* random-halves\s/m);
+    expect(n.stdout).toMatch(/^ {2}isolate-primary\s/m);
+    const j = JSON.parse((await runCli(['nemeses', '--json'])).stdout);
+    expect(j.kinds).toHaveLength(7);
+    expect(
+      j.partitionModes.filter((m: { default: boolean }) => !m.default).map((m: { name: string }) => m.name),
+    ).toEqual(['isolate-primary']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Op } from '../../src/history/op.js';
-import { NEMESIS_KINDS, parseNemesisKinds } from '../../src/nemesis/nemesis.js';
+import { NEMESIS_KINDS, parseNemesisKinds, parsePartitionModes } from '../../src/nemesis/nemesis.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
 import { simulate } from '../../src/runner/simulate.js';
 
@@ -82,5 +82,84 @@ describe('partitions that cut clients off', () => {
     expect(starts.length).toBeGreaterThan(0);
     for (const s of starts) expect(s.value).toMatchObject({ mode: 'client-replies', node: 'n1' });
     expect(ops.some((o) => o.type === 'info' && o.process !== 'nemesis')).toBe(true);
+  });
+});
+
+describe('partitions aimed at the primary', () => {
+  function runRaft(seed: number) {
+    const sink = new MemoryHistorySink();
+    const leaders: { timeNs: number; node: string; term: number }[] = [];
+    simulate(
+      {
+        system: 'raft',
+        workload: 'register',
+        nemesis: ['partition'],
+        partitionModes: ['isolate-primary'],
+        seed,
+        timeLimitS: 10,
+        rateOpsPerS: 20,
+        nemesisIntervalMs: 500,
+        nemesisDurationMs: 800,
+      },
+      {
+        history: sink,
+        nodeLog: (node, timeNs, line) => {
+          const m = /^leader for term (\d+)/.exec(line);
+          if (m) leaders.push({ timeNs, node, term: Number(m[1]) });
+        },
+      },
+    );
+    return { ops: sink.ops, leaders };
+  }
+
+  it('parses partition modes and refuses unknown ones with the choices', () => {
+    expect(parsePartitionModes('isolate-primary, random-halves')).toEqual([
+      'isolate-primary',
+      'random-halves',
+    ]);
+    expect(() => parsePartitionModes('isolate-primary,moon')).toThrow(
+      /unknown partition mode 'moon'; choices: random-halves, .*isolate-primary/,
+    );
+    expect(() => parsePartitionModes(',')).toThrow(/no partition mode given/);
+  });
+
+  it('isolate-primary cuts off the node that leads the newest term', () => {
+    const { ops, leaders } = runRaft(3);
+    const starts = nemesisOps(ops).filter((o) => o.f === 'start-partition' && o.type === 'info');
+    expect(starts.length).toBeGreaterThan(3);
+    let aimed = 0;
+    for (const s of starts) {
+      const v = s.value as { mode: string; primary: string | null; groups: string[][] };
+      expect(v.mode).toBe('isolate-primary');
+      if (v.primary === null) continue;
+      aimed++;
+      expect(v.groups[0]).toEqual([v.primary]);
+      // The newest leader elected before the partition began is the one cut off.
+      const newest = leaders
+        .filter((l) => l.timeNs <= (s.time ?? 0))
+        .reduce((a, b) => (b.term > a.term ? b : a));
+      expect(v.primary).toBe(newest.node);
+    }
+    expect(aimed).toBeGreaterThan(0);
+  });
+
+  it('a system that reports no primary gets a random node cut off instead', () => {
+    const sink = new MemoryHistorySink();
+    simulate(
+      {
+        system: 'lww-register',
+        workload: 'register',
+        nemesis: ['partition'],
+        partitionModes: ['isolate-primary'],
+        seed: 4,
+        timeLimitS: 5,
+        nemesisIntervalMs: 500,
+        nemesisDurationMs: 500,
+      },
+      { history: sink },
+    );
+    const starts = nemesisOps(sink.ops).filter((o) => o.f === 'start-partition' && o.type === 'info');
+    expect(starts.length).toBeGreaterThan(0);
+    for (const s of starts) expect(s.value).toMatchObject({ mode: 'isolate-primary', primary: null });
   });
 });

@@ -2,7 +2,13 @@ import { randomInt } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
-import { NEMESIS_KINDS, parseNemesisKinds } from '../../nemesis/nemesis.js';
+import {
+  ALL_PARTITION_MODES,
+  NEMESIS_KINDS,
+  PARTITION_MODES,
+  parseNemesisKinds,
+  parsePartitionModes,
+} from '../../nemesis/nemesis.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
 import { RunCrashedError, runTest, type TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
@@ -24,6 +30,7 @@ interface RunFlags {
   recovery?: string;
   nemesisInterval?: string;
   nemesisDuration?: string;
+  partitionModes?: string;
   checkTimeLimit?: string;
   latency?: string;
   latencyDist?: string;
@@ -84,6 +91,10 @@ export function registerRun(program: Command): void {
       String(DEFAULT_CONFIG.nemesisIntervalMs),
     )
     .option('--nemesis-duration <ms>', 'mean time a fault lasts', String(DEFAULT_CONFIG.nemesisDurationMs))
+    .option(
+      '--partition-modes <modes>',
+      `comma-separated partition shapes to draw from: ${ALL_PARTITION_MODES.join(', ')} (default: ${PARTITION_MODES.join(',')})`,
+    )
     .option('--latency <ms>', 'mean one-way message latency above the 0.5 ms minimum (default 2)')
     .option(
       '--latency-dist <dist>',
@@ -150,6 +161,13 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
   }
   if (flags.nemesisDuration !== undefined) {
     partial.nemesisDurationMs = parseNumberFlag('--nemesis-duration', flags.nemesisDuration, { min: 1 });
+  }
+  if (flags.partitionModes !== undefined) {
+    try {
+      partial.partitionModes = parsePartitionModes(flags.partitionModes);
+    } catch (err) {
+      throw new UserError(`--partition-modes: ${(err as Error).message}`);
+    }
   }
   if (flags.latency !== undefined || flags.latencyDist !== undefined) {
     partial.network = {};
