@@ -22,6 +22,8 @@ export interface RunConfig {
   concurrency: number;
   nodes: number;
   bugs: string[];
+  /** Optional features of the system turned on (`faultline systems` lists them). */
+  systemOptions: string[];
   /** A request with no reply after this long completes as info (fail if read-only). */
   clientTimeoutMs: number;
   /** Quiet time after the heal before the final reads. */
@@ -93,6 +95,7 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
     nodes: partial.nodes ?? system.defaultNodeCount,
     bugs: [...(partial.bugs ?? [])].sort(),
+    systemOptions: [...(partial.systemOptions ?? [])].sort(),
     clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
     recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
     nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
@@ -105,6 +108,13 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     if (!(NEMESIS_KINDS as readonly string[]).includes(k)) {
       throw new ConfigError(`unknown nemesis '${k}'; choices: ${[...NEMESIS_KINDS, 'all'].join(', ')}`);
     }
+  }
+  for (const o of config.systemOptions) {
+    const known = (system.options ?? []).map((k) => k.name);
+    if (!known.includes(o))
+      throw new ConfigError(
+        `system ${system.name} has no option '${o}'; choices: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+      );
   }
   for (const m of config.partitionModes) {
     if (!(ALL_PARTITION_MODES as readonly string[]).includes(m))
@@ -150,7 +160,8 @@ function integerIn(what: string, v: number, lo: number, hi: number): void {
 /** The test's name in the store: system (+bugs) and workload. */
 export function testName(config: RunConfig): string {
   const bugs = config.bugs.length > 0 ? `+${config.bugs.join('+')}` : '';
-  return `${config.system}${bugs}-${config.workload}`;
+  const options = (config.systemOptions ?? []).map((o) => `.${o}`).join('');
+  return `${config.system}${options}${bugs}-${config.workload}`;
 }
 
 /** The command line that replays this configuration exactly. */
@@ -167,6 +178,7 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     `--nodes ${config.nodes}`,
   ];
   for (const b of config.bugs) parts.push(`--bug ${b}`);
+  for (const o of config.systemOptions) parts.push(`--system-option ${o}`);
   if (config.clientTimeoutMs !== DEFAULT_CONFIG.clientTimeoutMs)
     parts.push(`--client-timeout ${config.clientTimeoutMs}`);
   if (config.recoveryMs !== DEFAULT_CONFIG.recoveryMs) parts.push(`--recovery ${config.recoveryMs}`);

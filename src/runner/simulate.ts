@@ -42,6 +42,7 @@ export function simulate(
     system,
     nodeCount: config.nodes,
     bugs: new Set(config.bugs),
+    systemOptions: new Set(config.systemOptions),
     network: config.network,
     onNodeLog: sinks.nodeLog,
   });

@@ -19,6 +19,8 @@ export interface SimulationOptions {
   system: SystemDefinition;
   nodeCount: number;
   bugs?: ReadonlySet<string>;
+  /** System options turned on (each must be one of the system's `options`). */
+  systemOptions?: ReadonlySet<string>;
   network?: Partial<NetworkOptions>;
   /** Node log lines, with the virtual time they were written at. */
   onNodeLog?: (node: NodeId, timeNs: number, line: string) => void;
@@ -118,6 +120,7 @@ export class Simulation {
   private started = false;
   private initMsgId = 0;
   private readonly bugs: ReadonlySet<string>;
+  private readonly systemOptions: ReadonlySet<string>;
   private readonly pausedInboxLimit: number;
   private readonly maxEvents: number;
 
@@ -132,6 +135,15 @@ export class Simulation {
       if (!options.system.bugs.some((k) => k.name === b)) {
         throw new RangeError(
           `system ${options.system.name} has no bug '${b}'; bugs: ${options.system.bugs.map((k) => k.name).join(', ') || '(none)'}`,
+        );
+      }
+    }
+    this.systemOptions = options.systemOptions ?? new Set();
+    const known = options.system.options ?? [];
+    for (const o of this.systemOptions) {
+      if (!known.some((k) => k.name === o)) {
+        throw new RangeError(
+          `system ${options.system.name} has no option '${o}'; options: ${known.map((k) => k.name).join(', ') || '(none)'}`,
         );
       }
     }
@@ -361,7 +373,7 @@ export class Simulation {
     h.timers.clear();
     this.nodeLog(h, `*** ${h.crashes === 0 ? 'started' : 'restarted'} (boot ${h.crashes + 1})`);
     const ctx = this.makeContext(h, h.incarnation);
-    const node = this.options.system.createNode(ctx, { bugs: this.bugs });
+    const node = this.options.system.createNode(ctx, { bugs: this.bugs, options: this.systemOptions });
     if (h.incarnation !== ctx.incarnation) return; // crashed from inside createNode (not expected)
     h.node = node;
     const init: Body = { type: 'init', msg_id: ++this.initMsgId, node_id: h.id, node_ids: [...this.nodeIds] };
@@ -376,6 +388,7 @@ export class Simulation {
       nodeIds: sim.nodeIds,
       incarnation,
       now: () => h.clock.nowMs(sim.nowNsValue / NS_PER_MS),
+      monotonicNow: () => h.clock.monotonicMs(sim.nowNsValue / NS_PER_MS),
       random: () => h.rng.next(),
       send(dest: NodeId, body: Body): void {
         if (!live()) return;

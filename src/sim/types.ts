@@ -46,6 +46,11 @@ export interface NodeContext {
   readonly nodeIds: readonly NodeId[];
   /** This node's clock in ms: virtual time plus this node's skew and drift. */
   now(): number;
+  /**
+   * This node's monotonic clock in ms (CLOCK_MONOTONIC): it drifts like
+   * `now()` but never jumps, and it runs on while the node is paused.
+   */
+  monotonicNow(): number;
   /** This node's own random stream, in [0, 1). */
   random(): number;
   send(dest: NodeId, body: Body): void;
@@ -72,6 +77,12 @@ export interface BugKnob {
   description: string;
 }
 
+/** A documented, correct variant of a system (`--system-option NAME`), e.g. Raft's lease reads. */
+export interface SystemOption {
+  name: string;
+  description: string;
+}
+
 /**
  * A bundled system: a factory for nodes. After a crash the simulator calls
  * `createNode` again with a context whose disk holds what was fsynced.
@@ -80,8 +91,10 @@ export interface SystemDefinition {
   readonly name: string;
   readonly description: string;
   readonly bugs: readonly BugKnob[];
+  /** Optional features a run can turn on (none if absent). */
+  readonly options?: readonly SystemOption[];
   readonly defaultNodeCount: number;
   /** Workloads whose client messages this system serves (register, list-append, …). */
   readonly workloads: readonly string[];
-  createNode(ctx: NodeContext, options: { bugs: ReadonlySet<string> }): SimNode;
+  createNode(ctx: NodeContext, options: { bugs: ReadonlySet<string>; options: ReadonlySet<string> }): SimNode;
 }

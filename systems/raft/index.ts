@@ -40,9 +40,16 @@ export const raft: SystemDefinition = {
   description:
     'Raft-replicated key-value store: elections, log replication, snapshots, ReadIndex reads (linearizable)',
   bugs: BUGS,
+  options: [
+    {
+      name: 'lease',
+      description:
+        'leader-lease reads: no ReadIndex round while the lease runs; timed on the monotonic clock, safe while clocks drift at most 5%',
+    },
+  ],
   defaultNodeCount: 5,
   workloads: ['register', 'list-append', 'rw-register'],
   createNode(ctx, options) {
-    return new RaftNode(ctx, options.bugs);
+    return new RaftNode(ctx, options.bugs, options.options);
   },
 };

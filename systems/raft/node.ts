@@ -18,7 +18,9 @@ import {
  *
  * - Time is counted in ticks of a periodic `ctx.setTimer`, never read from
  *   the node's clock: the clock nemesis may jump or drift `ctx.now()`, and
- *   only the (deliberately broken) lease reads look at it.
+ *   only the (deliberately broken) `lease-no-drift` reads look at it. The
+ *   optional lease (`--system-option lease`) runs on the monotonic clock,
+ *   which drifts but never jumps, and allows for drift up to MAX_CLOCK_DRIFT.
  * - Everything a node promises (a vote, a term, an accepted entry) is on
  *   disk and fsynced before the message that promises it is sent.
  * - Client requests may arrive at any node. Writes, cas and txns go through
@@ -55,8 +57,19 @@ export const READ_CONFIRMATIONS_MAX = 1024;
 export const UNCOMMITTED_ENTRIES_MAX = 1024;
 /** Applied entries kept in the log before they are folded into a snapshot. */
 export const SNAPSHOT_INTERVAL_ENTRIES = 1000;
-/** Bug `lease-no-drift` only: lease length measured on the local clock from the confirming round's send. */
+/**
+ * Bug `lease-no-drift`: lease length on the wall clock from the confirming
+ * round's send. Followers refuse votes for at least ELECTION_TIMEOUT_MIN_MS
+ * less one tick after hearing the round; one more tick is margin.
+ */
 export const LEASE_MS = ELECTION_TIMEOUT_MIN_MS - 2 * TICK_MS;
+/** The clock drift the `lease` option assumes at most, on leader and followers alike (5%). */
+export const MAX_CLOCK_DRIFT = 0.05;
+/**
+ * Option `lease`: the leader's clock may run fast and a follower's timers
+ * slow by MAX_CLOCK_DRIFT each, so the lease shrinks by that factor twice.
+ */
+export const SAFE_LEASE_MS = LEASE_MS * (1 - MAX_CLOCK_DRIFT) ** 2;
 
 const HEARTBEAT_INTERVAL_TICKS = HEARTBEAT_INTERVAL_MS / TICK_MS;
 const ELECTION_TIMEOUT_MIN_TICKS = ELECTION_TIMEOUT_MIN_MS / TICK_MS;
@@ -84,6 +97,9 @@ export const BUG_NAMES = [
   'lease-no-drift',
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
+
+export const OPTION_NAMES = ['lease'] as const;
+export type OptionName = (typeof OPTION_NAMES)[number];
 
 export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
@@ -174,6 +190,13 @@ export class RaftNode implements SimNode {
   private readonly confirmations: ReadConfirmation[] = [];
   /** Requests in the log this term but not yet applied, for de-duplication. */
   private readonly inLog = new Set<string>();
+  /**
+   * Reads that skip the ReadIndex round: never ('off'), under a lease on the
+   * monotonic clock that allows for bounded drift (option `lease`), or under
+   * the `lease-no-drift` bug's lease on the wall clock.
+   */
+  private readonly lease: 'off' | 'bounded-drift' | 'no-drift';
+  private readonly leaseLengthMs: number;
   private leaseUntilMs = Number.NEGATIVE_INFINITY;
   private readonly roundSentMs = new Map<number, number>();
 
@@ -186,9 +209,11 @@ export class RaftNode implements SimNode {
   /** Requests that arrived while no leader was known, in arrival order. */
   private readonly awaitingLeader: string[] = [];
 
-  constructor(ctx: NodeContext, bugs: ReadonlySet<string>) {
+  constructor(ctx: NodeContext, bugs: ReadonlySet<string>, options: ReadonlySet<string> = new Set()) {
     this.ctx = ctx;
     this.bugs = bugs;
+    this.lease = bugs.has('lease-no-drift') ? 'no-drift' : options.has('lease') ? 'bounded-drift' : 'off';
+    this.leaseLengthMs = this.lease === 'no-drift' ? LEASE_MS : SAFE_LEASE_MS;
     for (const id of ctx.nodeIds) {
       if (id === ctx.id) continue;
       this.peers.push({
@@ -205,7 +230,7 @@ export class RaftNode implements SimNode {
     }
     this.majority = Math.floor(ctx.nodeIds.length / 2) + 1;
     // With leases a (re)started node must not vote until any lease it might have granted ran out.
-    this.ticksSinceLeader = bugs.has('lease-no-drift') ? 0 : ELECTION_TIMEOUT_MIN_TICKS;
+    this.ticksSinceLeader = this.lease !== 'off' ? 0 : ELECTION_TIMEOUT_MIN_TICKS;
     this.loadFromDisk();
     this.resetElectionTimer();
     this.ctx.setTimer(TICK_MS, () => this.onTick());
@@ -555,7 +580,7 @@ export class RaftNode implements SimNode {
   private heartbeat(): void {
     // Every heartbeat is also a read round: followers echo its sequence number.
     this.readSeq++;
-    if (this.bugs.has('lease-no-drift')) this.roundSentMs.set(this.readSeq, this.ctx.now());
+    if (this.lease !== 'off') this.roundSentMs.set(this.readSeq, this.leaseClock());
     for (const p of this.peers) this.sendAppend(p);
   }
 
@@ -950,13 +975,9 @@ export class RaftNode implements SimNode {
         if (p) this.finish(key, this.sm.read(p.body));
         return;
       }
-      if (
-        this.bugs.has('lease-no-drift') &&
-        this.lastApplied >= this.termStartIndex &&
-        this.ctx.now() < this.leaseUntilMs
-      ) {
-        const p = this.pending.get(key);
-        if (p) this.finish(key, this.sm.read(p.body));
+      if (this.holdsLease()) {
+        // Every write acknowledged so far is at or below our commit index; serve once applied that far.
+        this.awaitApplied(key, this.commitIndex);
         return;
       }
       this.addConfirmation({ seq: 0, index: 0, local: key });
@@ -982,7 +1003,7 @@ export class RaftNode implements SimNode {
     }
     c.index = Math.max(this.commitIndex, this.termStartIndex);
     c.seq = ++this.readSeq;
-    if (this.bugs.has('lease-no-drift')) this.roundSentMs.set(c.seq, this.ctx.now());
+    if (this.lease !== 'off') this.roundSentMs.set(c.seq, this.leaseClock());
     this.confirmations.push(c);
     this.confirmReads();
     this.replicate();
@@ -999,11 +1020,7 @@ export class RaftNode implements SimNode {
       this.resolveConfirmation(c, c.index);
       return;
     }
-    if (
-      this.bugs.has('lease-no-drift') &&
-      this.lastApplied >= this.termStartIndex &&
-      this.ctx.now() < this.leaseUntilMs
-    ) {
+    if (this.holdsLease()) {
       this.resolveConfirmation(c, this.commitIndex);
       return;
     }
@@ -1013,7 +1030,7 @@ export class RaftNode implements SimNode {
   private confirmReads(): void {
     if (this.role !== 'leader') return;
     const quorumSeq = this.quorumAckSeq();
-    if (this.bugs.has('lease-no-drift')) this.extendLease(quorumSeq);
+    if (this.lease !== 'off') this.extendLease(quorumSeq);
     let done = 0;
     while (done < this.confirmations.length && this.confirmations[done].seq <= quorumSeq) {
       const c = this.confirmations[done];
@@ -1039,7 +1056,24 @@ export class RaftNode implements SimNode {
     return best;
   }
 
-  /** Bug `lease-no-drift`: the lease runs on the local clock with no allowance for drift or jumps. */
+  /** The clock leases run on: monotonic for the option, the wall clock for the bug. */
+  private leaseClock(): number {
+    return this.lease === 'no-drift' ? this.ctx.now() : this.ctx.monotonicNow();
+  }
+
+  /** A lease read is allowed: our no-op is applied (all earlier terms' entries are) and the lease runs. */
+  private holdsLease(): boolean {
+    return (
+      this.lease !== 'off' && this.lastApplied >= this.termStartIndex && this.leaseClock() < this.leaseUntilMs
+    );
+  }
+
+  /**
+   * A majority answered round `quorumSeq`: no other leader can be elected
+   * before the lease length has passed since that round was sent (they
+   * refuse votes that long after hearing it). The bug's lease runs on the
+   * wall clock with no allowance for drift or jumps.
+   */
   private extendLease(quorumSeq: number): void {
     let sentMs: number | undefined;
     for (const [seq, ms] of this.roundSentMs) {
@@ -1048,7 +1082,8 @@ export class RaftNode implements SimNode {
         this.roundSentMs.delete(seq);
       }
     }
-    if (sentMs !== undefined && sentMs + LEASE_MS > this.leaseUntilMs) this.leaseUntilMs = sentMs + LEASE_MS;
+    if (sentMs !== undefined && sentMs + this.leaseLengthMs > this.leaseUntilMs)
+      this.leaseUntilMs = sentMs + this.leaseLengthMs;
   }
 
   private resolveConfirmation(c: ReadConfirmation, index: number): void {

@@ -25,6 +25,7 @@ export interface RaftScenario {
   seed: number;
   timeLimitS: number;
   bugs?: string[];
+  systemOptions?: string[];
   rateOpsPerS?: number;
   concurrency?: number;
   nemesisIntervalMs?: number;
@@ -51,6 +52,7 @@ export function scenarioConfig(s: RaftScenario): Partial<RunConfig> & { seed: nu
     seed: s.seed,
     timeLimitS: s.timeLimitS,
     bugs: s.bugs ?? [],
+    systemOptions: s.systemOptions ?? [],
     ...(s.partitionModes !== undefined ? { partitionModes: s.partitionModes } : {}),
     ...(s.rateOpsPerS !== undefined ? { rateOpsPerS: s.rateOpsPerS } : {}),
     ...(s.concurrency !== undefined ? { concurrency: s.concurrency } : {}),

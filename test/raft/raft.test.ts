@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { BUG_MIXES, mixConfig } from '../../systems/raft/bug-mixes.js';
 import { SNAPSHOT_INTERVAL_ENTRIES } from '../../systems/raft/node.js';
 import { LOG_FILE, SNAPSHOT_FILE } from '../../systems/raft/storage.js';
-import { runScenario, TestCluster } from './harness.js';
+import { runConfig, runScenario, TestCluster } from './harness.js';
 
 /** Run the cluster until some node leads; the leader's id. */
 function electLeader(c: TestCluster): string {
@@ -316,6 +317,54 @@ function figure8(bugs: string[]): { first: unknown; later: unknown; logs: string
   const later = l4 ? c.request(l4, { type: 'read', key: 'k' }) : undefined;
   return { first: first?.value, later: later?.value, logs: c.logs };
 }
+
+describe('raft: the lease option', () => {
+  const leaseMix = BUG_MIXES.find((m) => m.bug === 'lease-no-drift');
+  if (!leaseMix) throw new Error('lease-no-drift has no mix');
+
+  it('is linearizable where the lease-no-drift knob fails (clock jumps and drift, leader cut off)', async () => {
+    let knobFailures = 0;
+    for (const seed of [1, 2, 3]) {
+      const withOption = mixConfig(leaseMix, { seed, timeLimitS: 30, withBug: false });
+      const out = await runConfig({ ...withOption, systemOptions: ['lease'] });
+      expect(out.valid, `seed ${seed} with the lease option`).toBe(true);
+      const knob = await runConfig(mixConfig(leaseMix, { seed, timeLimitS: 30 }));
+      if (knob.valid === false) knobFailures++;
+    }
+    expect(knobFailures).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('stays linearizable under every fault, pauses included', async () => {
+    const out = await runScenario({
+      workload: 'register',
+      nemesis: ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk'],
+      systemOptions: ['lease'],
+      seed: 4,
+      timeLimitS: 20,
+      rateOpsPerS: 200,
+      concurrency: 10,
+      nemesisIntervalMs: 300,
+      nemesisDurationMs: 1000,
+    });
+    expect(out.valid).toBe(true);
+  });
+
+  it('serves reads without a confirming round: fewer messages for the same work', async () => {
+    const base = {
+      workload: 'register' as const,
+      nemesis: [],
+      seed: 1,
+      timeLimitS: 10,
+      rateOpsPerS: 200,
+      concurrency: 10,
+    };
+    const plain = await runScenario(base);
+    const leased = await runScenario({ ...base, systemOptions: ['lease'] });
+    expect(leased.valid).toBe(true);
+    expect(leased.summary.counts.ok).toBeGreaterThanOrEqual(plain.summary.counts.ok * 0.98);
+    expect(leased.summary.network.sent).toBeLessThan(plain.summary.network.sent * 0.95);
+  });
+});
 
 describe('raft: figure 8 (commit-prior-term)', () => {
   it('the correct system never loses an entry it committed', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +60,20 @@ describe('faultline run (CLI)', () => {
     const r = await runCli([...args, '--seed', '2', '--time-limit', '2', '--store', store, '--json']);
     const out = JSON.parse(r.stdout);
     expect(out.replay).toContain('--partition-modes isolate-primary');
+    const leased = await runCli([
+      ...args,
+      '--system-option',
+      'lease',
+      '--seed',
+      '2',
+      '--time-limit',
+      '2',
+      '--store',
+      store,
+      '--json',
+    ]);
+    expect(JSON.parse(leased.stdout).replay).toContain('--system-option lease');
+    expect(readlinkSync(join(store, 'latest'))).toMatch(/^raft\.lease-register\//);
     const test = JSON.parse(readFileSync(join(store, 'latest', 'test.json'), 'utf8'));
     expect(test.config.partitionModes).toEqual(['isolate-primary']);
   });
@@ -82,6 +96,14 @@ describe('faultline run (CLI)', () => {
       ['run', '--system', 'lww-register', '--bug', 'no-fsync'],
       /--bug \(system lww-register\): unknown value 'no-fsync'/,
     ],
+    [
+      ['run', '--system', 'raft', '--system-option', 'turbo'],
+      /--system-option \(system raft\): unknown value 'turbo'; choices: lease/,
+    ],
+    [
+      ['run', '--system', 'lww-register', '--system-option', 'lease'],
+      /--system-option \(system lww-register\): unknown value 'lease'/,
+    ],
   ])('bad flags exit 254 with a message naming the flag: %j', async (args, message) => {
     const r = await runCli(args as string[]);
     expect(r.code).toBe(EXIT.badArguments);
@@ -97,6 +119,7 @@ describe('faultline systems / workloads / nemeses', () => {
     expect(s.stdout).toMatch(/^single-register\s/m);
     expect(s.stdout).toMatch(/^lww-register\s/m);
     expect(s.stdout).toContain('--bug no-fsync');
+    expect(s.stdout).toContain('--system-option lease: leader-lease reads');
     const sj = JSON.parse((await runCli(['systems', '--json'])).stdout);
     expect(
       sj

@@ -126,6 +126,19 @@ describe('NodeClock', () => {
     c.reset(300);
     expect(c.nowMs(400)).toBe(400);
   });
+
+  it('the monotonic clock drifts like the wall clock but never jumps', () => {
+    const c = new NodeClock();
+    c.skew(100, -5000);
+    expect(c.nowMs(100)).toBe(-4900);
+    expect(c.monotonicMs(100)).toBe(100);
+    c.drift(200, 1.5);
+    expect(c.monotonicMs(300)).toBe(350);
+    c.reset(300); // an NTP step: the wall clock jumps back to true time, the monotonic one only stops drifting
+    expect(c.nowMs(300)).toBe(300);
+    expect(c.monotonicMs(300)).toBe(350);
+    expect(c.monotonicMs(400)).toBe(450);
+  });
 });
 
 describe('Simulation', () => {

@@ -26,6 +26,7 @@ interface RunFlags {
   nodes?: string;
   store: string;
   bug: string[];
+  systemOption: string[];
   clientTimeout?: string;
   recovery?: string;
   nemesisInterval?: string;
@@ -71,6 +72,14 @@ export function registerRun(program: Command): void {
     .option('--nodes <n>', "number of nodes (default: the system's own)")
     .addOption(
       new Option('--bug <name>', 'turn on a bug knob of the system (repeatable; see `faultline systems`)')
+        .argParser(collect)
+        .default([] as string[], 'none'),
+    )
+    .addOption(
+      new Option(
+        '--system-option <name>',
+        'turn on an optional feature of the system (repeatable; see `faultline systems`)',
+      )
         .argParser(collect)
         .default([] as string[], 'none'),
     )
@@ -148,6 +157,7 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
     rateOpsPerS: parseNumberFlag('--rate', flags.rate, { min: 0.001, max: 1e7 }),
     concurrency: parseNumberFlag('--concurrency', flags.concurrency, { integer: true, min: 1, max: 1000 }),
     bugs: flags.bug,
+    systemOptions: flags.systemOption,
   };
   if (flags.nodes !== undefined)
     partial.nodes = parseNumberFlag('--nodes', flags.nodes, { integer: true, min: 1, max: 100 });
@@ -189,6 +199,13 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
       `--bug (system ${system})`,
       b,
       sys.bugs.map((k) => k.name),
+    );
+  }
+  for (const o of flags.systemOption) {
+    requireChoice(
+      `--system-option (system ${system})`,
+      o,
+      (sys.options ?? []).map((k) => k.name),
     );
   }
   try {

@@ -4,7 +4,9 @@ import { listSystems } from '../../../systems/registry.js';
 export function registerSystems(program: Command): void {
   program
     .command('systems')
-    .description('list the bundled systems `faultline run --system` accepts, with their bug knobs')
+    .description(
+      'list the bundled systems `faultline run --system` accepts, with their options and bug knobs',
+    )
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       const systems = listSystems().map((s) => ({
@@ -13,6 +15,7 @@ export function registerSystems(program: Command): void {
         defaultNodeCount: s.defaultNodeCount,
         workloads: [...s.workloads],
         bugs: s.bugs.map((b) => ({ name: b.name, description: b.description })),
+        options: (s.options ?? []).map((o) => ({ name: o.name, description: o.description })),
       }));
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(systems)}\n`);
@@ -22,6 +25,8 @@ export function registerSystems(program: Command): void {
         process.stdout.write(
           `${s.name.padEnd(20)} ${s.description} (${s.defaultNodeCount} node${s.defaultNodeCount === 1 ? '' : 's'}; workloads: ${s.workloads.join(', ')})\n`,
         );
+        for (const o of s.options)
+          process.stdout.write(`${''.padEnd(20)}   --system-option ${o.name}: ${o.description}\n`);
         for (const b of s.bugs)
           process.stdout.write(`${''.padEnd(20)}   --bug ${b.name}: ${b.description}\n`);
       }
