@@ -60,6 +60,35 @@ export interface Model<S = unknown> {
   fromKeys?(entries: readonly (readonly [string | number, unknown])[]): S;
   /** True if the operation never changes the state: with an unknown outcome it is dropped. */
   readOnly?(input: ModelInput): boolean;
+  /**
+   * With `readOnly`: the one state in which the read-only op with this
+   * (known) output is legal — it must be illegal in every state not equal to
+   * it, as `hash`/`equal` judge. Lets the search test a read by comparing
+   * state ids instead of calling `step`. Answer undefined when there is no
+   * such state to give (then `step` decides).
+   */
+  readState?(input: ModelInput, output: unknown): S | undefined;
+  /**
+   * For a model whose states grow (a string appended to, a grow-only set):
+   * false only when no sequence of operations that do not reset the state
+   * (see `resets`) can lead from `from` to a state equal to `to`. With
+   * `readState`, lets the search drop a configuration as soon as the next
+   * read to return can never fit. When unsure, answer true.
+   */
+  reaches?(from: S, to: S): boolean;
+  /**
+   * With `reaches`: true for an operation that may lead to states `reaches`
+   * does not account for (a put that replaces the string). Default: every
+   * operation that is not read-only.
+   */
+  resets?(input: ModelInput): boolean;
+  /**
+   * With `resets`: the state a resetting operation always leaves, whatever
+   * the state before it and its outcome (a put's value); undefined when it
+   * depends on them. The search then only needs the read's state to be
+   * reachable from there.
+   */
+  resetState?(input: ModelInput): S | undefined;
   describeOperation?(input: ModelInput, output: unknown): string;
   describeState?(state: S): string;
 }

@@ -11,6 +11,14 @@ function unknownOp(model: string, input: ModelInput, known: string): never {
   throw new ModelError(`model ${model}: unknown operation f=${show(input.f)} (expected ${known})`);
 }
 
+/** A read of a primitive value fits exactly the state equal to it (NaN fits none). */
+function primitiveRead(input: ModelInput, output: unknown): unknown {
+  if (input.f !== 'read') return undefined;
+  if (output === null || typeof output === 'string' || typeof output === 'boolean') return output;
+  if (typeof output === 'number' && !Number.isNaN(output)) return output;
+  return undefined;
+}
+
 /** A read-write register, initially nil. */
 export const register: Model<unknown> = {
   name: 'register',
@@ -22,6 +30,7 @@ export const register: Model<unknown> = {
     return unknownOp('register', input, 'read, write');
   },
   readOnly: (input) => input.f === 'read',
+  readState: primitiveRead,
 };
 
 /** Jepsen's (and etcd's) compare-and-set register: cas value is [from, to], initially nil. */
@@ -46,6 +55,7 @@ export const casRegister: Model<unknown> = {
     }
   },
   readOnly: (input) => input.f === 'read',
+  readState: primitiveRead,
 };
 
 function casArgs(model: string, input: ModelInput): [unknown, unknown] {
@@ -132,10 +142,27 @@ export function keyed<V>(name: string, description: string, inner: Model<V>): Mo
  * Serialises as the plain string.
  */
 export class Text {
+  /** Hashes of the prefixes of text, by length: computed when first asked. */
+  private prefixes: Int32Array | undefined;
   constructor(
     readonly text: string,
     readonly hash: number,
   ) {}
+  /**
+   * False when `other` is certainly not a prefix of this text (their hashes
+   * differ); true when it is, or when it may be (a hash collision).
+   */
+  mayStartWith(other: Text): boolean {
+    const len = other.text.length;
+    if (len > this.text.length) return false;
+    if (this.prefixes === undefined) {
+      const text = this.text;
+      const p = new Int32Array(text.length + 1);
+      for (let i = 0; i < text.length; i++) p[i + 1] = (Math.imul(p[i], 31) + text.charCodeAt(i)) | 0;
+      this.prefixes = p;
+    }
+    return this.prefixes[len] === other.hash;
+  }
   static of(text: string): Text {
     return new Text(text, extendHash(0, text));
   }
@@ -175,6 +202,12 @@ export const appendRegister: Model<Text> = {
   hash: (state) => state.hash,
   equal: (a, b) => a.text === b.text,
   readOnly: (input) => input.f === 'get',
+  readState: (input, output) =>
+    input.f === 'get' && typeof output === 'string' ? Text.of(output) : undefined,
+  // Appends only ever grow the string: it can become only what starts with it.
+  reaches: (from, to) => to.mayStartWith(from),
+  resets: (input) => input.f !== 'append',
+  resetState: (input) => (input.f === 'put' ? Text.of(String(input.value)) : undefined),
   describeState: (state) => JSON.stringify(state.text),
 };
 
@@ -230,6 +263,8 @@ export const counter: Model<number> = {
     return unknownOp('counter', input, 'add, read');
   },
   readOnly: (input) => input.f === 'read',
+  readState: (input, output) =>
+    input.f === 'read' && typeof output === 'number' && !Number.isNaN(output) ? output : undefined,
 };
 
 /** A FIFO queue, initially empty: enqueue v; dequeue returns the head, or nil when empty. */

@@ -2,23 +2,34 @@
  * The search: Wing & Gong's linearization search with Lowe's just-in-time
  * linearization and memoisation of (linearized set, model state).
  *
- * Call and return events of the completed operations sit in a doubly-linked
- * list in real-time order. From a configuration (linearized set, state) the
- * candidates are the calls before the first return still in the list;
- * linearizing one lifts its call and return out of the list. Reaching a
- * return means that operation must already have taken effect: backtrack.
- * Operations with an unknown outcome (info, or never completed) return at
- * +infinity: they live in a list of their own, are candidates while their
- * call precedes that first return, and are never required: the list of
- * completed operations running empty is success.
+ * Events sit in doubly-linked lists in real-time order: the returns of the
+ * completed operations, and the calls in three lists (completed reads, other
+ * completed ops, ops with an unknown outcome). From a configuration
+ * (linearized set, state) the candidates are the calls before the first
+ * return still listed; linearizing one lifts its call and return out. They
+ * are tried reads first, then the other completed ops, then the unknown ones,
+ * each list in call order. Reaching a return means that operation must
+ * already have taken effect: backtrack. Operations with an unknown outcome
+ * (info, or never completed) return at +infinity: they are never required,
+ * and the list of returns running empty is success.
  *
- * Three prunings, each sound:
+ * Four prunings, each sound:
  * - an unknown op that would leave the state unchanged is not tried (never
  *   taking effect covers it);
  * - dominance: a configuration is skipped when one with the same completed
  *   ops, the same state and a subset of the unknown ops was seen;
  * - a read (model.readOnly) that fits the current state is taken at once and
- *   alone: moving a read-only op earlier keeps a linearization one.
+ *   alone: moving a read-only op earlier keeps a linearization one. Reads go
+ *   first, so a configuration is only ever branched on the other ops once no
+ *   read fits it; with model.readState a read fits exactly one state id, and
+ *   trying it is an integer comparison;
+ * - with model.reaches (states that only grow, like kv-append's strings): a
+ *   configuration is dropped as soon as the first read left to return can
+ *   never fit, because its state cannot grow into the read's and no op that
+ *   resets the state (model.resets, model.resetState) can take effect before
+ *   that read returns and leave one that can. Without it, a search over
+ *   concurrent appends tries every order of them before the next read says
+ *   no; with it, a wrong order is dropped at its first wrong append.
  *
  * The hot loop works on typed arrays: the lists as Int32Array links, the
  * linearized set as a Uint32Array bitset with an incremental Zobrist hash, a
@@ -67,9 +78,23 @@ export interface SearchOutcome<S> {
 }
 
 const MAX_FRONTIER_STATES = 32;
+/** Pruned configurations completed for the explanation, per furthest read. */
+const MAX_COMPLETIONS = 256;
 const UNSEEN = -3;
 /** stackAlt of a read taken greedily: backtracking past it fails the configuration below. */
 const FORCED = -1;
+/** readTarget of an op whose fit is asked of the transition. */
+const NO_TARGET = -2;
+
+/**
+ * Where the scan of a configuration stands: at its start (find the first
+ * return), among the reads (one that fits is taken alone), among the other
+ * completed ops, or among the ops with an unknown outcome.
+ */
+const START = 0;
+const READS = 1;
+const WRITES = 2;
+const UNKNOWN = 3;
 
 class BudgetExceeded extends Error {
   constructor(readonly reason: 'time' | 'memory' | 'steps' | 'cancelled') {
@@ -150,14 +175,33 @@ export class LinearizationSearch<S> {
   private readonly known: Int32Array;
   /** Completed ops the model says never change the state (reads): taken greedily. */
   private readonly readOnly: Int32Array;
+  /**
+   * For a read: the id of the one state it fits (Model.readState), so that
+   * trying it is an integer comparison; NO_TARGET: ask the transition.
+   */
+  private readonly readTarget: Int32Array;
   /** Rank of each event in real-time order; call of op i is event 2i, its return 2i+1. */
   private readonly rank: Int32Array;
-  /** List of events of completed ops, HEAD = 2n, TAIL = 2n+1. */
+  /**
+   * Four lists of events in real-time order, sharing the link arrays (an event
+   * is in one list at most), each between a head and a tail sentinel: the
+   * calls of completed reads (R), of the other completed ops (W), of the ops
+   * with an unknown outcome (U), and the returns of completed ops (RET).
+   */
   private readonly next: Int32Array;
   private readonly prev: Int32Array;
-  /** List of unknown-outcome ops by call, UHEAD = n, UTAIL = n+1. */
-  private readonly nextU: Int32Array;
-  private readonly prevU: Int32Array;
+  /**
+   * With a model that says which states can grow into which (Model.reaches):
+   * two more lists, in links of their own: the returns of completed reads by
+   * return (RR), and the calls of the ops that may reset the state (RS).
+   * xList[op]: 1 when op's return is in RR, 2 when its call is in RS.
+   */
+  private readonly prune: boolean;
+  private readonly nextX: Int32Array;
+  private readonly prevX: Int32Array;
+  private readonly xList: Int32Array;
+  /** For an op that resets the state: the id of the state it always leaves (Model.resetState), or NO_TARGET. */
+  private readonly resetTarget: Int32Array;
 
   private readonly states: StateSpace<S>;
   private readonly inputs: ModelInput[];
@@ -202,16 +246,17 @@ export class LinearizationSearch<S> {
   private readonly stackOp: Int32Array;
   private readonly stackState: Int32Array;
   private readonly stackAlt: Int32Array;
-  /** For an unknown op on the stack: the return event that bounded the candidates then. */
-  private readonly stackLimit: Int32Array;
   private sp = 0;
 
   // Where the search stands between slices.
   private sid: number;
   private h = 0;
-  private entry: number;
-  private inUnknown = false;
+  /** The event the scan is at, in the list of `phase`. */
+  private entry = 0;
+  private phase = START;
+  /** The first return left (it bounds the candidates), and its rank. */
   private limitEvent = -1;
+  private limitRank = 0;
   private steps = 0;
   private verdict: true | false | 'unknown' | undefined;
   private unknownReason: SearchOutcome<S>['unknownReason'];
@@ -225,6 +270,9 @@ export class LinearizationSearch<S> {
   private dirtyFrom = 0;
   private readonly frontierStates = new Set<number>();
   private frontierTruncated = false;
+  private completions = 0;
+  /** Ops taken to complete a pruned configuration (recordUnreachable). */
+  private readonly completion: Int32Array;
 
   constructor(
     ops: readonly PreparedOp[],
@@ -246,7 +294,9 @@ export class LinearizationSearch<S> {
     const capE = this.capE;
     const capT = this.capT;
     this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
-    const size = 5 * m + 4 + 2 * (n + 2) + 9 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n;
+    this.prune = model.reaches !== undefined;
+    const xSize = this.prune ? 2 * m + 8 + 3 * n : 0;
+    const size = 5 * m + 16 + 9 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n + xSize;
     const mem = acquireBlock(size);
     this.block = mem;
     let at = 0;
@@ -261,19 +311,22 @@ export class LinearizationSearch<S> {
       return v;
     };
     this.rank = take(m);
-    this.next = take(m + 2);
-    this.prev = take(m + 2);
-    this.nextU = take(n + 2);
-    this.prevU = take(n + 2);
+    this.next = take(m + 8);
+    this.prev = take(m + 8);
     this.known = take(n);
     this.readOnly = take(n);
+    this.readTarget = take(n);
     this.z = take(n);
     this.uBit = take(n);
     this.stackOp = take(n);
     this.stackState = take(n);
     this.stackAlt = take(n);
-    this.stackLimit = take(n);
     this.bestStack = take(n);
+    this.nextX = take(this.prune ? m + 4 : 0);
+    this.prevX = take(this.prune ? m + 4 : 0);
+    this.xList = take(this.prune ? n : 0);
+    this.resetTarget = take(this.prune ? n : 0);
+    this.completion = take(this.prune ? n : 0);
     this.bits = takeU(W);
     this.eHash = take(capE);
     this.eState = take(capE);
@@ -316,31 +369,64 @@ export class LinearizationSearch<S> {
       this.known[i] = ops[i].known ? 1 : 0;
       this.readOnly[i] = ops[i].known && model.readOnly?.(ops[i].input) ? 1 : 0;
     }
-    const HEAD = 2 * n;
-    const TAIL = 2 * n + 1;
-    let p = HEAD;
-    let pu = n;
+    // Sentinels: list k (R, W, U, RET) runs from m + 2k to m + 2k + 1.
+    const next = this.next;
+    const prev = this.prev;
+    const last = [m + 2 * READS - 2, m + 2 * WRITES - 2, m + 2 * UNKNOWN - 2, m + 6];
+    const append = (list: number, e: number) => {
+      next[last[list]] = e;
+      prev[e] = last[list];
+      last[list] = e;
+    };
     for (let r = 0; r < m; r++) {
       const e = sorted[r];
       const op = e >> 1;
       if (this.known[op] === 1) {
-        this.next[p] = e;
-        this.prev[e] = p;
-        p = e;
+        if ((e & 1) === 1) append(3, e);
+        else append(this.readOnly[op] === 1 ? 0 : 1, e);
       } else if ((e & 1) === 0) {
-        this.nextU[pu] = op;
-        this.prevU[op] = pu;
-        pu = op;
+        append(2, e);
       }
     }
-    this.next[p] = TAIL;
-    this.prev[TAIL] = p;
-    this.nextU[pu] = n + 1;
-    this.prevU[n + 1] = pu;
+    for (let k = 0; k < 4; k++) {
+      next[last[k]] = m + 2 * k + 1;
+      prev[m + 2 * k + 1] = last[k];
+    }
+    if (this.prune) {
+      // RR: m .. m+1, RS: m+2 .. m+3.
+      const nx = this.nextX;
+      const px = this.prevX;
+      const lastX = [m, m + 2];
+      const appendX = (list: number, e: number) => {
+        nx[lastX[list]] = e;
+        px[e] = lastX[list];
+        lastX[list] = e;
+      };
+      for (let r = 0; r < m; r++) {
+        const e = sorted[r];
+        const op = e >> 1;
+        if ((e & 1) === 1 && this.readOnly[op] === 1) {
+          appendX(0, e);
+          this.xList[op] |= 1;
+        } else if ((e & 1) === 0 && this.readOnly[op] === 0 && model.resets?.(ops[op].input) !== false) {
+          appendX(1, e);
+          this.xList[op] |= 2;
+        }
+      }
+      for (let k = 0; k < 2; k++) {
+        nx[lastX[k]] = m + 2 * k + 1;
+        px[m + 2 * k + 1] = lastX[k];
+      }
+    }
 
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
     this.states = stateSpace(model, this.inputs, this.outputs);
+    for (let i = 0; i < n; i++) {
+      this.readTarget[i] = this.readOnly[i] === 1 ? (this.states.readTarget?.(i) ?? NO_TARGET) : NO_TARGET;
+      if (this.prune && (this.xList[i] & 2) !== 0)
+        this.resetTarget[i] = this.states.resetTarget?.(i) ?? NO_TARGET;
+    }
 
     zobrist(this.z);
     for (let i = 0, k = 0; i < n && k < 32; i++) {
@@ -350,7 +436,6 @@ export class LinearizationSearch<S> {
       }
     }
     this.sid = this.states.initial();
-    this.entry = this.next[HEAD];
     if (n === 0) this.verdict = true;
   }
 
@@ -555,43 +640,118 @@ export class LinearizationSearch<S> {
     this.stackOp[sp] = op;
     this.stackState[sp] = this.sid;
     this.stackAlt[sp] = alt;
-    this.stackLimit[sp] = this.limitEvent;
     this.sid = chosen;
     this.h = h2;
     this.umask = umask;
     return true;
   }
 
+  /** Take op's call (and its return, if it has one) out of their lists. */
   private lift(op: number): void {
     const next = this.next;
     const prev = this.prev;
+    const c = 2 * op;
+    next[prev[c]] = next[c];
+    prev[next[c]] = prev[c];
     if (this.known[op] === 1) {
-      const c = 2 * op;
       const r = c + 1;
-      next[prev[c]] = next[c];
-      prev[next[c]] = prev[c];
       next[prev[r]] = next[r];
       prev[next[r]] = prev[r];
-    } else {
-      this.nextU[this.prevU[op]] = this.nextU[op];
-      this.prevU[this.nextU[op]] = this.prevU[op];
+    }
+    const x = this.prune ? this.xList[op] : 0;
+    if (x !== 0) {
+      const e = x === 1 ? c + 1 : c;
+      const nx = this.nextX;
+      const px = this.prevX;
+      nx[px[e]] = nx[e];
+      px[nx[e]] = px[e];
     }
   }
 
   private unlift(op: number): void {
     const next = this.next;
     const prev = this.prev;
+    const c = 2 * op;
+    const x = this.prune ? this.xList[op] : 0;
+    if (x !== 0) {
+      const e = x === 1 ? c + 1 : c;
+      this.nextX[this.prevX[e]] = e;
+      this.prevX[this.nextX[e]] = e;
+    }
     if (this.known[op] === 1) {
-      const c = 2 * op;
       const r = c + 1;
       next[prev[r]] = r;
       prev[next[r]] = r;
-      next[prev[c]] = c;
-      prev[next[c]] = c;
-    } else {
-      this.nextU[this.prevU[op]] = op;
-      this.prevU[this.nextU[op]] = op;
     }
+    next[prev[c]] = c;
+    prev[next[c]] = c;
+  }
+
+  /**
+   * A configuration that can never linearize its first read to return: the
+   * model says the state cannot grow into the one the read saw, and no op that
+   * may reset the state and take effect before that read returns leaves a
+   * state that can. Records the read as where the search got stuck.
+   */
+  private unreachable(): boolean {
+    const m = 2 * this.n;
+    const rr = this.nextX[m];
+    if (rr === m + 1) return false;
+    const target = this.readTarget[rr >> 1];
+    if (target < 0 || target === this.sid) return false;
+    const states = this.states;
+    const before = this.rank[rr];
+    for (let rs = this.nextX[m + 2]; rs !== m + 3 && this.rank[rs] < before; rs = this.nextX[rs]) {
+      const reset = this.resetTarget[rs >> 1];
+      if (reset < 0 || reset === target || states.reaches!(reset, target)) return false;
+    }
+    if (states.reaches!(this.sid, target)) return false;
+    if (before >= this.bestRank) this.recordUnreachable(rr);
+    return true;
+  }
+
+  /**
+   * The explanation of a pruned configuration: stuck at read rr, in the state
+   * the ops that return before rr leave (taken in the order they return, as
+   * the search would have had to before reaching rr), so that the states
+   * reported are ones where everything that returned before the read took
+   * effect, as when the search is stuck there.
+   */
+  private recordUnreachable(rr: number): void {
+    const r = this.rank[rr];
+    if (r > this.bestRank) {
+      this.bestRank = r;
+      this.failing = rr >> 1;
+      this.frontierStates.clear();
+      this.frontierTruncated = false;
+      this.bestLen = -1;
+      this.completions = 0;
+    }
+    if (this.completions >= MAX_COMPLETIONS) {
+      this.frontierTruncated = true;
+      return;
+    }
+    this.completions++;
+    const sp = this.sp;
+    let sid = this.sid;
+    let len = sp;
+    const scratch = this.completion;
+    for (let e = this.next[2 * this.n + 6]; e !== rr; e = this.next[e]) {
+      let t = this.transition(sid, e >> 1);
+      if (t < -1) t = this.multi[-2 - t][0];
+      // Cannot take effect there (a model whose other ops can be illegal): no state to show.
+      if (t === ILLEGAL) return;
+      sid = t;
+      scratch[len++ - sp] = e >> 1;
+    }
+    if (len > this.bestLen) {
+      for (let i = this.dirtyFrom; i < sp; i++) this.bestStack[i] = this.stackOp[i];
+      for (let i = sp; i < len; i++) this.bestStack[i] = scratch[i - sp];
+      this.bestLen = len;
+      this.dirtyFrom = sp;
+    }
+    if (this.frontierStates.size < MAX_FRONTIER_STATES) this.frontierStates.add(sid);
+    else if (!this.frontierStates.has(sid)) this.frontierTruncated = true;
   }
 
   /** Stuck at limitEvent: remember how far the search got, for the explanation. */
@@ -630,25 +790,24 @@ export class LinearizationSearch<S> {
       this.h ^= this.z[top];
       this.umask &= ~this.uBit[top];
       this.sid = this.stackState[sp];
-      this.limitEvent = this.stackLimit[sp];
-      const t = this.transition(this.sid, top);
-      // bits still holds top (if it is in bits): tryPush sets it again and clears it on failure.
-      if (t < -1 && this.tryPush(top, t, this.stackAlt[sp] + 1)) {
-        this.lift(top);
-        this.entry = this.next[2 * this.n];
-        this.inUnknown = false;
-        return true;
+      const alt = this.stackAlt[sp];
+      if (alt !== FORCED) {
+        const t = this.transition(this.sid, top);
+        // bits still holds top (if it is in bits): tryPush sets it again and clears it on failure.
+        if (t < -1 && this.tryPush(top, t, alt + 1)) {
+          this.lift(top);
+          this.phase = START;
+          return true;
+        }
       }
       this.bits[top >>> 5] &= ~(1 << (top & 31));
       // A forced read failed, so the configuration below it fails too: keep going down.
-      if (this.stackAlt[sp] === FORCED) continue;
-      if (this.known[top] === 1) {
-        this.entry = this.next[2 * top];
-        this.inUnknown = false;
-      } else {
-        this.entry = this.nextU[top];
-        this.inUnknown = true;
-      }
+      if (alt === FORCED) continue;
+      // Back in the configuration top was tried from: its bound is its first return.
+      this.limitEvent = this.next[this.n * 2 + 6];
+      this.limitRank = this.rank[this.limitEvent];
+      this.entry = this.next[2 * top];
+      this.phase = this.known[top] === 0 ? UNKNOWN : this.readOnly[top] === 1 ? READS : WRITES;
       return true;
     }
   }
@@ -656,14 +815,16 @@ export class LinearizationSearch<S> {
   /** Run at most maxSteps more steps; true when the search has finished. */
   run(maxSteps: number): boolean {
     if (this.verdict !== undefined) return true;
-    const n = this.n;
-    const TAIL = 2 * n + 1;
-    const UTAIL = n + 1;
-    const HEAD = 2 * n;
+    const m = 2 * this.n;
+    const R_TAIL = m + 2 * READS - 1;
+    const W_HEAD = m + 2 * WRITES - 2;
+    const W_TAIL = m + 2 * WRITES - 1;
+    const U_HEAD = m + 2 * UNKNOWN - 2;
+    const U_TAIL = m + 2 * UNKNOWN - 1;
+    const RET_HEAD = m + 6;
+    const RET_TAIL = m + 7;
     const next = this.next;
-    const nextU = this.nextU;
-    const known = this.known;
-    const readOnly = this.readOnly;
+    const readTarget = this.readTarget;
     const rank = this.rank;
     const deadline = this.budget.deadlineMs ?? Number.POSITIVE_INFINITY;
     const cancel = this.budget.cancel;
@@ -683,23 +844,41 @@ export class LinearizationSearch<S> {
             return false;
           }
         }
-        const entry = this.entry;
-        if (!this.inUnknown) {
-          if (entry === TAIL) {
+        let phase = this.phase;
+        if (phase === START) {
+          // A new configuration: the first return left bounds its candidates.
+          const limit = next[RET_HEAD];
+          if (limit === RET_TAIL) {
             this.verdict = true;
             break;
           }
-          const op = entry >> 1;
-          if ((entry & 1) === 0) {
-            const t = this.transition(this.sid, op);
-            if (t === this.sid && readOnly[op] === 1) {
-              // A read that fits now is taken now, with no alternatives: moving a
-              // read-only op earlier in any linearization keeps it one, so if
-              // this configuration has a way through, it has one starting here.
+          this.limitEvent = limit;
+          this.limitRank = rank[limit];
+          this.entry = next[m];
+          phase = this.phase = READS;
+          if (this.prune && this.unreachable()) {
+            if (!this.backtrack()) {
+              this.verdict = false;
+              break;
+            }
+            continue;
+          }
+        }
+        let entry = this.entry;
+        if (phase === READS) {
+          // Reads first: one that fits now is taken now, with no alternatives.
+          // Moving a read-only op earlier in any linearization keeps it one, so
+          // if this configuration has a way through, it has one starting here.
+          if (entry !== R_TAIL && rank[entry] < this.limitRank) {
+            const op = entry >> 1;
+            const target = readTarget[op];
+            const sid = this.sid;
+            const t = target === NO_TARGET ? this.transition(sid, op) : target === sid ? sid : ILLEGAL;
+            if (t === sid) {
               if (this.tryPush(op, t, 0)) {
                 this.stackAlt[this.sp - 1] = FORCED;
                 this.lift(op);
-                this.entry = next[HEAD];
+                this.phase = START;
                 continue;
               }
               // Seen before, and it failed then: so does this configuration.
@@ -709,34 +888,47 @@ export class LinearizationSearch<S> {
               }
               continue;
             }
+            // (A model's read-only op that changes the state is tried like any other.)
             if (t !== ILLEGAL && this.tryPush(op, t, 0)) {
               this.lift(op);
-              this.entry = next[HEAD];
+              this.phase = START;
               continue;
             }
             this.entry = next[entry];
             continue;
           }
-          // The first return left: the completed candidates are exhausted; now the unknown ones.
-          this.limitEvent = entry;
-          this.inUnknown = true;
-          this.entry = nextU[n];
-          continue;
+          entry = this.entry = next[W_HEAD];
+          phase = this.phase = WRITES;
         }
-        if (entry !== UTAIL && rank[2 * entry] < rank[this.limitEvent]) {
-          const t = this.transition(this.sid, entry);
-          // An unknown op that would leave the state as it is adds nothing over
-          // never taking effect, which is always allowed: skip it.
-          if (t !== ILLEGAL && t !== this.sid && this.tryPush(entry, t, 0)) {
-            this.lift(entry);
-            this.entry = next[HEAD];
-            this.inUnknown = false;
+        if (phase === WRITES) {
+          if (entry !== W_TAIL && rank[entry] < this.limitRank) {
+            const op = entry >> 1;
+            const t = this.transition(this.sid, op);
+            if (t !== ILLEGAL && this.tryPush(op, t, 0)) {
+              this.lift(op);
+              this.phase = START;
+              continue;
+            }
+            this.entry = next[entry];
             continue;
           }
-          this.entry = nextU[entry];
+          // The completed candidates are exhausted; now the unknown ones.
+          entry = this.entry = next[U_HEAD];
+          this.phase = UNKNOWN;
+        }
+        if (entry !== U_TAIL && rank[entry] < this.limitRank) {
+          const op = entry >> 1;
+          const t = this.transition(this.sid, op);
+          // An unknown op that would leave the state as it is adds nothing over
+          // never taking effect, which is always allowed: skip it.
+          if (t !== ILLEGAL && t !== this.sid && this.tryPush(op, t, 0)) {
+            this.lift(op);
+            this.phase = START;
+            continue;
+          }
+          this.entry = next[entry];
           continue;
         }
-        if (known[this.limitEvent >> 1] === 0) throw new Error('internal: an unknown op bounds the search');
         this.recordFrontier();
         if (!this.backtrack()) {
           this.verdict = false;

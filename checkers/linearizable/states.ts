@@ -18,6 +18,15 @@ export interface StateSpace<S> {
   initial(): number;
   /** Successors of op from state sid: ILLEGAL, one state id, or several. */
   step(sid: number, op: number): number | number[];
+  /**
+   * For a read-only op: the id of the one state it fits (the model's
+   * `readState`), or undefined when only a step can tell.
+   */
+  readTarget?(op: number): number | undefined;
+  /** For an op that resets the state: the id of the state it always leaves (Model.resetState). */
+  resetTarget?(op: number): number | undefined;
+  /** False when the model says state `sid` can never grow into state `tid` (Model.reaches). */
+  reaches?(sid: number, tid: number): boolean;
   /** The model state behind an id (for reports). */
   state(sid: number): S;
   /** An estimate of the memory held, for the memory budget. */
@@ -98,6 +107,20 @@ export class FlatSpace<S> implements StateSpace<S> {
   }
   step(sid: number, op: number): number | number[] {
     return stepInterned(this.model, this.table, sid, this.inputs[op], this.outputs[op]);
+  }
+  readTarget(op: number): number | undefined {
+    const output = this.outputs[op];
+    if (this.model.readState === undefined || output === undefined) return undefined;
+    const s = this.model.readState(this.inputs[op], output);
+    return s === undefined ? undefined : this.table.intern(s);
+  }
+  resetTarget(op: number): number | undefined {
+    const s = this.model.resetState?.(this.inputs[op]);
+    return s === undefined ? undefined : this.table.intern(s);
+  }
+  reaches(sid: number, tid: number): boolean {
+    const r = this.model.reaches;
+    return r === undefined || r(this.table.states[sid], this.table.states[tid]);
   }
   state(sid: number): S {
     return this.table.states[sid];

@@ -8,6 +8,7 @@ import type { Op } from '../../src/history/op.js';
 
 interface Interval {
   f: string;
+  key: unknown;
   value: unknown;
   output: unknown;
   known: boolean;
@@ -15,7 +16,7 @@ interface Interval {
   ret: number;
 }
 
-export type SpecName = 'register' | 'cas-register' | 'fifo-queue';
+export type SpecName = 'register' | 'cas-register' | 'fifo-queue' | 'counter' | 'kv-append';
 
 function eq(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -23,6 +24,19 @@ function eq(a: unknown, b: unknown): boolean {
 
 /** Apply one op; undefined when it cannot happen with that output. */
 function apply(spec: SpecName, state: unknown, op: Interval): unknown[] {
+  if (spec === 'kv-append') {
+    // A map of strings, each key "" at first.
+    const m = state as Record<string, string>;
+    const k = String(op.key);
+    const cur = m[k] ?? '';
+    if (op.f === 'put') return [{ ...m, [k]: String(op.value) }];
+    if (op.f === 'append') return [{ ...m, [k]: cur + String(op.value) }];
+    return !op.known || op.output === cur ? [m] : [];
+  }
+  if (spec === 'counter') {
+    if (op.f === 'add') return [(state as number) + (op.value as number)];
+    return !op.known || op.output === state ? [state] : [];
+  }
   if (spec === 'fifo-queue') {
     const q = state as unknown[];
     if (op.f === 'enqueue') return [[...q, op.value]];
@@ -54,6 +68,7 @@ function intervals(history: readonly Op[]): Interval[] {
     const known = op.type === 'ok';
     out.push({
       f: inv.op.f,
+      key: inv.op.key,
       value: inv.op.value,
       output: known ? op.value : undefined,
       known,
@@ -64,6 +79,7 @@ function intervals(history: readonly Op[]): Interval[] {
   for (const { op, pos } of open.values()) {
     out.push({
       f: op.f,
+      key: op.key,
       value: op.value,
       output: undefined,
       known: false,
@@ -78,7 +94,8 @@ export function bruteForceLinearizable(history: readonly Op[], spec: SpecName): 
   const ops = intervals(history);
   const unknown = ops.filter((o) => !o.known);
   const known = ops.filter((o) => o.known);
-  const init: unknown = spec === 'fifo-queue' ? [] : null;
+  const init: unknown =
+    spec === 'fifo-queue' ? [] : spec === 'kv-append' ? {} : spec === 'counter' ? 0 : null;
   for (let mask = 0; mask < 1 << unknown.length; mask++) {
     const chosen = [...known, ...unknown.filter((_, i) => mask & (1 << i))];
     const used = new Array<boolean>(chosen.length).fill(false);
