@@ -298,8 +298,9 @@ function minimise(
       maxChecks: 2_000,
       checkTimeLimitMs: 250,
       // Bounded effort: a re-check should not need much more search than the part
-      // did, and all of them together at most ten times that (or 200,000 steps).
-      checkMaxSteps: Math.max(20_000, 2 * steps),
+      // did (a cut history can be much harder: out of steps, the op stays), and
+      // all of them together at most ten times that (or 200,000 steps).
+      checkMaxSteps: Math.max(5_000, 2 * steps),
       maxTotalSteps: Math.max(200_000, 10 * steps),
     },
     hint,

@@ -831,10 +831,12 @@ export class LinearizationSearch<S> {
     const stepLimit = this.budget.maxSteps ?? Number.POSITIVE_INFINITY;
     const stopAt = this.steps + maxSteps;
     let steps = this.steps;
+    // Budgets are looked at every 4,096 steps, and exactly at the step limit and the slice's end.
+    let checkAt = Math.min((steps | 4095) + 1, stepLimit, stopAt);
     try {
       if (steps === 0) this.checkMemory(0);
       for (;;) {
-        if ((++steps & 4095) === 0) {
+        if (++steps >= checkAt) {
           if (Date.now() > deadline) throw new BudgetExceeded('time');
           if (steps >= stepLimit) throw new BudgetExceeded('steps');
           if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new BudgetExceeded('cancelled');
@@ -843,6 +845,7 @@ export class LinearizationSearch<S> {
             this.steps = steps;
             return false;
           }
+          checkAt = Math.min((steps | 4095) + 1, stepLimit, stopAt);
         }
         let phase = this.phase;
         if (phase === START) {
