@@ -142,17 +142,23 @@ function speed(): void {
     const runs = [speedOnce(rate), speedOnce(rate), speedOnce(rate)];
     const wall = median(runs.map((r) => r.wallS));
     const { ops, simS } = runs[0];
+    const opsPerS = ops / wall;
+    const compression = simS / wall;
     rows.push([
       rate >= 5000 ? `${rate} (saturated)` : String(rate),
       fmt.int(ops),
       fmt.s(wall),
-      fmt.int(ops / wall),
-      `${(simS / wall).toFixed(0)}×`,
+      fmt.int(opsPerS),
+      `${compression.toFixed(0)}×`,
+      // The saturated row shows the ceiling; the targets apply to a moderate offered load.
+      rate >= 5000
+        ? '-'
+        : `${opsPerS >= 20_000 ? 'met' : 'MISSED'} / ${compression >= 200 ? 'met' : 'MISSED'}`,
     ]);
   }
   printTable(
     'raft speed: 5 nodes, 10 clients, register, no faults, 30 simulated s (targets ≥ 20,000 ops/s and ≥ 200×)',
-    ['offered ops/s', 'completed ops', 'wall (median)', 'ops per wall s', 'sim s per wall s'],
+    ['offered ops/s', 'completed ops', 'wall (median)', 'ops per wall s', 'sim s per wall s', 'targets'],
     rows,
   );
 }

@@ -3,6 +3,15 @@ import type { Op } from '../src/history/op.js';
 /** Every checker answers with this; `unknown` whenever a budget ran out. Never guess. */
 export interface CheckResult {
   valid: true | false | 'unknown';
+  /** One line for people (the CLI prints it after the verdict). */
+  summary?: string;
+  /**
+   * Plain-word lines explaining a verdict that is not valid (an anomaly per
+   * line, say); the CLI prints the first few under the verdict.
+   */
+  report?: string[];
+  /** Set when the input cannot be checked at all (a history the model cannot read): a user error. */
+  inputError?: string;
   [detail: string]: unknown;
 }
 
@@ -15,6 +24,16 @@ export interface CheckOptions {
   memoryLimitBytes?: number;
   /** Elle: consistency models to check, spelled as Elle spells them. */
   consistencyModels?: string[];
+  /**
+   * Elle rw-register: infer version orders from more than the initial state
+   * (Elle's `:wfr-keys?`, `:sequential-keys?`, `:linearizable-keys?`): writes
+   * follow reads within a txn; each key sequentially consistent (process
+   * order); each key linearizable (real-time order). Each is an assumption
+   * about the database; strict serializability implies all three.
+   */
+  wfrKeys?: boolean;
+  sequentialKeys?: boolean;
+  linearizableKeys?: boolean;
   /** Where a checker may write artefacts (SVG/HTML explanations). Absent → write nothing. */
   outDir?: string;
 }

@@ -133,7 +133,11 @@ function runElleInArena(
     debug('analysed');
   } catch (e) {
     if (e instanceof MalformedTxnError) {
-      return { valid: 'unknown', error: { type: 'unexpected-txn-micro-op-types', message: e.message } };
+      return {
+        valid: 'unknown',
+        error: { type: 'unexpected-txn-micro-op-types', message: e.message },
+        inputError: e.message,
+      };
     }
     if (e instanceof UnanalysableHistory) {
       return { valid: 'unknown', error: { type: e.type, message: e.message, ...e.details } };

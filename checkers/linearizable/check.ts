@@ -3,6 +3,7 @@
  * model allows, search every part (interleaved in-process, or on worker
  * threads when the history is large), and explain and minimise a failure.
  */
+import { totalmem } from 'node:os';
 import type { Op } from '../../src/history/op.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 import { explainFailure, type FailureReport } from './explain.js';
@@ -96,6 +97,15 @@ interface Setup {
   t0: number;
 }
 
+/**
+ * The memory cap when the caller sets none: 2 GiB of search tables, or a
+ * quarter of the machine's memory if that is less. Out of it the verdict is
+ * `unknown`, where an unbounded search would end in an out-of-memory crash.
+ */
+export function defaultMemoryLimitBytes(): number {
+  return Math.min(2 * 2 ** 30, Math.floor(totalmem() / 4));
+}
+
 function setup(
   history: readonly Op[],
   modelArg: Model | string,
@@ -105,7 +115,7 @@ function setup(
   const model = resolveModel(modelArg);
   const budget: SearchBudget = {};
   if (opts.timeLimitMs !== undefined) budget.deadlineMs = Date.now() + opts.timeLimitMs;
-  if (opts.memoryLimitBytes !== undefined) budget.memoryLimitBytes = opts.memoryLimitBytes;
+  budget.memoryLimitBytes = opts.memoryLimitBytes ?? defaultMemoryLimitBytes();
   try {
     const prepared = prepare(history, model, opts.split !== false);
     const split = prepared.parts.length > 0 && prepared.parts[0].key !== undefined;
@@ -126,6 +136,7 @@ function inputError(model: Model, message: string, t0: number): LinearizableResu
     model: model.name,
     summary: `cannot check: ${message}`,
     error: message,
+    inputError: message,
     operations: 0,
     partitions: 0,
     dropped: { failed: 0, unknownReads: 0 },

@@ -80,6 +80,31 @@ describe('faultline check', () => {
     expect(r.stderr).toMatch(/--checker: unknown checker 'no-such-checker'; choices: /);
   });
 
+  it('a history the model cannot read is a user error (254) naming the file, not an unknown verdict', async () => {
+    const file = join(KV_DIR, 'c01-ok.txt');
+    const r = await runCli(['check', file, '--checker', 'linearizable', '--model', 'cas-register']);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain(`${file}: model cas-register: unknown operation f="append"`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('register version-order hints belong to elle-rw-register only', async () => {
+    const file = join(ETCD_DIR, 'etcd_000.log');
+    const r = await runCli([
+      'check',
+      file,
+      '--checker',
+      'linearizable',
+      '--model',
+      'cas-register',
+      '--linearizable-keys',
+    ]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toContain(
+      '--linearizable-keys: only the elle-rw-register checker takes it, not linearizable',
+    );
+  });
+
   it('--help lists every command', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);

@@ -69,6 +69,40 @@ describe('faultline run (in-process)', () => {
     expect(readFileSync(join(run.dir, 'n1.log'), 'utf8')).toMatch(/^0\.000 \*\*\* started/);
   });
 
+  it('a failing run writes its explanations beside results.json: linear.svg/html, or Elle SVGs', async () => {
+    // lww-register seed 3 is not linearizable (README's first example).
+    const lin = await runTest(lwwScenario(3), { storeDir: tmpStore(), startedAtIso: ISO });
+    expect(lin.valid).toBe(false);
+    for (const f of ['linear.svg', 'linear.html']) {
+      const text = readFileSync(join(lin.dir, f), 'utf8');
+      expect(text).toMatch(f.endsWith('svg') ? /^<svg[\s\S]*<\/svg>\s*$/ : /<html[\s\S]*<svg/);
+    }
+    // Raft with no-truncate under its mix: divergent logs, cycles for Elle.
+    const elle = await runTest(
+      {
+        system: 'raft',
+        bugs: ['no-truncate'],
+        workload: 'list-append',
+        nemesis: ['partition', 'kill'],
+        partitionModes: ['isolate-primary'],
+        rateOpsPerS: 200,
+        concurrency: 10,
+        nemesisIntervalMs: 300,
+        nemesisDurationMs: 1000,
+        seed: 1,
+        timeLimitS: 10,
+      },
+      { storeDir: tmpStore(), startedAtIso: ISO },
+    );
+    expect(elle.valid).toBe(false);
+    const results = JSON.parse(readFileSync(join(elle.dir, 'results.json'), 'utf8'));
+    const cycleTypes = (results.result['anomaly-types'] as string[]).filter((t) => /^G/.test(t));
+    expect(cycleTypes.length).toBeGreaterThan(0);
+    for (const t of cycleTypes) {
+      expect(readFileSync(join(elle.dir, 'elle', `${t}-1.svg`), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+    }
+  });
+
   it('never reports valid: true without the real checker', async () => {
     const run = await runTest(
       { system: 'single-register', workload: 'register', nemesis: ['kill'], seed: 1, timeLimitS: 5 },

@@ -16,7 +16,22 @@ interface CheckFlags {
   timeLimit?: string;
   memoryLimit?: string;
   consistencyModels?: string;
+  wfrKeys?: boolean;
+  sequentialKeys?: boolean;
+  linearizableKeys?: boolean;
   out?: string;
+}
+
+/** Report lines printed under a verdict; the rest stay in --json / results.json. */
+export const REPORT_LINES_SHOWN = 5;
+
+/** The first report lines of a non-valid result, indented, with a count of the rest. */
+export function reportExcerpt(result: CheckResult, indent: string): string[] {
+  if (result.valid === true || !Array.isArray(result.report)) return [];
+  const lines = result.report.slice(0, REPORT_LINES_SHOWN).map((l) => `${indent}${l}`);
+  const more = result.report.length - REPORT_LINES_SHOWN;
+  if (more > 0) lines.push(`${indent}… ${more} more in the JSON result`);
+  return lines;
 }
 
 export function registerCheck(program: Command): void {
@@ -30,8 +45,20 @@ export function registerCheck(program: Command): void {
       '--consistency-models <models>',
       'elle: comma-separated models to check, e.g. serializable,strict-serializable',
     )
+    .option('--wfr-keys', 'elle-rw-register: infer versions assuming writes follow reads within a txn')
+    .option(
+      '--sequential-keys',
+      'elle-rw-register: infer versions assuming each key is sequentially consistent (process order)',
+    )
+    .option(
+      '--linearizable-keys',
+      'elle-rw-register: infer versions assuming each key is linearizable (real-time order)',
+    )
     .option('--time-limit <seconds>', 'budget per file; out of it the verdict is unknown, never valid')
-    .option('--memory-limit <MiB>', 'memory budget for the search, in MiB; out of it the verdict is unknown')
+    .option(
+      '--memory-limit <MiB>',
+      "memory budget for the search, in MiB (default: 2048, or a quarter of the machine's memory if less); out of it the verdict is unknown",
+    )
     .option('--out <dir>', 'write explanations (SVG/HTML) under this directory, one folder per file')
     .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')
     .option('--json', 'print one JSON object per file, on its own line')
@@ -84,6 +111,16 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
       .filter(Boolean)
       .map((m) => requireChoice('--consistency-models', m, ALL_MODELS));
   }
+  for (const [flag, on, key] of [
+    ['--wfr-keys', flags.wfrKeys, 'wfrKeys'],
+    ['--sequential-keys', flags.sequentialKeys, 'sequentialKeys'],
+    ['--linearizable-keys', flags.linearizableKeys, 'linearizableKeys'],
+  ] as const) {
+    if (!on) continue;
+    if (checker.name !== 'elle-rw-register')
+      throw new UserError(`${flag}: only the elle-rw-register checker takes it, not ${checker.name}`);
+    opts[key] = true;
+  }
   const format = parseFormatFlag(flags.format);
   const paths = expandInputs(files);
 
@@ -104,9 +141,19 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
       mkdirSync(fileOpts.outDir, { recursive: true });
     }
     const result = await checker.check(loaded.history.ops, fileOpts);
+    if (typeof result.inputError === 'string') {
+      // The history cannot be read by this checker or model: the user's mistake, not a budget.
+      malformed = true;
+      process.stderr.write(`${path}: ${result.inputError}\n`);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+      continue;
+    }
     overall = combineValid(overall, result.valid);
     if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
-    else process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
+    else {
+      process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
+      for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
+    }
   }
   if (malformed) return EXIT.badArguments;
   return exitCodeForValid(overall);

@@ -14,6 +14,7 @@ import { RunCrashedError, runTest, type TestRun } from '../../runner/run-test.js
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+import { reportExcerpt } from './check.js';
 
 interface RunFlags {
   system: string;
@@ -284,6 +285,7 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number })
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
     `  ${simS.toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(simS / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
     `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
+    ...reportExcerpt(run.result, '    '),
     `  store: ${run.dir}`,
   ];
   if (run.valid !== true) lines.push(`  replay: ${run.replay}`);
