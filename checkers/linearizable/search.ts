@@ -40,7 +40,7 @@
  */
 import type { Model, ModelInput } from './model.js';
 import type { PreparedOp } from './prepare.js';
-import { ILLEGAL, type StateSpace, stateSpace } from './states.js';
+import { ILLEGAL, STATE_TABLE_SCRATCH, type StateSpace, stateSpace } from './states.js';
 
 export interface SearchBudget {
   /** Absolute deadline, in Date.now() milliseconds. */
@@ -78,6 +78,8 @@ export interface SearchOutcome<S> {
 }
 
 const MAX_FRONTIER_STATES = 32;
+/** Slots of the (state, op) transition table a search starts with, in its pooled block. */
+const INITIAL_TRANSITIONS = 1024;
 /** Pruned configurations completed for the explanation, per furthest read. */
 const MAX_COMPLETIONS = 256;
 const UNSEEN = -3;
@@ -210,11 +212,12 @@ export class LinearizationSearch<S> {
   private readonly multi: Int32Array[] = [];
   private transitionBytes = 0;
   /** Transitions of the states past the rows: open addressing on (state, op). */
-  private tCap = 0;
+  private tCap = INITIAL_TRANSITIONS;
   private tCount = 0;
-  private tState = new Int32Array(0);
-  private tOp = new Int32Array(0);
-  private tVal = new Int32Array(0);
+  /** State id + 1 of each slot; 0: empty. */
+  private tState: Int32Array;
+  private tOp: Int32Array;
+  private tVal: Int32Array;
   /** Transition rows of the first states live in the pooled block. */
   private rowBlockStates = 0;
   private rowBlock!: Int32Array;
@@ -271,6 +274,8 @@ export class LinearizationSearch<S> {
   private readonly frontierStates = new Set<number>();
   private frontierTruncated = false;
   private completions = 0;
+  /** Pruned configurations at the furthest read: state id, count, the ops that return before it. */
+  private readonly pending: number[] = [];
   /** Ops taken to complete a pruned configuration (recordUnreachable). */
   private readonly completion: Int32Array;
 
@@ -296,7 +301,18 @@ export class LinearizationSearch<S> {
     this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
     this.prune = model.reaches !== undefined;
     const xSize = this.prune ? 2 * m + 8 + 3 * n : 0;
-    const size = 5 * m + 16 + 9 * n + W + 3 * capE + capT + capE * W + this.rowBlockStates * n + xSize;
+    const size =
+      5 * m +
+      16 +
+      9 * n +
+      W +
+      3 * capE +
+      capT +
+      capE * W +
+      this.rowBlockStates * n +
+      xSize +
+      3 * INITIAL_TRANSITIONS +
+      STATE_TABLE_SCRATCH;
     const mem = acquireBlock(size);
     this.block = mem;
     let at = 0;
@@ -336,6 +352,11 @@ export class LinearizationSearch<S> {
     const sorted = take(m);
     const intKeys = take(m);
     this.rowBlock = take(this.rowBlockStates * n);
+    this.tState = take(INITIAL_TRANSITIONS);
+    this.tOp = take(INITIAL_TRANSITIONS);
+    this.tVal = take(INITIAL_TRANSITIONS);
+    this.transitionBytes = INITIAL_TRANSITIONS * 12;
+    const stateScratch = take(STATE_TABLE_SCRATCH);
 
     // Events sorted by position: key = position << shift | event, decoded without division.
     let shift = 1;
@@ -421,7 +442,7 @@ export class LinearizationSearch<S> {
 
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
-    this.states = stateSpace(model, this.inputs, this.outputs);
+    this.states = stateSpace(model, this.inputs, this.outputs, stateScratch);
     for (let i = 0; i < n; i++) {
       this.readTarget[i] = this.readOnly[i] === 1 ? (this.states.readTarget?.(i) ?? NO_TARGET) : NO_TARGET;
       if (this.prune && (this.xList[i] & 2) !== 0)
@@ -494,13 +515,13 @@ export class LinearizationSearch<S> {
       return t;
     }
     // Many states: each is left by few ops, so a hash table of (state, op) beats rows.
-    if (this.tCap === 0) this.growTransitions();
     const mask = this.tCap - 1;
     let i = transitionSlot(sid, op) & mask;
+    const key = sid + 1;
     for (;;) {
       const ks = this.tState[i];
-      if (ks === -1) break;
-      if (ks === sid && this.tOp[i] === op) return this.tVal[i];
+      if (ks === 0) break;
+      if (ks === key && this.tOp[i] === op) return this.tVal[i];
       i = (i + 1) & mask;
     }
     const t = this.computeTransition(sid, op);
@@ -508,7 +529,7 @@ export class LinearizationSearch<S> {
       this.growTransitions();
       return this.transition(sid, op);
     }
-    this.tState[i] = sid;
+    this.tState[i] = key;
     this.tOp[i] = op;
     this.tVal[i] = t;
     this.tCount++;
@@ -516,19 +537,19 @@ export class LinearizationSearch<S> {
   }
 
   private growTransitions(): void {
-    const cap = Math.max(256, this.tCap * 2);
+    const cap = this.tCap * 2;
     this.checkMemory(cap * 12);
-    const ts = new Int32Array(cap).fill(-1);
+    const ts = new Int32Array(cap);
     const to = new Int32Array(cap);
     const tv = new Int32Array(cap);
     const mask = cap - 1;
     for (let j = 0; j < this.tCap; j++) {
-      const sid = this.tState[j];
-      if (sid === -1) continue;
+      const key = this.tState[j];
+      if (key === 0) continue;
       const op = this.tOp[j];
-      let i = transitionSlot(sid, op) & mask;
-      while (ts[i] !== -1) i = (i + 1) & mask;
-      ts[i] = sid;
+      let i = transitionSlot(key - 1, op) & mask;
+      while (ts[i] !== 0) i = (i + 1) & mask;
+      ts[i] = key;
       to[i] = op;
       tv[i] = this.tVal[j];
     }
@@ -726,32 +747,55 @@ export class LinearizationSearch<S> {
       this.frontierTruncated = false;
       this.bestLen = -1;
       this.completions = 0;
+      this.pending.length = 0;
     }
     if (this.completions >= MAX_COMPLETIONS) {
       this.frontierTruncated = true;
       return;
     }
     this.completions++;
+    // The state is worked out only if the search fails (computeOutcome): most never do.
+    const pending = this.pending;
+    pending.push(this.sid);
+    const at = pending.length;
+    pending.push(0);
     const sp = this.sp;
-    let sid = this.sid;
     let len = sp;
     const scratch = this.completion;
     for (let e = this.next[2 * this.n + 6]; e !== rr; e = this.next[e]) {
-      let t = this.transition(sid, e >> 1);
-      if (t < -1) t = this.multi[-2 - t][0];
-      // Cannot take effect there (a model whose other ops can be illegal): no state to show.
-      if (t === ILLEGAL) return;
-      sid = t;
+      pending.push(e >> 1);
       scratch[len++ - sp] = e >> 1;
     }
+    pending[at] = len - sp;
     if (len > this.bestLen) {
       for (let i = this.dirtyFrom; i < sp; i++) this.bestStack[i] = this.stackOp[i];
       for (let i = sp; i < len; i++) this.bestStack[i] = scratch[i - sp];
       this.bestLen = len;
       this.dirtyFrom = sp;
     }
-    if (this.frontierStates.size < MAX_FRONTIER_STATES) this.frontierStates.add(sid);
-    else if (!this.frontierStates.has(sid)) this.frontierTruncated = true;
+  }
+
+  /** The states of the pruned configurations recorded at the furthest read (see recordUnreachable). */
+  private completePending(): void {
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; ) {
+      let sid = pending[i];
+      const len = pending[i + 1];
+      const end = i + 2 + len;
+      let j = i + 2;
+      for (; j < end; j++) {
+        let t = this.transition(sid, pending[j]);
+        if (t < -1) t = this.multi[-2 - t][0];
+        // Cannot take effect there (a model whose other ops can be illegal): no state to show.
+        if (t === ILLEGAL) break;
+        sid = t;
+      }
+      i = end;
+      if (j < end) continue;
+      if (this.frontierStates.size < MAX_FRONTIER_STATES) this.frontierStates.add(sid);
+      else if (!this.frontierStates.has(sid)) this.frontierTruncated = true;
+    }
+    pending.length = 0;
   }
 
   /** Stuck at limitEvent: remember how far the search got, for the explanation. */
@@ -969,6 +1013,7 @@ export class LinearizationSearch<S> {
     if (this.verdict === undefined) throw new Error('internal: outcome() before the search finished');
     if (this.verdict === true) return { valid: true, stats };
     if (this.verdict === 'unknown') return { valid: 'unknown', unknownReason: this.unknownReason, stats };
+    this.completePending();
     return {
       valid: false,
       failing: this.failing,

@@ -12,6 +12,9 @@ import type { Model, ModelInput } from './model.js';
 
 export const ILLEGAL = -1;
 
+/** Ints a StateTable may be handed to start its tables in (a power of two). */
+export const STATE_TABLE_SCRATCH = 1024;
+
 export interface StateSpace<S> {
   /** States interned so far. */
   readonly size: number;
@@ -41,12 +44,29 @@ export class StateTable<S> {
   readonly states: S[] = [];
   private readonly byKey = new Map<unknown, number>();
   private readonly buckets = new Map<number | string, number[]>();
-  constructor(private readonly model: Model<S>) {}
+  /**
+   * `hash` + `equal` with 32-bit integer hashes (kv-append's strings): open
+   * addressing over slots (id + 1; 0 is empty), the hash of every state kept
+   * by id. No bucket arrays, and no heap numbers as Map keys.
+   */
+  private slots: Int32Array;
+  private hashOf: Int32Array;
+  private intCount = 0;
+  /** scratch: STATE_TABLE_SCRATCH zeroed ints to start the tables in (a search's pooled block). */
+  constructor(
+    private readonly model: Model<S>,
+    scratch?: Int32Array,
+  ) {
+    const half = STATE_TABLE_SCRATCH / 2;
+    this.slots = scratch ? scratch.subarray(0, half) : new Int32Array(half);
+    this.hashOf = scratch ? scratch.subarray(half, 2 * half) : new Int32Array(half);
+  }
 
   intern(s: S): number {
     const m = this.model;
     if (m.equal && m.hash) {
       const h = m.hash(s);
+      if (typeof h === 'number' && (h | 0) === h) return this.internInt(s, h, m.equal);
       let bucket = this.buckets.get(h);
       if (bucket) {
         for (const id of bucket) if (m.equal(this.states[id], s)) return id;
@@ -69,6 +89,48 @@ export class StateTable<S> {
     this.states.push(s);
     return this.states.length - 1;
   }
+
+  private internInt(s: S, h: number, equal: (a: S, b: S) => boolean): number {
+    let slots = this.slots;
+    let mask = slots.length - 1;
+    const hashOf = this.hashOf;
+    let i = slotOf(h) & mask;
+    for (;;) {
+      const v = slots[i];
+      if (v === 0) break;
+      if (hashOf[v - 1] === h && equal(this.states[v - 1], s)) return v - 1;
+      i = (i + 1) & mask;
+    }
+    const id = this.states.length;
+    this.states.push(s);
+    if (id >= this.hashOf.length) {
+      const h2 = new Int32Array(2 * id);
+      h2.set(this.hashOf);
+      this.hashOf = h2;
+    }
+    this.hashOf[id] = h;
+    slots[i] = id + 1;
+    if (++this.intCount * 2 > slots.length) {
+      const old = slots;
+      slots = new Int32Array(old.length * 2);
+      mask = slots.length - 1;
+      for (let j = 0; j < old.length; j++) {
+        const v = old[j];
+        if (v === 0) continue;
+        let k = slotOf(this.hashOf[v - 1]) & mask;
+        while (slots[k] !== 0) k = (k + 1) & mask;
+        slots[k] = v;
+      }
+      this.slots = slots;
+    }
+    return id;
+  }
+}
+
+/** Spread a 32-bit hash over the slots (its low bits alone may cluster). */
+function slotOf(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return h ^ (h >>> 16);
 }
 
 /** Apply model.step and intern what comes out. */
@@ -93,8 +155,9 @@ export class FlatSpace<S> implements StateSpace<S> {
     private readonly model: Model<S>,
     private readonly inputs: readonly ModelInput[],
     private readonly outputs: readonly unknown[],
+    scratch?: Int32Array,
   ) {
-    this.table = new StateTable(model);
+    this.table = new StateTable(model, scratch);
   }
   get size(): number {
     return this.table.states.length;
@@ -132,13 +195,15 @@ export function stateSpace<S>(
   model: Model<S>,
   inputs: readonly ModelInput[],
   outputs: readonly unknown[],
+  /** STATE_TABLE_SCRATCH zeroed ints the state table may start in. */
+  scratch?: Int32Array,
 ): StateSpace<S> {
   const product =
     model.perKey !== undefined &&
     model.partition !== undefined &&
     model.fromKeys !== undefined &&
     inputs.every((input) => model.partition!(input) !== undefined);
-  return product ? new ProductSpace(model, inputs, outputs) : new FlatSpace(model, inputs, outputs);
+  return product ? new ProductSpace(model, inputs, outputs) : new FlatSpace(model, inputs, outputs, scratch);
 }
 
 export class ProductSpace<S> implements StateSpace<S> {
