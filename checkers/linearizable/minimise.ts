@@ -87,8 +87,11 @@ export function minimiseNonLinearizable<S>(
     if (c.length === xs.length || (keepExplainable && !explainable(c, f))) return xs;
     return c;
   };
-  keepExplainable = explainable(cut(ops, failing), failing) || explainable(ops, failing);
-  let current = tryCut([...ops], failing);
+  const cutOps = cut(ops, failing);
+  const cutExplainable = explainable(cutOps, failing);
+  keepExplainable = cutExplainable || explainable(ops, failing);
+  // The cut stays when it keeps the failing op explainable (or nothing can explain it).
+  let current = cutExplainable || !keepExplainable ? cutOps : [...ops];
   const outOfBudget = () =>
     checks >= opts.maxChecks || steps >= opts.maxTotalSteps || Date.now() > opts.deadlineMs;
   const byCall = (a: PreparedOp, b: PreparedOp) => a.callPos - b.callPos;
