@@ -18,6 +18,7 @@ import {
   UNKNOWN_ANOMALY_TYPES,
   unknownModels,
 } from './models.js';
+import { errorLine, reportLines, writeAnomalyTexts } from './report.js';
 import { writeCycleSvgs } from './svg.js';
 import { FAIL, formatTxn, indexTxns, MalformedTxnError, OK, type Txns, txnInfo } from './txns.js';
 
@@ -44,6 +45,8 @@ export interface ElleResult extends CheckResult {
   not?: string[];
   'also-not'?: string[];
   summary?: string;
+  /** A plain-word line per anomaly case, most serious first (at most 100 per type); only when not valid. */
+  report?: string[];
 }
 
 export class UnknownModelError extends RangeError {}
@@ -98,13 +101,15 @@ export function runElle(
   const arenaBytes = history.length * 200 + (1 << 20);
   if (opts.memoryLimitBytes !== undefined && arenaBytes > opts.memoryLimitBytes) {
     prohibitedAnomalyTypes(opts); // still refuse unknown model names
+    const error = {
+      type: 'memory-limit',
+      message: `checking ${history.length} operations needs about ${Math.ceil(arenaBytes / 2 ** 20)} MiB of indexes, over the ${Math.floor(opts.memoryLimitBytes / 2 ** 20)} MiB limit`,
+    };
     return {
       valid: 'unknown',
-      error: {
-        type: 'memory-limit',
-        message: `checking ${history.length} operations needs about ${Math.ceil(arenaBytes / 2 ** 20)} MiB of indexes, over the ${Math.floor(opts.memoryLimitBytes / 2 ** 20)} MiB limit`,
-      },
+      error,
       summary: 'memory limit too small for this history',
+      report: [errorLine(error)],
     };
   }
   return withArena(arenaBytes, () => runElleInArena(history, opts, mopNames, analyze));
@@ -133,14 +138,15 @@ function runElleInArena(
     debug('analysed');
   } catch (e) {
     if (e instanceof MalformedTxnError) {
-      return {
-        valid: 'unknown',
-        error: { type: 'unexpected-txn-micro-op-types', message: e.message },
-        inputError: e.message,
-      };
+      const error = { type: 'unexpected-txn-micro-op-types', message: e.message };
+      return { valid: 'unknown', error, inputError: e.message, report: [errorLine(error)] };
     }
     if (e instanceof UnanalysableHistory) {
-      return { valid: 'unknown', error: { type: e.type, message: e.message, ...e.details } };
+      return {
+        valid: 'unknown',
+        error: { type: e.type, message: e.message, ...e.details },
+        report: [errorLine(e)],
+      };
     }
     throw e;
   }
@@ -187,13 +193,21 @@ function runElleInArena(
       'anomaly-spec-type': to.searching,
       'does-not-contain': to.doesNotContain,
       'scc-size': to.sccSize,
-      explanation: `ran out of time searching a strongly connected component of ${to.sccSize} transactions for ${to.searching} cycles; anomalies there may be missing`,
+      explanation:
+        to.componentsLeft !== undefined
+          ? `the time limit ran out before the cycle search reached ${to.componentsLeft} strongly connected component${to.componentsLeft === 1 ? '' : 's'} of ${to.sccSize} transactions in all; anomalies there may be missing`
+          : `the ${to.budget} ran out while searching a strongly connected component of ${to.sccSize} transactions for ${to.searching} cycles${to.doesNotContain.length > 0 ? ` (it holds no ${orList(to.doesNotContain)} cycle)` : ''}; anomalies there may be missing`,
     });
   }
 
   const result = resultMap(prohibited, reportable, anomalies);
-  if (opts.outDir && result.anomalies) {
-    writeCycleSvgs(opts.outDir, txns, analysis, search.cycles, opts.maxSvgsPerType ?? 20);
+  if (result.anomalies) {
+    // Plain words only for a verdict that is not valid: a passing check builds none.
+    result.report = reportLines(result.anomalies);
+    if (opts.outDir) {
+      writeCycleSvgs(opts.outDir, txns, analysis, search.cycles, opts.maxSvgsPerType ?? 20);
+      writeAnomalyTexts(opts.outDir, txns, result.anomalies);
+    }
   }
   return result;
 }
@@ -228,6 +242,11 @@ function resultMap(
     'also-not': alsoNot,
     summary: bad ? `${counts}; not ${not.join(', ')}` : `could not finish: ${counts}`,
   };
+}
+
+/** "a", "a or b", "a, b or c". */
+function orList(xs: readonly string[]): string {
+  return xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')} or ${xs[xs.length - 1]}`;
 }
 
 /** Process order: each ok txn precedes the next txn its process invoked. */

@@ -453,7 +453,18 @@ export interface CycleSearchResult {
   cycles: FoundCycle[];
   cycleExists: CycleExistsCase[];
   /** Components whose search ran out of budget. */
-  timeouts: { sccSize: number; searching: string; doesNotContain: string[] }[];
+  timeouts: CycleSearchTimeout[];
+}
+
+export interface CycleSearchTimeout {
+  /** Transactions in the component (all components left, when none of them was searched). */
+  sccSize: number;
+  searching: string;
+  doesNotContain: string[];
+  /** Which budget ran out: the whole check's time limit, or the one per component. */
+  budget: 'time limit' | 'per-component budget';
+  /** Set when the time limit ran out before these components were searched at all. */
+  componentsLeft?: number;
 }
 
 function txnsOf(comp: Int32Array, nTxns: number): Int32Array {
@@ -504,6 +515,8 @@ export function searchCycles(
         sccSize: comps.slice(c).reduce((n, x) => n + txnsOf(x, nTxns).length, 0),
         searching: '(time limit reached: components not searched)',
         doesNotContain: [],
+        budget: 'time limit',
+        componentsLeft: comps.length - c,
       });
       break;
     }
@@ -551,6 +564,7 @@ export function searchCycles(
           sccSize: txnsOf(comp, nTxns).length,
           searching: spec.type,
           doesNotContain: searched.slice(0, -1).filter((t) => !redundant.has(t)),
+          budget: Date.now() >= budget.deadlineMs ? 'time limit' : 'per-component budget',
         });
         break;
       }

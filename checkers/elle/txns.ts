@@ -203,7 +203,11 @@ export function formatValue(v: unknown): string {
 }
 
 export function formatTxn(t: Txns, id: number): string {
-  const i = txnInfo(t, id);
+  return formatTxnInfo(txnInfo(t, id));
+}
+
+/** `{index 3, process 1, ok: [["r","x",[1]]]}`: how explanations show a txn. */
+export function formatTxnInfo(i: TxnInfo): string {
   const mops = i.value.map((m) => formatValue(m)).join(', ');
   return `{index ${i.index}, process ${i.process}, ${i.type}: [${mops}]}`;
 }

@@ -178,6 +178,9 @@ describe('elle list-append agrees with brute force over serial orders', () => {
           const truth = serializable(sim, realtime);
           histories++;
           expect(r.valid).not.toBe('unknown');
+          // Plain words exactly when not valid: a line per anomaly case.
+          if (r.valid === true) expect(r.report).toBeUndefined();
+          else expect(r.report).toHaveLength(Object.values(r.anomalies!).reduce((n, c) => n + c.length, 0));
           if (r.valid === false) {
             // No false alarm: a reported violation is confirmed by brute force.
             expect(truth, `reported ${r['anomaly-types']} but a serial order exists`).toBe(false);
