@@ -12,7 +12,7 @@ import type { Model } from './model.js';
 import { findModel, MODEL_NAMES, ModelError } from './models.js';
 import { MalformedHistoryError, type Part, type PreparedOp, prepare } from './prepare.js';
 import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
-import { runInterleaved } from './schedule.js';
+import { runInterleaved, runInterleavedUntil } from './schedule.js';
 import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
 import { defaultWorkerCount, runOnWorkers } from './workers.js';
 
@@ -26,6 +26,12 @@ export interface LinearizableOptions extends CheckOptions {
   workers?: number | 'auto';
   /** Below this many operations a split history is checked in-process. Default 20,000. */
   workerMinOps?: number;
+  /**
+   * Before starting workers, check the parts in-process for this long (ms,
+   * default 250): only the parts not finished by then go to the workers, and
+   * none at all when every part is done (small parts need no threads).
+   */
+  workerHeadStartMs?: number;
   /** Reduce a failure to a small witness. Default true. */
   minimise?: boolean;
   /** Budget of the minimisation in ms (default 2,000; never past timeLimitMs). */
@@ -79,6 +85,17 @@ export interface LinearizableResult extends CheckResult {
 }
 
 const DEFAULT_WORKER_MIN_OPS = 20_000;
+const DEFAULT_WORKER_HEAD_START_MS = 250;
+
+function orCancelled<S>(o: SearchOutcome<S> | undefined): SearchOutcome<S> {
+  return (
+    o ?? {
+      valid: 'unknown',
+      unknownReason: 'cancelled',
+      stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
+    }
+  );
+}
 const DEFAULT_MINIMISE_MS = 2_000;
 
 function resolveModel(model: Model | string): Model {
@@ -161,17 +178,40 @@ export async function checkLinearizable(
   const minOps = opts.workerMinOps ?? DEFAULT_WORKER_MIN_OPS;
   if (builtIn && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
     try {
-      const outcomes = await runOnWorkers(parts, s.model.name, s.partModel !== s.model, s.budget, wanted);
-      if (outcomes) {
+      // Threads cost a start-up each: parts that finish within the head start are
+      // checked here, and only what is left goes to the workers.
+      const headStart = opts.workerHeadStartMs ?? DEFAULT_WORKER_HEAD_START_MS;
+      const local = runInterleavedUntil(
+        parts.map((p) => p.ops),
+        s.partModel,
+        s.budget,
+        Date.now() + headStart,
+      );
+      const left = local.flatMap((o, i) => (o === undefined ? [i] : []));
+      if (left.length === 0 || local.some((o) => o?.valid === false)) {
+        return finish(history, s, opts, local.map(orCancelled), 0);
+      }
+      const remote = await runOnWorkers(
+        left.map((i) => parts[i]),
+        s.model.name,
+        s.partModel !== s.model,
+        s.budget,
+        wanted,
+      );
+      if (remote) {
+        const outcomes = local.map(orCancelled);
+        left.forEach((part, k) => {
+          outcomes[part] = remote[k];
+        });
         // States crossed the thread boundary as plain data (class instances lose
         // their prototype): redo the failing part here for an explanation in the
         // model's own states. It failed once, so it fails again, just as fast.
         const failedAt = outcomes.findIndex((o) => o.valid === false);
         if (failedAt >= 0) {
-          const local = searchLinearization(parts[failedAt].ops, s.partModel, s.budget);
-          if (local.valid === false) outcomes[failedAt] = local;
+          const again = searchLinearization(parts[failedAt].ops, s.partModel, s.budget);
+          if (again.valid === false) outcomes[failedAt] = again;
         }
-        return finish(history, s, opts, outcomes, Math.min(wanted, parts.length));
+        return finish(history, s, opts, outcomes, Math.min(wanted, left.length));
       }
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;

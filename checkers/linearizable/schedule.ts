@@ -16,6 +16,20 @@ export interface ScheduleOptions {
 }
 
 /**
+ * Check the parts in-process until `stopAtMs` (Date.now()): the outcome of
+ * every part finished by then, undefined for the others (and for those still
+ * running after a part failed).
+ */
+export function runInterleavedUntil<S>(
+  parts: readonly (readonly PreparedOp[])[],
+  model: Model<S>,
+  budget: SearchBudget,
+  stopAtMs: number,
+): (SearchOutcome<S> | undefined)[] {
+  return interleave(parts, model, budget, {}, stopAtMs);
+}
+
+/**
  * Check every part; returns one outcome per part. After a failure the parts
  * still running come back as `unknown` with reason `cancelled`.
  */
@@ -25,6 +39,24 @@ export function runInterleaved<S>(
   budget: SearchBudget,
   opts: ScheduleOptions = {},
 ): SearchOutcome<S>[] {
+  const cancelled = (): SearchOutcome<S> => ({
+    valid: 'unknown',
+    unknownReason: 'cancelled',
+    stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
+  });
+  return Array.from(
+    interleave(parts, model, budget, opts, Number.POSITIVE_INFINITY),
+    (o) => o ?? cancelled(),
+  );
+}
+
+function interleave<S>(
+  parts: readonly (readonly PreparedOp[])[],
+  model: Model<S>,
+  budget: SearchBudget,
+  opts: ScheduleOptions,
+  stopAtMs: number,
+): (SearchOutcome<S> | undefined)[] {
   const outcomes: (SearchOutcome<S> | undefined)[] = new Array(parts.length);
   // Small parts first: most finish in one slice, which keeps few searches alive at once.
   const order = parts.map((_, i) => i).sort((a, b) => parts[a].length - parts[b].length);
@@ -33,12 +65,9 @@ export function runInterleaved<S>(
   let nextToStart = 0;
   let failed = false;
   const maxActive = 64;
-  const cancelled = (): SearchOutcome<S> => ({
-    valid: 'unknown',
-    unknownReason: 'cancelled',
-    stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
-  });
+  const timed = stopAtMs !== Number.POSITIVE_INFINITY;
   while (!failed && (nextToStart < order.length || active.length > 0)) {
+    if (timed && Date.now() >= stopAtMs) break;
     while (active.length < maxActive && nextToStart < order.length) {
       const index = order[nextToStart++];
       active.push({ index, search: new LinearizationSearch(parts[index], model, budget) });
@@ -58,6 +87,7 @@ export function runInterleaved<S>(
         bytes += search.bytesHeld;
         k++;
       }
+      if (timed && Date.now() >= stopAtMs) break;
     }
     if (!failed && bytes > limit) {
       for (const { index } of active) {
@@ -70,5 +100,5 @@ export function runInterleaved<S>(
       active.length = 0;
     }
   }
-  return Array.from(outcomes, (o) => o ?? cancelled());
+  return Array.from(outcomes);
 }

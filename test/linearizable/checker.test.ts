@@ -166,7 +166,11 @@ describe('worker threads', () => {
       [good, true],
       [bad, false],
     ] as const) {
-      const threaded = await checkLinearizable(history, 'kv', { workers: 2, workerMinOps: 10 });
+      const threaded = await checkLinearizable(history, 'kv', {
+        workers: 2,
+        workerMinOps: 10,
+        workerHeadStartMs: 0,
+      });
       expect(threaded.stats.workers).toBe(2);
       expect(threaded.valid).toBe(expected);
       const inProcess = await checkLinearizable(history, 'kv', { workers: 0 });
@@ -181,6 +185,32 @@ it('no stray files', () => {
   expect(existsSync(join(process.cwd(), 'linear.svg'))).toBe(false);
 });
 
+describe('worker threads: the in-process head start', () => {
+  it('parts that finish within it need no threads; what is left goes to the workers', async () => {
+    const events: Parameters<typeof h> = [];
+    for (let i = 0; i < 200; i++) {
+      const key = { key: `k${i % 8}` };
+      events.push(...ok(i % 5, 'write', i, i, key), ...ok((i + 1) % 5, 'read', null, i, key));
+    }
+    const history = h(...events);
+    const quick = await checkLinearizable(history, 'kv', { workers: 2, workerMinOps: 10 });
+    expect(quick.valid).toBe(true);
+    expect(quick.stats.workers).toBe(0);
+    // The largest part is checked last; too hard to finish in the head start, it alone goes to a worker.
+    const hard: Parameters<typeof h> = [];
+    const key = { key: 'hard' };
+    for (let i = 0; i < 60; i++) hard.push(...ok(0, 'write', 1000 + i, 1000 + i, key));
+    for (let p = 0; p < 15; p++) hard.push([p, 'invoke', 'write', p + 1, key]);
+    for (let p = 0; p < 15; p++) hard.push([p, 'ok', 'write', p + 1, key]);
+    hard.push([30, 'invoke', 'read', null, key], [30, 'ok', 'read', 999, key]);
+    const mixed = h(...events, ...hard);
+    const r = await checkLinearizable(mixed, 'kv', { workers: 2, workerMinOps: 10, workerHeadStartMs: 30 });
+    expect(r.valid).toBe(false);
+    expect(r.failure?.key).toBe('hard');
+    expect(r.stats.workers).toBe(1);
+  });
+});
+
 describe('worker threads and model states', () => {
   it('a failure found on a worker is explained in the model’s own states', async () => {
     const events: Parameters<typeof h> = [];
@@ -190,7 +220,11 @@ describe('worker threads and model states', () => {
     }
     events.push(...ok(7, 'get', null, 'nope', { key: 'k2' }));
     const history = h(...events);
-    const threaded = await checkLinearizable(history, 'kv-append', { workers: 2, workerMinOps: 10 });
+    const threaded = await checkLinearizable(history, 'kv-append', {
+      workers: 2,
+      workerMinOps: 10,
+      workerHeadStartMs: 0,
+    });
     const local = await checkLinearizable(history, 'kv-append', { workers: 0 });
     expect(threaded.stats.workers).toBe(2);
     expect(threaded.valid).toBe(false);
