@@ -68,7 +68,8 @@ export function registerCheck(program: Command): void {
 Examples:
   $ faultline check ../shared/data/jepsen-etcd --checker linearizable --model cas-register
   $ faultline check ../shared/data/kv/c10-bad.txt --checker linearizable --model kv-append --json
-  $ faultline check store/latest/history.jsonl --checker elle-list-append --consistency-models serializable`,
+  $ faultline check store/latest/history.jsonl --checker linearizable --model kv
+  $ faultline check history.jsonl --checker elle-list-append --consistency-models serializable,strict-serializable`,
     )
     .action(async (files: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(files, flags);
