@@ -29,7 +29,9 @@
  *   resets the state (model.resets, model.resetState) can take effect before
  *   that read returns and leave one that can. Without it, a search over
  *   concurrent appends tries every order of them before the next read says
- *   no; with it, a wrong order is dropped at its first wrong append.
+ *   no; with it, a wrong order is dropped at its first wrong append. States
+ *   that are tuples of per-key states (a keyed model checked as one object)
+ *   are looked at per key, with the per-key model's hooks.
  *
  * The hot loop works on typed arrays: the lists as Int32Array links, the
  * linearized set as a Uint32Array bitset with an incremental Zobrist hash, a
@@ -198,7 +200,13 @@ export class LinearizationSearch<S> {
    * return (RR), and the calls of the ops that may reset the state (RS).
    * xList[op]: 1 when op's return is in RR, 2 when its call is in RS.
    */
-  private readonly prune: boolean;
+  private prune: boolean;
+  /** States are ids of the whole state (not tuples of per-key ids: then reads and resets concern a component). */
+  private flat = true;
+  /** For a read or a reset in a space of tuples: the component (key) it concerns. */
+  private readonly comp: Int32Array;
+  /** Keys with lists of their own in nextX (1 unless the states are tuples). */
+  private keys = 1;
   private readonly nextX: Int32Array;
   private readonly prevX: Int32Array;
   private readonly xList: Int32Array;
@@ -299,8 +307,10 @@ export class LinearizationSearch<S> {
     const capE = this.capE;
     const capT = this.capT;
     this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
-    this.prune = model.reaches !== undefined;
-    const xSize = this.prune ? 2 * m + 8 + 3 * n : 0;
+    // Known for certain once the state space is built (a keyed model's per-key model may have it).
+    this.prune = model.reaches !== undefined || model.perKey?.reaches !== undefined;
+    // Two lists per key (at most n keys), each with two sentinels.
+    const xSize = this.prune ? 2 * (m + 4 * n) + 3 * n : 0;
     const size =
       5 * m +
       16 +
@@ -312,7 +322,8 @@ export class LinearizationSearch<S> {
       this.rowBlockStates * n +
       xSize +
       3 * INITIAL_TRANSITIONS +
-      STATE_TABLE_SCRATCH;
+      STATE_TABLE_SCRATCH +
+      n;
     const mem = acquireBlock(size);
     this.block = mem;
     let at = 0;
@@ -338,8 +349,8 @@ export class LinearizationSearch<S> {
     this.stackState = take(n);
     this.stackAlt = take(n);
     this.bestStack = take(n);
-    this.nextX = take(this.prune ? m + 4 : 0);
-    this.prevX = take(this.prune ? m + 4 : 0);
+    this.nextX = take(this.prune ? m + 4 * n : 0);
+    this.prevX = take(this.prune ? m + 4 * n : 0);
     this.xList = take(this.prune ? n : 0);
     this.resetTarget = take(this.prune ? n : 0);
     this.completion = take(this.prune ? n : 0);
@@ -357,6 +368,7 @@ export class LinearizationSearch<S> {
     this.tVal = take(INITIAL_TRANSITIONS);
     this.transitionBytes = INITIAL_TRANSITIONS * 12;
     const stateScratch = take(STATE_TABLE_SCRATCH);
+    this.comp = take(n);
 
     // Events sorted by position: key = position << shift | event, decoded without division.
     let shift = 1;
@@ -390,6 +402,15 @@ export class LinearizationSearch<S> {
       this.known[i] = ops[i].known ? 1 : 0;
       this.readOnly[i] = ops[i].known && model.readOnly?.(ops[i].input) ? 1 : 0;
     }
+    this.inputs = ops.map((o) => o.input);
+    this.outputs = ops.map((o) => o.output);
+    const states = stateSpace(model, this.inputs, this.outputs, stateScratch);
+    this.states = states;
+    this.prune = this.prune && states.canPrune === true;
+    if (states.componentOf !== undefined && states.component !== undefined) {
+      this.flat = false;
+      for (let i = 0; i < n; i++) this.comp[i] = states.component(i);
+    }
     // Sentinels: list k (R, W, U, RET) runs from m + 2k to m + 2k + 1.
     const next = this.next;
     const prev = this.prev;
@@ -414,10 +435,13 @@ export class LinearizationSearch<S> {
       prev[m + 2 * k + 1] = last[k];
     }
     if (this.prune) {
-      // RR: m .. m+1, RS: m+2 .. m+3.
+      // Per key k (one key when the states are not tuples): RR from m + 4k to
+      // m + 4k + 1, RS from m + 4k + 2 to m + 4k + 3.
+      this.keys = this.flat ? 1 : (states.components ?? 1);
       const nx = this.nextX;
       const px = this.prevX;
-      const lastX = [m, m + 2];
+      const lastX = new Int32Array(2 * this.keys);
+      for (let k = 0; k < 2 * this.keys; k++) lastX[k] = m + 2 * k;
       const appendX = (list: number, e: number) => {
         nx[lastX[list]] = e;
         px[e] = lastX[list];
@@ -427,22 +451,18 @@ export class LinearizationSearch<S> {
         const e = sorted[r];
         const op = e >> 1;
         if ((e & 1) === 1 && this.readOnly[op] === 1) {
-          appendX(0, e);
+          appendX(2 * this.comp[op], e);
           this.xList[op] |= 1;
-        } else if ((e & 1) === 0 && this.readOnly[op] === 0 && model.resets?.(ops[op].input) !== false) {
-          appendX(1, e);
+        } else if ((e & 1) === 0 && this.readOnly[op] === 0 && states.resets?.(op) !== false) {
+          appendX(2 * this.comp[op] + 1, e);
           this.xList[op] |= 2;
         }
       }
-      for (let k = 0; k < 2; k++) {
+      for (let k = 0; k < 2 * this.keys; k++) {
         nx[lastX[k]] = m + 2 * k + 1;
         px[m + 2 * k + 1] = lastX[k];
       }
     }
-
-    this.inputs = ops.map((o) => o.input);
-    this.outputs = ops.map((o) => o.output);
-    this.states = stateSpace(model, this.inputs, this.outputs, stateScratch);
     for (let i = 0; i < n; i++) {
       this.readTarget[i] = this.readOnly[i] === 1 ? (this.states.readTarget?.(i) ?? NO_TARGET) : NO_TARGET;
       if (this.prune && (this.xList[i] & 2) !== 0)
@@ -709,70 +729,98 @@ export class LinearizationSearch<S> {
   }
 
   /**
-   * A configuration that can never linearize its first read to return: the
-   * model says the state cannot grow into the one the read saw, and no op that
-   * may reset the state and take effect before that read returns leaves a
-   * state that can. Records the read as where the search got stuck.
+   * A configuration that can never linearize key k's first read to return:
+   * the model says the state cannot grow into the one the read saw, and no op
+   * that may reset it and take effect before that read returns leaves a state
+   * that can. True when it is dropped (recordUnreachable may keep it).
    */
-  private unreachable(): boolean {
-    const m = 2 * this.n;
-    const rr = this.nextX[m];
-    if (rr === m + 1) return false;
+  private unreachable(k: number): boolean {
+    const head = 2 * this.n + 4 * k;
+    const rr = this.nextX[head];
+    if (rr === head + 1) return false;
     const target = this.readTarget[rr >> 1];
-    if (target < 0 || target === this.sid) return false;
+    if (target < 0) return false;
     const states = this.states;
+    // In a space of tuples, only the read's own key matters: its component, its key's resets.
+    const current = this.flat ? this.sid : states.componentOf!(this.sid, k);
+    if (target === current) return false;
     const before = this.rank[rr];
-    for (let rs = this.nextX[m + 2]; rs !== m + 3 && this.rank[rs] < before; rs = this.nextX[rs]) {
+    for (let rs = this.nextX[head + 2]; rs !== head + 3 && this.rank[rs] < before; rs = this.nextX[rs]) {
       const reset = this.resetTarget[rs >> 1];
       if (reset < 0 || reset === target || states.reaches!(reset, target)) return false;
     }
-    if (states.reaches!(this.sid, target)) return false;
-    if (before >= this.bestRank) this.recordUnreachable(rr);
-    return true;
+    if (states.reaches!(current, target)) return false;
+    return this.recordUnreachable(rr);
   }
 
   /**
-   * The explanation of a pruned configuration: stuck at read rr, in the state
-   * the ops that return before rr leave (taken in the order they return, as
-   * the search would have had to before reaching rr), so that the states
-   * reported are ones where everything that returned before the read took
-   * effect, as when the search is stuck there.
+   * Whether this new configuration can be dropped (unreachable). Only the key
+   * of the op just taken changed (its state, or its next read): the others were
+   * looked at when they last changed. The first configuration: every key.
    */
-  private recordUnreachable(rr: number): void {
+  private pruned(): boolean {
+    if (this.sp > 0) return this.unreachable(this.comp[this.stackOp[this.sp - 1]]);
+    for (let k = 0; k < this.keys; k++) if (this.unreachable(k)) return true;
+    return false;
+  }
+
+  /**
+   * The explanation of a pruned configuration, whose read rr can never fit.
+   * The search would have got stuck at rr (or before it) in every branch
+   * below: stuck at rr in the state that the ops returning before rr leave,
+   * taken in the order they return, if they can be. Past the furthest stuck
+   * point so far, that is worked out now, and the configuration is dropped
+   * only if they can (else the search goes on below it, and finds where it
+   * really gets stuck); at the furthest point, only when the search fails
+   * (most never do); before it, never. False: do not drop it.
+   */
+  private recordUnreachable(rr: number): boolean {
     const r = this.rank[rr];
-    if (r > this.bestRank) {
-      this.bestRank = r;
-      this.failing = rr >> 1;
-      this.frontierStates.clear();
-      this.frontierTruncated = false;
-      this.bestLen = -1;
-      this.completions = 0;
-      this.pending.length = 0;
-    }
-    if (this.completions >= MAX_COMPLETIONS) {
-      this.frontierTruncated = true;
-      return;
-    }
-    this.completions++;
-    // The state is worked out only if the search fails (computeOutcome): most never do.
-    const pending = this.pending;
-    pending.push(this.sid);
-    const at = pending.length;
-    pending.push(0);
+    if (r < this.bestRank) return true;
     const sp = this.sp;
     let len = sp;
     const scratch = this.completion;
-    for (let e = this.next[2 * this.n + 6]; e !== rr; e = this.next[e]) {
-      pending.push(e >> 1);
-      scratch[len++ - sp] = e >> 1;
+    const retHead = 2 * this.n + 6;
+    if (r > this.bestRank) {
+      let sid = this.sid;
+      for (let e = this.next[retHead]; e !== rr; e = this.next[e]) {
+        let t = this.transition(sid, e >> 1);
+        if (t < -1) t = this.multi[-2 - t][0];
+        if (t === ILLEGAL) return false;
+        sid = t;
+        scratch[len++ - sp] = e >> 1;
+      }
+      this.bestRank = r;
+      this.failing = rr >> 1;
+      this.frontierStates.clear();
+      this.frontierStates.add(sid);
+      this.frontierTruncated = false;
+      this.completions = 0;
+      this.pending.length = 0;
+      this.bestLen = -1;
+    } else {
+      if (this.completions >= MAX_COMPLETIONS) {
+        this.frontierTruncated = true;
+        return true;
+      }
+      this.completions++;
+      const pending = this.pending;
+      pending.push(this.sid);
+      const at = pending.length;
+      pending.push(0);
+      for (let e = this.next[retHead]; e !== rr; e = this.next[e]) {
+        pending.push(e >> 1);
+        scratch[len++ - sp] = e >> 1;
+      }
+      pending[at] = len - sp;
     }
-    pending[at] = len - sp;
     if (len > this.bestLen) {
       for (let i = this.dirtyFrom; i < sp; i++) this.bestStack[i] = this.stackOp[i];
       for (let i = sp; i < len; i++) this.bestStack[i] = scratch[i - sp];
       this.bestLen = len;
       this.dirtyFrom = sp;
     }
+    return true;
   }
 
   /** The states of the pruned configurations recorded at the furthest read (see recordUnreachable). */
@@ -903,7 +951,7 @@ export class LinearizationSearch<S> {
           this.limitRank = rank[limit];
           this.entry = next[m];
           phase = this.phase = READS;
-          if (this.prune && this.unreachable()) {
+          if (this.prune && this.pruned()) {
             if (!this.backtrack()) {
               this.verdict = false;
               break;
@@ -920,7 +968,12 @@ export class LinearizationSearch<S> {
             const op = entry >> 1;
             const target = readTarget[op];
             const sid = this.sid;
-            const t = target === NO_TARGET ? this.transition(sid, op) : target === sid ? sid : ILLEGAL;
+            const t =
+              target === NO_TARGET
+                ? this.transition(sid, op)
+                : (this.flat ? sid : this.states.componentOf!(sid, this.comp[op])) === target
+                  ? sid
+                  : ILLEGAL;
             if (t === sid) {
               if (this.tryPush(op, t, 0)) {
                 this.stackAlt[this.sp - 1] = FORCED;

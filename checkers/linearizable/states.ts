@@ -23,13 +23,24 @@ export interface StateSpace<S> {
   step(sid: number, op: number): number | number[];
   /**
    * For a read-only op: the id of the one state it fits (the model's
-   * `readState`), or undefined when only a step can tell.
+   * `readState`), or undefined when only a step can tell. In a space of
+   * tuples the id is of the op's component (`component`), not of the tuple.
    */
   readTarget?(op: number): number | undefined;
   /** For an op that resets the state: the id of the state it always leaves (Model.resetState). */
   resetTarget?(op: number): number | undefined;
+  /** Whether op may reset the state (Model.resets; default: yes). */
+  resets?(op: number): boolean;
   /** False when the model says state `sid` can never grow into state `tid` (Model.reaches). */
   reaches?(sid: number, tid: number): boolean;
+  /** True when the model has `reaches`: the search may drop configurations whose next read can never fit. */
+  readonly canPrune?: boolean;
+  /** A space of tuples: how many components (keys) its tuples have. */
+  readonly components?: number;
+  /** A space of tuples: the component op touches (its key). */
+  component?(op: number): number;
+  /** A space of tuples: the id of component k of state sid. */
+  componentOf?(sid: number, k: number): number;
   /** The model state behind an id (for reports). */
   state(sid: number): S;
   /** An estimate of the memory held, for the memory budget. */
@@ -181,9 +192,15 @@ export class FlatSpace<S> implements StateSpace<S> {
     const s = this.model.resetState?.(this.inputs[op]);
     return s === undefined ? undefined : this.table.intern(s);
   }
+  resets(op: number): boolean {
+    return this.model.resets?.(this.inputs[op]) !== false;
+  }
   reaches(sid: number, tid: number): boolean {
     const r = this.model.reaches;
     return r === undefined || r(this.table.states[sid], this.table.states[tid]);
+  }
+  get canPrune(): boolean {
+    return this.model.reaches !== undefined;
   }
   state(sid: number): S {
     return this.table.states[sid];
@@ -334,6 +351,38 @@ export class ProductSpace<S> implements StateSpace<S> {
     buf.set(this.tuples.subarray(sid * K, sid * K + K));
     buf[k] = isid;
     return this.internTuple(buf, 0, h);
+  }
+
+  // The per-key model's read and growth hooks, on the op's own component.
+  readTarget(op: number): number | undefined {
+    const inner = this.inner;
+    const output = this.outputs[op];
+    if (inner.readState === undefined || output === undefined) return undefined;
+    const s = inner.readState(this.inputs[op], output);
+    return s === undefined ? undefined : this.innerTable.intern(s);
+  }
+  resetTarget(op: number): number | undefined {
+    const s = this.inner.resetState?.(this.inputs[op]);
+    return s === undefined ? undefined : this.innerTable.intern(s);
+  }
+  resets(op: number): boolean {
+    return this.inner.resets?.(this.inputs[op]) !== false;
+  }
+  reaches(a: number, b: number): boolean {
+    const r = this.inner.reaches;
+    return r === undefined || r(this.innerTable.states[a], this.innerTable.states[b]);
+  }
+  get canPrune(): boolean {
+    return this.inner.reaches !== undefined;
+  }
+  get components(): number {
+    return this.K;
+  }
+  component(op: number): number {
+    return this.keyIndex[op];
+  }
+  componentOf(sid: number, k: number): number {
+    return this.tuples[sid * this.K + k];
   }
 
   step(sid: number, op: number): number | number[] {

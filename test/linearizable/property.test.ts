@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checkLinearizableSync } from '../../checkers/linearizable/index.js';
+import { appendRegister, checkLinearizableSync, keyed } from '../../checkers/linearizable/index.js';
 import type { Op } from '../../src/history/op.js';
 import { bruteForceLinearizable, type SpecName } from './brute-force.js';
 
@@ -137,4 +137,23 @@ describe('checker agrees with brute force on random small histories', () => {
       expect(invalid).toBeGreaterThan(20);
     });
   }
+});
+
+describe('kv-append: dropping configurations whose next read can never fit', () => {
+  // The same model without `reaches`: the search without that pruning.
+  const plain = keyed('kv-append-plain', 'kv-append without reaches', {
+    ...appendRegister,
+    reaches: undefined,
+  });
+  it('changes neither the verdict nor the op that cannot be linearized', () => {
+    fc.assert(
+      fc.property(historyArb('kv-append'), fc.boolean(), (history, split) => {
+        const pruned = checkLinearizableSync(history, 'kv-append', { minimise: false, split });
+        const full = checkLinearizableSync(history, plain, { minimise: false, split });
+        expect(pruned.valid).toBe(full.valid);
+        expect(pruned.failure?.op).toEqual(full.failure?.op);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
