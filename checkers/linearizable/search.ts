@@ -196,9 +196,10 @@ export class LinearizationSearch<S> {
   private readonly prev: Int32Array;
   /**
    * With a model that says which states can grow into which (Model.reaches):
-   * two more lists, in links of their own: the returns of completed reads by
-   * return (RR), and the calls of the ops that may reset the state (RS).
-   * xList[op]: 1 when op's return is in RR, 2 when its call is in RS.
+   * two more lists per key (one key unless the states are tuples), in links
+   * of their own: the returns of completed reads by return (RR), and the
+   * calls of the ops that may reset the state (RS). xList[op]: 1 when op's
+   * return is in an RR list, 2 when its call is in an RS list.
    */
   private prune: boolean;
   /** States are ids of the whole state (not tuples of per-key ids: then reads and resets concern a component). */
@@ -825,6 +826,17 @@ export class LinearizationSearch<S> {
 
   /** The states of the pruned configurations recorded at the furthest read (see recordUnreachable). */
   private completePending(): void {
+    try {
+      this.completeEach();
+    } catch (err) {
+      // Out of memory for the tables: the states found so far will do.
+      if (!(err instanceof BudgetExceeded)) throw err;
+      this.frontierTruncated = true;
+    }
+    this.pending.length = 0;
+  }
+
+  private completeEach(): void {
     const pending = this.pending;
     for (let i = 0; i < pending.length; ) {
       let sid = pending[i];
