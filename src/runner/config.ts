@@ -191,6 +191,11 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
   if (config.network.latencyMeanMs !== undefined) parts.push(`--latency ${config.network.latencyMeanMs}`);
   if (config.network.latencyDistribution !== undefined)
     parts.push(`--latency-dist ${config.network.latencyDistribution}`);
+  if (config.network.lossProbability !== undefined) parts.push(`--loss ${config.network.lossProbability}`);
+  if (config.network.duplicateProbability !== undefined)
+    parts.push(`--duplication ${config.network.duplicateProbability}`);
+  if (config.network.reorderProbability !== undefined)
+    parts.push(`--reorder ${config.network.reorderProbability}`);
   if (storeDir !== undefined && storeDir !== 'store') parts.push(`--store ${storeDir}`);
   return parts.join(' ');
 }

@@ -78,6 +78,21 @@ describe('faultline run (CLI)', () => {
     expect(test.config.partitionModes).toEqual(['isolate-primary']);
   });
 
+  it('--loss, --duplication and --reorder set the background network faults and reach the replay', async () => {
+    const store = tmpStore();
+    const net = ['--loss', '0.2', '--duplication', '0.1', '--reorder', '0.1'];
+    const r = await runCli(['run', ...net, '--seed', '3', '--time-limit', '3', '--store', store, '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.summary.network.lost).toBeGreaterThan(0);
+    expect(out.summary.network.duplicated).toBeGreaterThan(0);
+    expect(out.replay).toContain('--loss 0.2 --duplication 0.1 --reorder 0.1');
+    const plain = JSON.parse(
+      (await runCli(['run', '--seed', '3', '--time-limit', '3', '--store', store, '--json'])).stdout,
+    );
+    expect(plain.summary.network.lost).toBe(0);
+    expect(plain.summary.network.duplicated).toBe(0);
+  });
+
   it.each([
     [['run', '--system', 'nope'], /--system: unknown value 'nope'; choices: single-register, lww-register/],
     [['run', '--workload', 'bank'], /--workload: unknown value 'bank'; choices: register/],
@@ -90,6 +105,7 @@ describe('faultline run (CLI)', () => {
       /--partition-modes: unknown partition mode 'moon'; choices: random-halves, isolate-one/,
     ],
     [['run', '--seed', 'abc'], /--seed: expected an integer, got 'abc'/],
+    [['run', '--loss', '1.5'], /--loss: must be at most 1, got 1.5/],
     [['run', '--time-limit', '-1'], /--time-limit: must be at least/],
     [['run', '--concurrency', '0'], /--concurrency: must be at least 1/],
     [

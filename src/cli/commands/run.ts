@@ -36,6 +36,9 @@ interface RunFlags {
   checkTimeLimit?: string;
   latency?: string;
   latencyDist?: string;
+  loss?: string;
+  duplication?: string;
+  reorder?: string;
   json?: boolean;
 }
 
@@ -110,6 +113,12 @@ export function registerRun(program: Command): void {
       '--latency-dist <dist>',
       `latency distribution: ${LATENCY_DISTRIBUTIONS.join(', ')} (default exponential)`,
     )
+    .option('--loss <p>', 'background probability that a message is dropped, in [0, 1] (default 0)')
+    .option('--duplication <p>', 'background probability that a message is delivered twice (default 0)')
+    .option(
+      '--reorder <p>',
+      'background probability that a message is held back past later ones (up to 20 ms; default 0)',
+    )
     .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
     .option('--json', 'print the outcome as one JSON object')
     .addHelpText(
@@ -180,8 +189,16 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
       throw new UserError(`--partition-modes: ${(err as Error).message}`);
     }
   }
+  const network: NonNullable<RunConfig['network']> = {};
+  if (flags.loss !== undefined)
+    network.lossProbability = parseNumberFlag('--loss', flags.loss, { min: 0, max: 1 });
+  if (flags.duplication !== undefined)
+    network.duplicateProbability = parseNumberFlag('--duplication', flags.duplication, { min: 0, max: 1 });
+  if (flags.reorder !== undefined)
+    network.reorderProbability = parseNumberFlag('--reorder', flags.reorder, { min: 0, max: 1 });
+  if (Object.keys(network).length > 0) partial.network = network;
   if (flags.latency !== undefined || flags.latencyDist !== undefined) {
-    partial.network = {};
+    partial.network = { ...network };
     if (flags.latency !== undefined)
       partial.network.latencyMeanMs = parseNumberFlag('--latency', flags.latency, { min: 0, max: 60_000 });
     if (flags.latencyDist !== undefined) {
