@@ -238,9 +238,10 @@ export const set: Model<readonly string[]> = {
     }
     if (input.f === 'read') {
       if (output === undefined) return true;
-      if (!Array.isArray(output)) return false;
-      const seen = [...new Set(output.map((x) => JSON.stringify(x)))].sort();
-      return seen.length === state.length && seen.every((e, i) => e === state[i]);
+      if (!Array.isArray(output) || output.length !== state.length) return false;
+      // A set holds an element once: a read that repeats one is impossible in any state.
+      const seen = output.map((x) => JSON.stringify(x)).sort();
+      return seen.every((e, i) => e === state[i]);
     }
     return unknownOp('set', input, 'add, read');
   },

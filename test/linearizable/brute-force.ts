@@ -16,7 +16,7 @@ interface Interval {
   ret: number;
 }
 
-export type SpecName = 'register' | 'cas-register' | 'fifo-queue' | 'counter' | 'kv-append';
+export type SpecName = 'register' | 'cas-register' | 'fifo-queue' | 'counter' | 'kv-append' | 'set';
 
 function eq(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -32,6 +32,16 @@ function apply(spec: SpecName, state: unknown, op: Interval): unknown[] {
     if (op.f === 'put') return [{ ...m, [k]: String(op.value) }];
     if (op.f === 'append') return [{ ...m, [k]: cur + String(op.value) }];
     return !op.known || op.output === cur ? [m] : [];
+  }
+  if (spec === 'set') {
+    // The elements as a list without repeats; a read must list each exactly once, in any order.
+    const elems = state as unknown[];
+    if (op.f === 'add') return elems.some((e) => eq(e, op.value)) ? [elems] : [[...elems, op.value]];
+    if (!op.known) return [elems];
+    const out = op.output;
+    if (!Array.isArray(out) || out.length !== elems.length) return [];
+    const everyOnce = elems.every((e) => out.filter((x) => eq(x, e)).length === 1);
+    return everyOnce ? [elems] : [];
   }
   if (spec === 'counter') {
     if (op.f === 'add') return [(state as number) + (op.value as number)];
@@ -95,7 +105,7 @@ export function bruteForceLinearizable(history: readonly Op[], spec: SpecName): 
   const unknown = ops.filter((o) => !o.known);
   const known = ops.filter((o) => o.known);
   const init: unknown =
-    spec === 'fifo-queue' ? [] : spec === 'kv-append' ? {} : spec === 'counter' ? 0 : null;
+    spec === 'fifo-queue' || spec === 'set' ? [] : spec === 'kv-append' ? {} : spec === 'counter' ? 0 : null;
   for (let mask = 0; mask < 1 << unknown.length; mask++) {
     const chosen = [...known, ...unknown.filter((_, i) => mask & (1 << i))];
     const used = new Array<boolean>(chosen.length).fill(false);

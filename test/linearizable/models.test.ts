@@ -135,6 +135,22 @@ describe('set', () => {
     expect(check(h(...ok(0, 'add', 1), ...ok(1, 'add', 2), ...ok(0, 'read', null, [1])), 'set')).toBe(false);
     expect(check(h(...ok(0, 'add', 1), ...ok(0, 'read', null, [1, 3])), 'set')).toBe(false);
   });
+  it('a read that repeats an element is impossible, whatever was added', () => {
+    const adds = [...ok(0, 'add', 1), ...ok(1, 'add', 2)];
+    expect(check(h(...adds, ...ok(0, 'read', null, [1, 1])), 'set')).toBe(false);
+    expect(check(h(...adds, ...ok(0, 'read', null, [1, 2, 1])), 'set')).toBe(false);
+    expect(check(h(...adds, ...ok(0, 'read', null, [2, 1])), 'set')).toBe(true);
+    // Nor does a repeat stand in for an element concurrently added (same length as {1 2}).
+    const concurrent = h(
+      ...ok(0, 'add', 1),
+      [1, 'invoke', 'add', 2],
+      [2, 'invoke', 'read', null],
+      [2, 'ok', 'read', [1, 1]],
+      [1, 'ok', 'add', 2],
+    );
+    expect(check(concurrent, 'set')).toBe(false);
+    expect(check(h(...ok(0, 'read', null, [])), 'set')).toBe(true);
+  });
 });
 
 describe('counter', () => {

@@ -28,6 +28,14 @@ function planned(spec: SpecName): fc.Arbitrary<PlannedOp> {
     const add = fc.record({ f: fc.constant('add'), value: val, outcome, out: fc.constant(null) });
     return fc.oneof(read, add);
   }
+  if (spec === 'set') {
+    // Reads that list every element, some in another order, some with an element twice.
+    const seen = fc.constantFrom<unknown>([], [0], [1], [0, 1], [1, 0], [0, 0], [1, 0, 1], [0, 1, 2], [2]);
+    return fc.oneof(
+      fc.record({ f: fc.constant('read'), value: fc.constant(null), outcome, out: seen }),
+      fc.record({ f: fc.constant('add'), value: val, outcome, out: fc.constant(null) }),
+    );
+  }
   if (spec === 'kv-append') {
     // Mostly one key, so that the ops interact; short strings, so that reads often fit.
     const key = fc.constantFrom('x', 'x', 'x', 'y');
@@ -111,7 +119,7 @@ function historyArb(spec: SpecName): fc.Arbitrary<Op[]> {
 }
 
 describe('checker agrees with brute force on random small histories', () => {
-  for (const spec of ['register', 'cas-register', 'fifo-queue', 'counter', 'kv-append'] as const) {
+  for (const spec of ['register', 'cas-register', 'fifo-queue', 'counter', 'kv-append', 'set'] as const) {
     it(spec, () => {
       let invalid = 0;
       let valid = 0;
