@@ -18,6 +18,8 @@ export interface CheckResult {
 export interface CheckOptions {
   /** Model name for model-based checkers (linearizable): register, cas-register, kv, … */
   model?: string;
+  /** Linearizable: Jepsen `independent` history, every op's value `[key value]`; each key checked alone with the model. */
+  independent?: boolean;
   /** Wall-clock budget; out of it → valid: 'unknown'. */
   timeLimitMs?: number;
   /** Memory budget for the search; out of it → valid: 'unknown'. */

@@ -9,8 +9,8 @@ import type { CheckOptions, CheckResult } from '../types.js';
 import { explainFailure, type FailureReport } from './explain.js';
 import { minimiseNonLinearizable } from './minimise.js';
 import type { Model } from './model.js';
-import { findModel, MODEL_NAMES, ModelError } from './models.js';
-import { MalformedHistoryError, type Part, type PreparedOp, prepare } from './prepare.js';
+import { findModel, keyed, MODEL_NAMES, ModelError } from './models.js';
+import { MalformedHistoryError, type Part, type PreparedOp, prepare, unwrapIndependent } from './prepare.js';
 import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
 import { runInterleaved, runInterleavedUntil } from './schedule.js';
 import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
@@ -74,6 +74,8 @@ export interface LinearizableResult extends CheckResult {
   operations: number;
   partitions: number;
   dropped: { failed: number; unknownReads: number };
+  /** Set when the history was read as Jepsen `independent` tuples `[key value]`. */
+  independent?: true;
   unknownReason?: 'time' | 'memory';
   /** Input errors (a completion with no invocation, an op the model does not know). */
   error?: string;
@@ -109,6 +111,9 @@ interface Setup {
   model: Model;
   /** The model the parts are searched with: `model.perKey` when the history was split. */
   partModel: Model;
+  /** How a worker thread finds `partModel` (a built-in model by name); undefined: in-process only. */
+  worker: { modelName: string; perKey: boolean } | undefined;
+  independent: boolean;
   prepared: ReturnType<typeof prepare>;
   budget: SearchBudget;
   t0: number;
@@ -129,15 +134,28 @@ function setup(
   opts: LinearizableOptions,
 ): Setup | { rejected: LinearizableResult } {
   const t0 = performance.now();
-  const model = resolveModel(modelArg);
+  const named = resolveModel(modelArg);
+  const independent = opts.independent === true;
+  // Independent tuples: a map of copies of the model, one per key, checked like kv.
+  const model: Model = independent
+    ? (keyed(named.name, named.description ?? named.name, named) as Model)
+    : named;
+  const builtIn = findModel(named.name) === named;
   const budget: SearchBudget = {};
   if (opts.timeLimitMs !== undefined) budget.deadlineMs = Date.now() + opts.timeLimitMs;
   budget.memoryLimitBytes = opts.memoryLimitBytes ?? defaultMemoryLimitBytes();
   try {
-    const prepared = prepare(history, model, opts.split !== false);
+    const prepared = prepare(independent ? unwrapIndependent(history) : history, model, opts.split !== false);
     const split = prepared.parts.length > 0 && prepared.parts[0].key !== undefined;
     const partModel = split && model.perKey ? model.perKey : model;
-    return { model, partModel, prepared, budget, t0 };
+    const worker = !builtIn
+      ? undefined
+      : independent
+        ? partModel === named
+          ? { modelName: named.name, perKey: false }
+          : undefined
+        : { modelName: named.name, perKey: partModel !== named };
+    return { model, partModel, worker, independent, prepared, budget, t0 };
   } catch (err) {
     if (err instanceof MalformedHistoryError || err instanceof ModelError) {
       return { rejected: inputError(model, err.message, t0) };
@@ -173,10 +191,9 @@ export async function checkLinearizable(
   const s = setup(history, model, opts);
   if ('rejected' in s) return s.rejected;
   const { parts } = s.prepared;
-  const builtIn = findModel(s.model.name) === s.model;
   const wanted = opts.workers === undefined || opts.workers === 'auto' ? defaultWorkerCount() : opts.workers;
   const minOps = opts.workerMinOps ?? DEFAULT_WORKER_MIN_OPS;
-  if (builtIn && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
+  if (s.worker && wanted > 1 && parts.length > 1 && s.prepared.opCount >= minOps) {
     try {
       // Threads cost a start-up each: parts that finish within the head start are
       // checked here, and only what is left goes to the workers.
@@ -193,8 +210,8 @@ export async function checkLinearizable(
       }
       const remote = await runOnWorkers(
         left.map((i) => parts[i]),
-        s.model.name,
-        s.partModel !== s.model,
+        s.worker.modelName,
+        s.worker.perKey,
         s.budget,
         wanted,
       );
@@ -266,6 +283,7 @@ function finish(
     operations: prepared.opCount,
     partitions: prepared.parts.length,
     dropped: prepared.dropped,
+    ...(s.independent ? { independent: true as const } : {}),
     stats,
   };
   const failedAt = outcomes.findIndex((o) => o.valid === false);

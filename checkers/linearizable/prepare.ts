@@ -10,7 +10,7 @@
  * - nemesis operations are not operations on the object: ignored.
  */
 import type { Op } from '../../src/history/op.js';
-import type { Model, ModelInput } from './model.js';
+import { type Model, type ModelInput, sameValue, show } from './model.js';
 
 export interface PreparedOp {
   input: ModelInput;
@@ -133,6 +133,45 @@ export function pairOperations(
   for (const [p, inv] of open) finishUnknown(inv.op, inv.pos, slotOf.get(p)!, 'pending');
   for (const s of slots) if (s) ops.push(s);
   return { ops, dropped };
+}
+
+/**
+ * A Jepsen `independent` history (every client op's value a tuple
+ * `[key value]`) as a keyed one: op for op, the tuple's key in the op's `key`
+ * field and its value unwrapped (positions and indices unchanged, so the
+ * original events can still be shown). Nemesis ops pass as they are.
+ */
+export function unwrapIndependent(history: readonly Op[]): Op[] {
+  const invokedKey = new Map<number | string, unknown>();
+  const out: Op[] = new Array(history.length);
+  for (let pos = 0; pos < history.length; pos++) {
+    const op = history[pos];
+    const p = op.process;
+    if (p === 'nemesis') {
+      out[pos] = op;
+      continue;
+    }
+    const v = op.value;
+    const what = `op index ${op.index}: ${op.type} ${op.f} by process ${String(p)}`;
+    if (!Array.isArray(v) || v.length !== 2) {
+      throw new MalformedHistoryError(
+        `${what} has value ${show(v)}, not a tuple [key value] (independent: every client op's value must be one)`,
+      );
+    }
+    const key: unknown = v[0];
+    if (key === null || key === undefined)
+      throw new MalformedHistoryError(`${what} has a nil key in ${show(v)}`);
+    if (op.type === 'invoke') invokedKey.set(p, key);
+    else {
+      const invoked = invokedKey.get(p);
+      invokedKey.delete(p);
+      if (invoked !== undefined && !sameValue(invoked, key)) {
+        throw new MalformedHistoryError(`${what} has key ${show(key)}, its invocation key ${show(invoked)}`);
+      }
+    }
+    out[pos] = { ...op, key, value: v[1] };
+  }
+  return out;
 }
 
 function inputOf(inv: Op): ModelInput {

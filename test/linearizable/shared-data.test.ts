@@ -1,13 +1,15 @@
 /**
  * The real Jepsen histories of ../shared/data get their known verdicts:
- * jepsen-etcd with cas-register, kv with kv-append (split per key, and c01 /
- * c10 also as one object).
+ * jepsen-etcd with cas-register (also wrapped as Jepsen independent
+ * histories), kv with kv-append (split per key, and c01 / c10 also as one
+ * object).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable } from '../../checkers/linearizable/index.js';
 import { findChecker } from '../../checkers/registry.js';
+import type { Op } from '../../src/history/op.js';
 import { readHistoryFile } from '../../src/history/read.js';
 import { ETCD_DIR, KV_DIR } from '../helpers/paths.js';
 
@@ -51,6 +53,47 @@ describe('jepsen-etcd (cas-register)', () => {
     const r = await checker.check(h.ops, { model: 'cas-register' });
     expect(r.valid).toBe(false);
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
+  });
+});
+
+describe('jepsen-etcd as Jepsen independent histories', () => {
+  const expected = labels(ETCD_DIR);
+  /** The ops with every value wrapped as [key value] and processes moved apart per key. */
+  const wrap = (ops: readonly Op[], key: number): Op[] =>
+    ops.map((op) => ({
+      ...op,
+      process: op.process === 'nemesis' ? op.process : key * 1000 + op.process,
+      value: [key, op.value],
+    }));
+  /** Round-robin interleaving: each key's ops keep their order. */
+  const interleave = (histories: Op[][]): Op[] => {
+    const out: Op[] = [];
+    for (let i = 0; histories.some((h) => i < h.length); i++) {
+      for (const h of histories) if (i < h.length) out.push({ ...h[i], index: out.length });
+    }
+    return out;
+  };
+  it('each file wrapped as one key gets its verdict; interleaved, the key that fails is named', async () => {
+    const wrapped: [Op[], boolean][] = [];
+    for (const [file, linearizable] of expected) {
+      const h = await readHistoryFile(join(ETCD_DIR, file));
+      const ops = wrap(h.ops, wrapped.length);
+      const r = await checkLinearizable(ops, 'cas-register', { independent: true, minimise: false });
+      expect(r.valid, file).toBe(linearizable);
+      wrapped.push([ops, linearizable]);
+    }
+    const valid = wrapped.filter(([, v]) => v).map(([ops]) => ops);
+    const r = await checkLinearizable(interleave(valid), 'cas-register', {
+      independent: true,
+      minimise: false,
+    });
+    expect(r.valid).toBe(true);
+    expect(r.partitions).toBe(valid.length);
+    const firstBad = wrapped.findIndex(([, v]) => !v);
+    const mixed = [...valid.slice(0, 5), wrapped[firstBad][0]];
+    const bad = await checkLinearizable(interleave(mixed), 'cas-register', { independent: true });
+    expect(bad.valid).toBe(false);
+    expect(bad.failure?.key).toBe(firstBad);
   });
 });
 

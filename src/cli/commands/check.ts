@@ -11,6 +11,7 @@ import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 interface CheckFlags {
   checker: string;
   model?: string;
+  independent?: boolean;
   json?: boolean;
   format?: string;
   timeLimit?: string;
@@ -41,6 +42,10 @@ export function registerCheck(program: Command): void {
     .argument('<files...>', 'history files, or directories (every .jsonl, .edn, .log and .txt in them)')
     .requiredOption('--checker <name>', 'checker to run (see `faultline checkers`)')
     .option('--model <model>', 'model for the linearizable checker: register, cas-register, kv, kv-append, …')
+    .option(
+      '--independent',
+      "linearizable: a Jepsen independent history (every op's value [key value]); each key checked alone with --model",
+    )
     .option(
       '--consistency-models <models>',
       'elle: comma-separated models to check, e.g. serializable,strict-serializable',
@@ -94,6 +99,11 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     opts.model = requireChoice('--model', flags.model, checker.models);
   } else if (flags.model !== undefined) {
     throw new UserError(`--model: the ${checker.name} checker takes no model`);
+  }
+  if (flags.independent) {
+    if (checker.name !== 'linearizable')
+      throw new UserError(`--independent: only the linearizable checker takes it, not ${checker.name}`);
+    opts.independent = true;
   }
   if (flags.timeLimit !== undefined)
     opts.timeLimitMs = parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000;
