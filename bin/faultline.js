@@ -12,5 +12,10 @@ if (!existsSync(compiled)) {
   );
   process.exit(255);
 }
+// A reader that stops early (`faultline … | head`) closes the pipe: stop quietly, as Unix tools do.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 const { main } = await import(pathToFileURL(compiled).href);
 process.exitCode = await main(process.argv.slice(2));

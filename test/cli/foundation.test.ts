@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { ETCD_DIR, KV_DIR } from '../helpers/paths.js';
+import { ETCD_DIR, KV_DIR, REPO_ROOT } from '../helpers/paths.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'faultline-cli-'));
 
@@ -70,6 +71,22 @@ describe('faultline convert', () => {
     const r = await runCli(['convert', join(ETCD_DIR, 'etcd_000.log'), '--to', 'csv']);
     expect(r.code).toBe(254);
     expect(r.stderr).toContain("--to: unknown value 'csv'; choices: jsonl, edn");
+  });
+});
+
+describe('the faultline process', () => {
+  it('stops quietly when its reader closes the pipe (`| head`)', () => {
+    // bin/faultline.js runs the compiled CLI (npm ci builds it); 280 KB of EDN overflows the pipe.
+    const bin = join(REPO_ROOT, 'bin', 'faultline.js');
+    const r = spawnSync(
+      'sh',
+      ['-c', `node ${bin} convert ${join(KV_DIR, 'c50-ok.txt')} --to edn | head -1`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout.split('\n')[0]).toMatch(/^\{:index 0/);
+    expect(r.stderr).toBe('');
   });
 });
 
