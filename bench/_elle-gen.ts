@@ -25,6 +25,13 @@ export interface GenOptions {
   abortedReadRate?: number;
 }
 
+/** The bench's two history variants: serializable, or with injected anomalies at these rates. */
+export function variantOptions(variant: string): Pick<GenOptions, 'staleReadRate' | 'abortedReadRate'> {
+  if (variant === 'serializable') return { staleReadRate: 0, abortedReadRate: 0 };
+  if (variant === 'anomalies') return { staleReadRate: 0.001, abortedReadRate: 0.0002 };
+  throw new Error(`unknown history variant '${variant}' (serializable or anomalies)`);
+}
+
 type Mop = [string, number, unknown];
 
 export function generateListAppend(o: GenOptions): Op[] {

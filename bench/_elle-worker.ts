@@ -5,7 +5,7 @@
  *   node --import tsx bench/_elle-worker.ts TXNS serializable|anomalies MODEL [SEED]
  */
 import { checkListAppend } from '../checkers/elle/index.js';
-import { generateListAppend } from './_elle-gen.js';
+import { generateListAppend, variantOptions } from './_elle-gen.js';
 
 const [txnsArg, variant, model, seed = 'elle-bench'] = process.argv.slice(2);
 const txns = Number(txnsArg);
@@ -13,12 +13,7 @@ const txns = Number(txnsArg);
 // 10k txns is several times slower than a warm one).
 const warmup = generateListAppend({ txns: 20_000, seed: `${seed}-warmup`, staleReadRate: 0.001 });
 for (let i = 0; i < 6; i++) await checkListAppend(warmup, { consistencyModels: [model] });
-const history = generateListAppend({
-  txns,
-  seed,
-  staleReadRate: variant === 'anomalies' ? 0.001 : 0,
-  abortedReadRate: variant === 'anomalies' ? 0.0002 : 0,
-});
+const history = generateListAppend({ txns, seed, ...variantOptions(variant) });
 const rssBeforeCheckMb = process.memoryUsage().rss / 2 ** 20;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
