@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_MODELS } from '../../../checkers/elle/models.js';
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
-import type { CheckOptions, CheckResult } from '../../../checkers/types.js';
+import type { Checker, CheckOptions, CheckResult } from '../../../checkers/types.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
@@ -138,36 +138,49 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   let overall: true | false | 'unknown' = true;
   let malformed = false;
   for (const path of paths) {
-    const loaded = loadHistory(path, format);
-    if (!loaded.ok) {
-      malformed = true;
-      for (const m of loaded.messages) process.stderr.write(`${m}\n`);
-      if (flags.json)
-        process.stdout.write(`${JSON.stringify({ file: path, valid: 'unknown', error: loaded.messages })}\n`);
-      continue;
-    }
-    const fileOpts = { ...opts };
-    if (flags.out) {
-      fileOpts.outDir = paths.length === 1 ? flags.out : join(flags.out, basename(path));
-      mkdirSync(fileOpts.outDir, { recursive: true });
-    }
-    const result = await checker.check(loaded.history.ops, fileOpts);
-    if (typeof result.inputError === 'string') {
-      // The history cannot be read by this checker or model: the user's mistake, not a budget.
-      malformed = true;
-      process.stderr.write(`${path}: ${result.inputError}\n`);
-      if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
-      continue;
-    }
-    overall = combineValid(overall, result.valid);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
-    else {
-      process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
-      for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
-    }
+    // One file at a time in its own call, so its history is garbage before the next file is read.
+    const verdict = await checkFile(path, checker, opts, format, flags, paths.length);
+    if (verdict === 'malformed') malformed = true;
+    else overall = combineValid(overall, verdict);
   }
   if (malformed) return EXIT.badArguments;
   return exitCodeForValid(overall);
+}
+
+/** Read, check and print one file: its verdict, or 'malformed' for input it cannot take. */
+async function checkFile(
+  path: string,
+  checker: Checker,
+  opts: CheckOptions,
+  format: ReturnType<typeof parseFormatFlag>,
+  flags: CheckFlags,
+  fileCount: number,
+): Promise<CheckResult['valid'] | 'malformed'> {
+  const loaded = loadHistory(path, format);
+  if (!loaded.ok) {
+    for (const m of loaded.messages) process.stderr.write(`${m}\n`);
+    if (flags.json)
+      process.stdout.write(`${JSON.stringify({ file: path, valid: 'unknown', error: loaded.messages })}\n`);
+    return 'malformed';
+  }
+  const fileOpts = { ...opts };
+  if (flags.out) {
+    fileOpts.outDir = fileCount === 1 ? flags.out : join(flags.out, basename(path));
+    mkdirSync(fileOpts.outDir, { recursive: true });
+  }
+  const result = await checker.check(loaded.history.ops, fileOpts);
+  if (typeof result.inputError === 'string') {
+    // The history cannot be read by this checker or model: the user's mistake, not a budget.
+    process.stderr.write(`${path}: ${result.inputError}\n`);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+    return 'malformed';
+  }
+  if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+  else {
+    process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
+    for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
+  }
+  return result.valid;
 }
 
 function describeVerdict(result: CheckResult): string {
