@@ -12,7 +12,6 @@
  * `["r", k, v]` for rw-register.
  */
 import type { Op } from '../../src/history/op.js';
-import type { Checker } from '../types.js';
 import { type ElleOptions, type ElleResult, runElle } from './check.js';
 import { analyzeListAppend } from './list-append.js';
 import { analyzeRwRegister } from './rw-register.js';
@@ -31,17 +30,3 @@ export async function checkListAppend(history: readonly Op[], opts: ElleOptions 
 export async function checkRwRegister(history: readonly Op[], opts: ElleOptions = {}): Promise<ElleResult> {
   return runElle(history, opts, ['w', 'r'], (t, o) => analyzeRwRegister(t, o));
 }
-
-export const elleListAppend: Checker = {
-  name: 'elle-list-append',
-  description:
-    'Elle list-append: infers ww/wr/rw, process and real-time dependencies and names cycles and other anomalies (default model strict-serializable)',
-  check: (history, opts) => checkListAppend(history, opts),
-};
-
-export const elleRwRegister: Checker = {
-  name: 'elle-rw-register',
-  description:
-    'Elle rw-register: infers dependencies of read/write register transactions and names cycles and other anomalies (default model strict-serializable)',
-  check: (history, opts) => checkRwRegister(history, opts),
-};

@@ -10,7 +10,7 @@ import {
   parsePartitionModes,
 } from '../../nemesis/nemesis.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
-import { RunCrashedError, runTest, type TestRun } from '../../runner/run-test.js';
+import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
@@ -238,6 +238,8 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
 async function runCommand(flags: RunFlags): Promise<number> {
   const seedDrawn = flags.seed === undefined;
   const partial = configFromFlags(flags);
+  // The simulator and the store load only for `run` (the other commands start faster without them).
+  const runner = await import('../../runner/run-test.js');
   const checkTimeLimitMs =
     flags.checkTimeLimit === undefined
       ? undefined
@@ -248,7 +250,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const phaseMs: { simulation?: number; check?: number } = {};
   let run: TestRun;
   try {
-    run = await runTest(partial, {
+    run = await runner.runTest(partial, {
       storeDir: flags.store,
       startedAtIso: startedAt.toISOString(),
       checkTimeLimitMs,
@@ -257,7 +259,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
       },
     });
   } catch (err) {
-    if (!(err instanceof RunCrashedError)) throw err;
+    if (!(err instanceof runner.RunCrashedError)) throw err;
     // The system (or the simulator) crashed: say so plainly, with where the history so far is and how to replay.
     process.stderr.write(
       `faultline: the run crashed: ${err.message}\n  history so far: ${err.dir}\n  replay: ${err.replay}\n`,
