@@ -40,6 +40,14 @@ export interface CheckOptions {
   outDir?: string;
 }
 
+/** Options only some checkers understand; each checker names the ones it takes. */
+export type CheckerSpecificOption =
+  | 'independent'
+  | 'consistencyModels'
+  | 'wfrKeys'
+  | 'sequentialKeys'
+  | 'linearizableKeys';
+
 export interface Checker {
   /** Name used on the command line (`--checker NAME`). */
   readonly name: string;
@@ -47,5 +55,7 @@ export interface Checker {
   readonly description: string;
   /** Model names this checker accepts (`--model`), if it takes one. */
   readonly models?: readonly string[];
+  /** The checker-specific options it takes (the CLI refuses the others' flags for it). */
+  readonly takes?: readonly CheckerSpecificOption[];
   check(history: readonly Op[], opts: CheckOptions): Promise<CheckResult>;
 }

@@ -12,7 +12,7 @@ import type { Model } from './model.js';
 import { findModel, keyed, MODEL_NAMES, ModelError } from './models.js';
 import { MalformedHistoryError, type Part, type PreparedOp, prepare, unwrapIndependent } from './prepare.js';
 import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
-import { runInterleaved, runInterleavedUntil } from './schedule.js';
+import { orCancelled, runInterleaved, runInterleavedUntil } from './schedule.js';
 import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
 import { defaultWorkerCount, runOnWorkers } from './workers.js';
 
@@ -89,15 +89,6 @@ export interface LinearizableResult extends CheckResult {
 const DEFAULT_WORKER_MIN_OPS = 20_000;
 const DEFAULT_WORKER_HEAD_START_MS = 250;
 
-function orCancelled<S>(o: SearchOutcome<S> | undefined): SearchOutcome<S> {
-  return (
-    o ?? {
-      valid: 'unknown',
-      unknownReason: 'cancelled',
-      stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
-    }
-  );
-}
 const DEFAULT_MINIMISE_MS = 2_000;
 
 function resolveModel(model: Model | string): Model {

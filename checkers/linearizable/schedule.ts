@@ -39,14 +39,17 @@ export function runInterleaved<S>(
   budget: SearchBudget,
   opts: ScheduleOptions = {},
 ): SearchOutcome<S>[] {
-  const cancelled = (): SearchOutcome<S> => ({
-    valid: 'unknown',
-    unknownReason: 'cancelled',
-    stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
-  });
-  return Array.from(
-    interleave(parts, model, budget, opts, Number.POSITIVE_INFINITY),
-    (o) => o ?? cancelled(),
+  return interleave(parts, model, budget, opts, Number.POSITIVE_INFINITY).map(orCancelled);
+}
+
+/** A part's outcome, or `unknown` (cancelled) for a part that never finished. */
+export function orCancelled<S>(o: SearchOutcome<S> | undefined): SearchOutcome<S> {
+  return (
+    o ?? {
+      valid: 'unknown',
+      unknownReason: 'cancelled',
+      stats: { steps: 0, configurations: 0, states: 0, peakBytes: 0 },
+    }
   );
 }
 

@@ -109,26 +109,13 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
       throw new ConfigError(`unknown nemesis '${k}'; choices: ${[...NEMESIS_KINDS, 'all'].join(', ')}`);
     }
   }
-  for (const o of config.systemOptions) {
-    const known = (system.options ?? []).map((k) => k.name);
-    if (!known.includes(o))
-      throw new ConfigError(
-        `system ${system.name} has no option '${o}'; choices: ${known.length > 0 ? known.join(', ') : '(none)'}`,
-      );
-  }
+  requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
   for (const m of config.partitionModes) {
     if (!(ALL_PARTITION_MODES as readonly string[]).includes(m))
       throw new ConfigError(`unknown partition mode '${m}'; choices: ${ALL_PARTITION_MODES.join(', ')}`);
   }
   if (config.partitionModes.length === 0) throw new ConfigError('partition modes must not be empty');
-  for (const b of config.bugs) {
-    if (!system.bugs.some((k) => k.name === b)) {
-      const known = system.bugs.map((k) => k.name);
-      throw new ConfigError(
-        `system ${system.name} has no bug '${b}'; choices: ${known.length > 0 ? known.join(', ') : '(none)'}`,
-      );
-    }
-  }
+  requireKnown(system.name, 'bug', config.bugs, system.bugs);
   if (!Number.isSafeInteger(config.seed))
     throw new ConfigError(`seed must be an integer, got ${config.seed}`);
   positive('time limit', config.timeLimitS);
@@ -148,6 +135,22 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
   return { config, system, workload };
 }
 
+/** Every name must be one of the system's bugs (or options), or a ConfigError lists the choices. */
+function requireKnown(
+  system: string,
+  what: 'bug' | 'option',
+  names: readonly string[],
+  known: readonly { name: string }[],
+): void {
+  const choices = known.map((k) => k.name);
+  for (const n of names) {
+    if (!choices.includes(n))
+      throw new ConfigError(
+        `system ${system} has no ${what} '${n}'; choices: ${choices.length > 0 ? choices.join(', ') : '(none)'}`,
+      );
+  }
+}
+
 function positive(what: string, v: number): void {
   if (!(v > 0) || !Number.isFinite(v)) throw new ConfigError(`${what} must be a positive number, got ${v}`);
 }
@@ -160,7 +163,7 @@ function integerIn(what: string, v: number, lo: number, hi: number): void {
 /** The test's name in the store: system (+bugs) and workload. */
 export function testName(config: RunConfig): string {
   const bugs = config.bugs.length > 0 ? `+${config.bugs.join('+')}` : '';
-  const options = (config.systemOptions ?? []).map((o) => `.${o}`).join('');
+  const options = config.systemOptions.map((o) => `.${o}`).join('');
   return `${config.system}${options}${bugs}-${config.workload}`;
 }
 

@@ -97,6 +97,22 @@ export interface SimulationStats {
  * (time, insertion sequence), a network, and nodes as actors. It never reads
  * real time or real randomness; one seed decides everything.
  */
+/** Every name must be one of the system's bugs (or options): a RangeError naming the rest otherwise. */
+function requireKnown(
+  system: string,
+  what: 'bug' | 'option',
+  names: Iterable<string>,
+  known: readonly { name: string }[],
+): void {
+  for (const n of names) {
+    if (!known.some((k) => k.name === n)) {
+      throw new RangeError(
+        `system ${system} has no ${what} '${n}'; ${what}s: ${known.map((k) => k.name).join(', ') || '(none)'}`,
+      );
+    }
+  }
+}
+
 export class Simulation {
   readonly random: RandomStreams;
   readonly network: Network;
@@ -131,22 +147,9 @@ export class Simulation {
     this.random = new RandomStreams(options.seed);
     this.network = new Network(this.random.stream('network'), options.network);
     this.bugs = options.bugs ?? new Set();
-    for (const b of this.bugs) {
-      if (!options.system.bugs.some((k) => k.name === b)) {
-        throw new RangeError(
-          `system ${options.system.name} has no bug '${b}'; bugs: ${options.system.bugs.map((k) => k.name).join(', ') || '(none)'}`,
-        );
-      }
-    }
+    requireKnown(options.system.name, 'bug', this.bugs, options.system.bugs);
     this.systemOptions = options.systemOptions ?? new Set();
-    const known = options.system.options ?? [];
-    for (const o of this.systemOptions) {
-      if (!known.some((k) => k.name === o)) {
-        throw new RangeError(
-          `system ${options.system.name} has no option '${o}'; options: ${known.map((k) => k.name).join(', ') || '(none)'}`,
-        );
-      }
-    }
+    requireKnown(options.system.name, 'option', this.systemOptions, options.system.options ?? []);
     this.pausedInboxLimit = options.pausedInboxLimit ?? 10_000;
     this.maxEvents = options.maxEvents ?? 2_000_000_000;
     const ids: NodeId[] = [];

@@ -98,9 +98,6 @@ export const BUG_NAMES = [
 ] as const;
 export type BugName = (typeof BUG_NAMES)[number];
 
-export const OPTION_NAMES = ['lease'] as const;
-export type OptionName = (typeof OPTION_NAMES)[number];
-
 export type Role = 'follower' | 'precandidate' | 'candidate' | 'leader';
 
 export interface RaftStatus {

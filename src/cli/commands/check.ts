@@ -3,9 +3,10 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_MODELS } from '../../../checkers/elle/models.js';
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
-import type { Checker, CheckOptions, CheckResult } from '../../../checkers/types.js';
+import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '../../../checkers/types.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
+import { reportExcerpt } from '../report.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface CheckFlags {
@@ -21,18 +22,6 @@ interface CheckFlags {
   sequentialKeys?: boolean;
   linearizableKeys?: boolean;
   out?: string;
-}
-
-/** Report lines printed under a verdict; the rest stay in --json / results.json. */
-export const REPORT_LINES_SHOWN = 5;
-
-/** The first report lines of a non-valid result, indented, with a count of the rest. */
-export function reportExcerpt(result: CheckResult, indent: string): string[] {
-  if (result.valid === true || !Array.isArray(result.report)) return [];
-  const lines = result.report.slice(0, REPORT_LINES_SHOWN).map((l) => `${indent}${l}`);
-  const more = result.report.length - REPORT_LINES_SHOWN;
-  if (more > 0) lines.push(`${indent}… ${more} more in the JSON result`);
-  return lines;
 }
 
 export function registerCheck(program: Command): void {
@@ -101,8 +90,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     throw new UserError(`--model: the ${checker.name} checker takes no model`);
   }
   if (flags.independent) {
-    if (checker.name !== 'linearizable')
-      throw new UserError(`--independent: only the linearizable checker takes it, not ${checker.name}`);
+    requireTaker('--independent', 'independent', checker);
     opts.independent = true;
   }
   if (flags.timeLimit !== undefined)
@@ -111,11 +99,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     opts.memoryLimitBytes = parseNumberFlag('--memory-limit', flags.memoryLimit, { min: 1 }) * 1024 * 1024;
   }
   if (flags.consistencyModels !== undefined) {
-    if (!checker.name.startsWith('elle')) {
-      throw new UserError(
-        `--consistency-models: only the elle checkers take consistency models, not ${checker.name}`,
-      );
-    }
+    requireTaker('--consistency-models', 'consistencyModels', checker);
     opts.consistencyModels = flags.consistencyModels
       .split(',')
       .map((m) => m.trim())
@@ -128,8 +112,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     ['--linearizable-keys', flags.linearizableKeys, 'linearizableKeys'],
   ] as const) {
     if (!on) continue;
-    if (checker.name !== 'elle-rw-register')
-      throw new UserError(`${flag}: only the elle-rw-register checker takes it, not ${checker.name}`);
+    requireTaker(flag, key, checker);
     opts[key] = true;
   }
   const format = parseFormatFlag(flags.format);
@@ -145,6 +128,17 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   }
   if (malformed) return EXIT.badArguments;
   return exitCodeForValid(overall);
+}
+
+/** A flag of an option the checker does not take is refused, naming the checkers that do. */
+function requireTaker(flag: string, option: CheckerSpecificOption, checker: Checker): void {
+  if (checker.takes?.includes(option)) return;
+  const takers = listCheckers()
+    .filter((c) => c.takes?.includes(option))
+    .map((c) => c.name);
+  throw new UserError(
+    `${flag}: only the ${takers.join(' and ')} checker${takers.length === 1 ? ' takes' : 's take'} it, not ${checker.name}`,
+  );
 }
 
 /** Read, check and print one file: its verdict, or 'malformed' for input it cannot take. */

@@ -13,8 +13,8 @@ import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../.
 import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
+import { reportExcerpt } from '../report.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
-import { reportExcerpt } from './check.js';
 
 interface RunFlags {
   system: string;
