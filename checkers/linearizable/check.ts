@@ -302,7 +302,7 @@ function finish(
       );
       if (witness) {
         result.witness = witness;
-        result.summary += `; a witness of ${witness.operations} operations is in the result`;
+        result.summary += `; a witness of ${witness.operations} operation${witness.operations === 1 ? '' : 's'} is in the result`;
       }
     }
     if (opts.outDir !== undefined) {
