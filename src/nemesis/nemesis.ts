@@ -1,7 +1,7 @@
 import type { GenContext, Generator, GenStep, OpSpec } from '../generator/generator.js';
+import type { FaultTarget } from '../runner/environment.js';
 import type { CrashMode } from '../sim/disk.js';
 import type { Rng } from '../sim/random.js';
-import type { Simulation } from '../sim/simulation.js';
 import type { NodeId } from '../sim/types.js';
 
 /**
@@ -122,7 +122,8 @@ export class Nemesis {
   private readonly partitionModes: readonly PartitionMode[];
 
   constructor(
-    private readonly sim: Simulation,
+    /** The simulation, or a real environment's processes and proxies. */
+    private readonly sim: FaultTarget,
     private readonly rng: Rng,
     private readonly record: NemesisRecorder,
     opts: NemesisOptions,

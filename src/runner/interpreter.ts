@@ -2,21 +2,24 @@ import type { Completion, Workload } from '../../workloads/types.js';
 import type { GenContext, Generator, OpSpec } from '../generator/generator.js';
 import type { Nemesis } from '../nemesis/nemesis.js';
 import type { Rng } from '../sim/random.js';
-import type { ClientEndpoint, Simulation } from '../sim/simulation.js';
-import type { Message, NodeId } from '../sim/types.js';
+import type { NodeId } from '../sim/types.js';
+import type { ClientConnection, ClientTransport, Scheduler } from './environment.js';
 import type { HistoryRecorder } from './recorder.js';
 
 /**
- * Jepsen's interpreter, in virtual time: N client workers (actors `c1…cN`
- * on the simulated network) ask the generator for operations, send them as
- * Maelstrom requests, and record invocations and completions. A request
- * with no reply before the timeout completes as `info` (`fail` if it was
- * read-only); after an `info` the worker takes a fresh process number
- * (old + concurrency), as Jepsen does.
+ * Jepsen's interpreter, in the environment's time (virtual or wall clock):
+ * N client workers `c1…cN` ask the generator for operations, start them
+ * through the environment's transport (Maelstrom messages on the simulated
+ * network, or an adapter's client), and record invocations and completions.
+ * An operation with no completion before the timeout completes as `info`
+ * (`fail` if it was read-only); after an `info` the worker takes a fresh
+ * process number (old + concurrency), as Jepsen does, and its connection
+ * is abandoned (a real client reconnects).
  */
 
 interface Pending {
-  msgId: number;
+  /** Which of this worker's operations it is: a timeout or completion of an older one is ignored. */
+  seq: number;
   spec: OpSpec;
   node: NodeId;
 }
@@ -24,11 +27,11 @@ interface Pending {
 interface Worker {
   index: number;
   process: number;
-  endpoint: ClientEndpoint;
-  /** Reserved by a scheduled invocation, or waiting for a reply. */
+  connection: ClientConnection;
+  /** Reserved by a scheduled invocation, or waiting for a completion. */
   busy: boolean;
   pending: Pending | undefined;
-  nextMsgId: number;
+  nextSeq: number;
 }
 
 export interface ClientInterpreterOptions {
@@ -48,7 +51,9 @@ export class ClientInterpreter {
   private readonly timeoutNs: number;
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly time: Scheduler,
+    private readonly nodeIds: readonly NodeId[],
+    transport: ClientTransport,
     private readonly workload: Workload,
     private readonly gen: Generator,
     private readonly rng: Rng,
@@ -59,16 +64,14 @@ export class ClientInterpreter {
       throw new RangeError('concurrency must be >= 1');
     this.timeoutNs = Math.round(opts.timeoutMs * 1e6);
     for (let i = 0; i < opts.concurrency; i++) {
-      const w: Worker = {
+      this.workers.push({
         index: i,
         process: i,
-        endpoint: undefined as unknown as ClientEndpoint,
+        connection: transport.connect(`c${i + 1}`),
         busy: false,
         pending: undefined,
-        nextMsgId: 1,
-      };
-      w.endpoint = sim.addClient(`c${i + 1}`, (msg) => this.onReply(w, msg));
-      this.workers.push(w);
+        nextSeq: 1,
+      });
     }
   }
 
@@ -77,12 +80,12 @@ export class ClientInterpreter {
   }
 
   start(): void {
-    this.sim.schedule(0, () => this.pump());
+    this.time.schedule(0, () => this.pump());
   }
 
   private context(w: Worker): GenContext {
     return {
-      timeNs: this.sim.nowNs,
+      timeNs: this.time.nowNs,
       rng: this.rng,
       worker: w.index,
       workerCount: this.workers.length,
@@ -112,14 +115,14 @@ export class ClientInterpreter {
             w.busy = true;
             this.busyCount++;
             const spec = step.op;
-            if (step.atNs <= this.sim.nowNs) this.invoke(w, spec);
-            else this.sim.scheduleAt(step.atNs, () => this.invoke(w, spec));
+            if (step.atNs <= this.time.nowNs) this.invoke(w, spec);
+            else this.time.scheduleAt(step.atNs, () => this.invoke(w, spec));
           }
         }
         if (!this.generatorDone && wakeNs < this.wakeAtNs) {
-          const at = Math.max(wakeNs, this.sim.nowNs);
+          const at = Math.max(wakeNs, this.time.nowNs);
           this.wakeAtNs = at;
-          this.sim.scheduleAt(at, () => {
+          this.time.scheduleAt(at, () => {
             if (this.wakeAtNs === at) this.wakeAtNs = Number.POSITIVE_INFINITY;
             this.pump();
           });
@@ -135,16 +138,17 @@ export class ClientInterpreter {
   }
 
   private invoke(w: Worker, spec: OpSpec): void {
-    const nodes = this.sim.nodeIds;
+    const nodes = this.nodeIds;
     const node = nodes[w.process % nodes.length];
     this.recorder.record('invoke', w.process, spec.f, spec.value, spec.key, node);
-    const msgId = w.nextMsgId++;
-    w.pending = { msgId, spec, node };
-    const body = this.workload.clientRequest(spec);
-    body.msg_id = msgId;
-    w.endpoint.send(node, body);
-    this.sim.schedule(this.timeoutNs, () => {
-      if (w.pending?.msgId !== msgId) return;
+    const seq = w.nextSeq++;
+    w.pending = { seq, spec, node };
+    w.connection.invoke(spec, node, (c) => {
+      if (w.pending?.seq === seq) this.complete(w, c);
+    });
+    this.time.schedule(this.timeoutNs, () => {
+      if (w.pending?.seq !== seq) return;
+      w.connection.abandon();
       const readOnly = this.workload.isReadOnly(spec);
       this.complete(w, {
         type: readOnly ? 'fail' : 'info',
@@ -154,18 +158,14 @@ export class ClientInterpreter {
     });
   }
 
-  private onReply(w: Worker, msg: Message): void {
-    const p = w.pending;
-    // Late replies to requests that already timed out, and duplicates, are ignored.
-    if (!p || msg.body.in_reply_to !== p.msgId || msg.src !== p.node) return;
-    this.complete(w, this.workload.completeFromReply(p.spec, msg.body));
-  }
-
   private complete(w: Worker, c: Completion): void {
     const p = w.pending!;
     w.pending = undefined;
     this.recorder.record(c.type, w.process, p.spec.f, c.value, p.spec.key, p.node, c.error);
-    if (c.type === 'info') w.process += this.workers.length;
+    if (c.type === 'info') {
+      w.connection.abandon();
+      w.process += this.workers.length;
+    }
     w.busy = false;
     this.busyCount--;
     this.pump();
@@ -177,7 +177,7 @@ export class NemesisInterpreter {
   private finished = false;
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly time: Scheduler,
     private readonly nemesis: Nemesis,
     private readonly gen: Generator,
     private readonly rng: Rng,
@@ -189,12 +189,12 @@ export class NemesisInterpreter {
   }
 
   start(): void {
-    this.sim.schedule(0, () => this.step());
+    this.time.schedule(0, () => this.step());
   }
 
   private step(): void {
     const s = this.gen.next({
-      timeNs: this.sim.nowNs,
+      timeNs: this.time.nowNs,
       rng: this.rng,
       worker: 0,
       workerCount: 1,
@@ -207,11 +207,11 @@ export class NemesisInterpreter {
     }
     if (s.kind === 'wait') {
       if (s.untilNs === undefined) throw new Error('nemesis generator waited with no wake-up time');
-      this.sim.scheduleAt(s.untilNs, () => this.step());
+      this.time.scheduleAt(s.untilNs, () => this.step());
       return;
     }
     const spec = s.op;
-    this.sim.scheduleAt(s.atNs, () => {
+    this.time.scheduleAt(s.atNs, () => {
       this.nemesis.execute(spec);
       this.step();
     });

@@ -1,5 +1,4 @@
 import type { Op, OpType, Process } from '../history/op.js';
-import type { Simulation } from '../sim/simulation.js';
 
 /** Where ops go as they happen; the store's streaming JSONL writer is one. */
 export interface HistorySink {
@@ -22,16 +21,21 @@ export interface OpCounts {
   nemesis: number;
 }
 
+/** Where the recorder reads the time: the environment's scheduler (virtual or wall clock). */
+export interface RecorderClock {
+  readonly nowNs: number;
+}
+
 /**
- * Stamps each op with its index and the virtual time and hands it to the
- * sink at once: the history is streamed, never held here.
+ * Stamps each op with its index and the environment's time and hands it to
+ * the sink at once: the history is streamed, never held here.
  */
 export class HistoryRecorder {
   private nextIndex = 0;
   readonly counts: OpCounts = { invoke: 0, ok: 0, fail: 0, info: 0, nemesis: 0 };
 
   constructor(
-    private readonly sim: Simulation,
+    private readonly clock: RecorderClock,
     private readonly sink: HistorySink,
   ) {}
 
@@ -50,7 +54,7 @@ export class HistoryRecorder {
   ): Op {
     const op: Op = {
       index: this.nextIndex++,
-      time: this.sim.nowNs,
+      time: this.clock.nowNs,
       type,
       process,
       f,

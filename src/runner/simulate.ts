@@ -1,11 +1,12 @@
-import { phases, sleep, stagger, timeLimit } from '../generator/generator.js';
-import { Nemesis } from '../nemesis/nemesis.js';
+import type { Workload } from '../../workloads/types.js';
 import type { NetworkStats } from '../sim/network.js';
 import { Simulation, type SimulationStats } from '../sim/simulation.js';
 import type { NodeId } from '../sim/types.js';
 import { type RunConfig, resolveConfig } from './config.js';
-import { ClientInterpreter, NemesisInterpreter } from './interpreter.js';
-import { HistoryRecorder, type HistorySink, type OpCounts } from './recorder.js';
+import type { Environment } from './environment.js';
+import { messageTransport } from './message-transport.js';
+import type { HistorySink, OpCounts } from './recorder.js';
+import { startTest } from './runner.js';
 
 export interface SimulateSinks {
   history: HistorySink;
@@ -24,13 +25,24 @@ export interface SimulationSummary {
 }
 
 /**
- * Run one simulated test: the workload's generator on N clients, the
- * nemesis's schedule, then heal, recovery and final reads. Deterministic:
- * the same config gives the same history, op for op, byte for byte.
- *
- * Phases (virtual time): [0, T) ops at the given rate under faults; at T the
- * nemesis heals everything; once the last op is done, `recoveryMs` of quiet,
- * then the workload's final reads; then the run stops.
+ * The simulated environment: virtual time, Maelstrom messages on the
+ * simulated network, simulated nodes. The simulation is all three at once.
+ */
+export function simulationEnvironment(sim: Simulation, workload: Workload): Environment {
+  return {
+    time: sim,
+    random: sim.random,
+    nodeIds: sim.nodeIds,
+    clients: messageTransport(sim, workload),
+    faults: sim,
+    start: () => sim.start(),
+  };
+}
+
+/**
+ * Run one simulated test (`startTest` in the simulated environment, driven
+ * by the simulator's event loop until it finishes). Deterministic: the same
+ * config gives the same history, op for op, byte for byte.
  */
 export function simulate(
   partial: Partial<RunConfig> & { seed: number },
@@ -46,62 +58,21 @@ export function simulate(
     network: config.network,
     onNodeLog: sinks.nodeLog,
   });
-  const recorder = new HistoryRecorder(sim, sinks.history);
-  const generators = workload.generator(config.workloadOptions);
-
-  let clientsDone = false;
-  let nemesisDone = false;
-  const maybeStop = () => {
-    if (clientsDone && nemesisDone) sim.stop();
-  };
-
-  const clientGen = phases(
-    timeLimit(config.timeLimitS, stagger(config.rateOpsPerS, generators.main)),
-    sleep(config.recoveryMs),
-    ...(generators.final ? [generators.final] : []),
+  const test = startTest(simulationEnvironment(sim, workload), config, workload, sinks.history, () =>
+    sim.stop(),
   );
-  const clients = new ClientInterpreter(sim, workload, clientGen, sim.random.stream('generator'), recorder, {
-    concurrency: config.concurrency,
-    timeoutMs: config.clientTimeoutMs,
-    onFinished: () => {
-      clientsDone = true;
-      maybeStop();
-    },
-  });
-
-  const nemesisRng = sim.random.stream('nemesis');
-  const nemesis = new Nemesis(
-    sim,
-    nemesisRng,
-    (type, f, value) => recorder.record(type, 'nemesis', f, value),
-    {
-      kinds: config.nemesis,
-      intervalMs: config.nemesisIntervalMs,
-      durationMs: config.nemesisDurationMs,
-      partitionModes: config.partitionModes,
-    },
-  );
-  const nemesisGen = phases(timeLimit(config.timeLimitS, nemesis.generator()), nemesis.healGenerator());
-  const nemesisRunner = new NemesisInterpreter(sim, nemesis, nemesisGen, nemesisRng, () => {
-    nemesisDone = true;
-    maybeStop();
-  });
-
-  sim.start();
-  clients.start();
-  nemesisRunner.start();
   // Bounded: virtual time can never pass the end of every phase by much; this is a guard against a runaway system.
   const hardLimitNs =
     (config.timeLimitS * 1000 + config.recoveryMs + 10 * config.clientTimeoutMs + 60_000) * 1e6 * 4;
   sim.run(hardLimitNs);
-  if (!(clientsDone && nemesisDone)) {
+  if (!test.isFinished()) {
     throw new Error(
-      `simulation did not finish by virtual time ${(hardLimitNs / 1e9).toFixed(0)} s (clients done: ${clientsDone}, nemesis done: ${nemesisDone})`,
+      `simulation did not finish by virtual time ${(hardLimitNs / 1e9).toFixed(0)} s (clients done: ${test.clientsFinished}, nemesis done: ${test.nemesisFinished})`,
     );
   }
   return {
-    opCount: recorder.size,
-    counts: { ...recorder.counts },
+    opCount: test.recorder.size,
+    counts: { ...test.recorder.counts },
     simulatedNs: sim.nowNs,
     sim: { ...sim.stats },
     network: { ...sim.network.stats },

@@ -218,6 +218,11 @@ export class Simulation {
     return this.queue.size;
   }
 
+  /** Virtual time of the next queued event, or undefined when none is (a wall-clock driver sleeps until then). */
+  get nextEventNs(): number | undefined {
+    return this.queue.size > 0 ? this.queue.peekTimeNs() : undefined;
+  }
+
   /**
    * Process events in (time, sequence) order until `stop()` is called, the
    * queue is empty, or the next event lies beyond `untilNs`. Returns the
