@@ -1,3 +1,4 @@
+import { checkBank } from './invariants/bank.js';
 import { linearizableChecker } from './linearizable/index.js';
 import type { Checker } from './types.js';
 
@@ -20,11 +21,19 @@ const elleRwRegister: Checker = {
   check: async (history, opts) => (await elle()).checkRwRegister(history, opts),
 };
 
+const bank: Checker = {
+  name: 'bank',
+  description:
+    "Jepsen's bank: every read of all balances sees the same total (--total-amount, else the first read's) and no negative balance",
+  takes: ['totalAmount'],
+  check: async (history, opts) => checkBank(history, opts),
+};
+
 /**
  * Every checker the CLI and the workloads can name. Add a checker by adding
  * one entry here; a checker never knows which system produced its history.
  */
-const CHECKERS: readonly Checker[] = [elleListAppend, elleRwRegister, linearizableChecker];
+const CHECKERS: readonly Checker[] = [elleListAppend, elleRwRegister, linearizableChecker, bank];
 
 export function listCheckers(): readonly Checker[] {
   return CHECKERS;

@@ -36,6 +36,8 @@ export interface CheckOptions {
   wfrKeys?: boolean;
   sequentialKeys?: boolean;
   linearizableKeys?: boolean;
+  /** Bank: the total every read of all balances must see (absent: the first read's total). */
+  totalAmount?: number;
   /** Where a checker may write artefacts (SVG/HTML explanations). Absent → write nothing. */
   outDir?: string;
 }
@@ -46,7 +48,8 @@ export type CheckerSpecificOption =
   | 'consistencyModels'
   | 'wfrKeys'
   | 'sequentialKeys'
-  | 'linearizableKeys';
+  | 'linearizableKeys'
+  | 'totalAmount';
 
 export interface Checker {
   /** Name used on the command line (`--checker NAME`). */

@@ -1,3 +1,4 @@
+import { bankWorkload } from './bank/index.js';
 import { listAppendWorkload } from './list-append/index.js';
 import { registerWorkload } from './register/index.js';
 import { rwRegisterWorkload } from './rw-register/index.js';
@@ -8,7 +9,12 @@ import type { Workload } from './types.js';
  * `Workload` under workloads/NAME/ and one entry here; it names its checker
  * by the checker registry's name.
  */
-const WORKLOADS: readonly Workload[] = [registerWorkload, listAppendWorkload, rwRegisterWorkload];
+const WORKLOADS: readonly Workload[] = [
+  registerWorkload,
+  listAppendWorkload,
+  rwRegisterWorkload,
+  bankWorkload,
+];
 
 export function listWorkloads(): readonly Workload[] {
   return WORKLOADS;

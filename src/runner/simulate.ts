@@ -22,6 +22,8 @@ export interface SimulationSummary {
   simulatedNs: number;
   sim: SimulationStats;
   network: NetworkStats;
+  /** Metrics the system's nodes reported (`NodeContext.metrics`); absent when none did. */
+  systemMetrics?: Record<string, number>;
 }
 
 /**
@@ -70,11 +72,13 @@ export function simulate(
       `simulation did not finish by virtual time ${(hardLimitNs / 1e9).toFixed(0)} s (clients done: ${test.clientsFinished}, nemesis done: ${test.nemesisFinished})`,
     );
   }
+  const systemMetrics = sim.systemMetrics();
   return {
     opCount: test.recorder.size,
     counts: { ...test.recorder.counts },
     simulatedNs: sim.nowNs,
     sim: { ...sim.stats },
     network: { ...sim.network.stats },
+    ...(Object.keys(systemMetrics).length > 0 ? { systemMetrics } : {}),
   };
 }

@@ -135,6 +135,8 @@ export class Simulation {
   private stopped = false;
   private started = false;
   private initMsgId = 0;
+  /** What nodes reported through `ctx.metrics`: counters summed, maxima kept, over all nodes and incarnations. */
+  private readonly metricValues = new Map<string, number>();
   private readonly bugs: ReadonlySet<string>;
   private readonly systemOptions: ReadonlySet<string>;
   private readonly pausedInboxLimit: number;
@@ -352,6 +354,13 @@ export class Simulation {
     return this.host(id).clock.offsetMs(this.nowMs);
   }
 
+  /** The metrics nodes reported (`NodeContext.metrics`), by name in sorted order; empty if none did. */
+  systemMetrics(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of [...this.metricValues.keys()].sort()) out[name] = this.metricValues.get(name)!;
+    return out;
+  }
+
   disk(id: NodeId): SimDisk {
     return this.host(id).disk;
   }
@@ -422,6 +431,14 @@ export class Simulation {
       disk: h.disk,
       log(line: string): void {
         if (h.incarnation === incarnation) sim.nodeLog(h, line);
+      },
+      metrics: {
+        add(name: string, amount: number): void {
+          if (live()) sim.metricValues.set(name, (sim.metricValues.get(name) ?? 0) + amount);
+        },
+        max(name: string, value: number): void {
+          if (live()) sim.metricValues.set(name, Math.max(sim.metricValues.get(name) ?? value, value));
+        },
       },
     };
   }

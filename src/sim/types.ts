@@ -41,6 +41,18 @@ export interface Disk {
   fsync(): void;
 }
 
+/**
+ * Numbers a system reports about itself (in-doubt time, unavailable keys,
+ * …), summed or maxed over every node and incarnation of a run and saved in
+ * the run summary as `systemMetrics`. Names carry their units (`inDoubtMsMax`).
+ */
+export interface MetricsSink {
+  /** Add `amount` to a counter (created at 0). */
+  add(name: string, amount: number): void;
+  /** Keep the largest value reported under `name`. */
+  max(name: string, value: number): void;
+}
+
 export interface NodeContext {
   readonly id: NodeId;
   readonly nodeIds: readonly NodeId[];
@@ -59,6 +71,8 @@ export interface NodeContext {
   clearTimer(id: TimerId): void;
   readonly disk: Disk;
   log(line: string): void;
+  /** Where the node reports its metrics; absent where nobody collects them. */
+  readonly metrics?: MetricsSink;
 }
 
 /** A running node: an actor reacting to messages (timers are callbacks). */

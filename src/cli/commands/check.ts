@@ -21,6 +21,7 @@ interface CheckFlags {
   wfrKeys?: boolean;
   sequentialKeys?: boolean;
   linearizableKeys?: boolean;
+  totalAmount?: string;
   out?: string;
 }
 
@@ -48,6 +49,7 @@ export function registerCheck(program: Command): void {
       '--linearizable-keys',
       'elle-rw-register: infer versions assuming each key is linearizable (real-time order)',
     )
+    .option('--total-amount <n>', "bank: the total every read must see (default: the first read's total)")
     .option('--time-limit <seconds>', 'budget per file; out of it the verdict is unknown, never valid')
     .option(
       '--memory-limit <MiB>',
@@ -114,6 +116,10 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     if (!on) continue;
     requireTaker(flag, key, checker);
     opts[key] = true;
+  }
+  if (flags.totalAmount !== undefined) {
+    requireTaker('--total-amount', 'totalAmount', checker);
+    opts.totalAmount = parseNumberFlag('--total-amount', flags.totalAmount, {});
   }
   const format = parseFormatFlag(flags.format);
   const paths = expandInputs(files);
