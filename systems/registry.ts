@@ -2,13 +2,14 @@ import type { SystemDefinition } from '../src/sim/types.js';
 import { lwwRegister } from './lww-register/index.js';
 import { raft } from './raft/index.js';
 import { singleRegister } from './single-register/index.js';
+import { threepc } from './threepc/index.js';
 import { twopc } from './twopc/index.js';
 
 /**
  * Every bundled system `faultline run --system` can name. Add a system by
  * writing a `SystemDefinition` under systems/NAME/ and one entry here.
  */
-const SYSTEMS: readonly SystemDefinition[] = [singleRegister, lwwRegister, raft, twopc];
+const SYSTEMS: readonly SystemDefinition[] = [singleRegister, lwwRegister, raft, twopc, threepc];
 
 export function listSystems(): readonly SystemDefinition[] {
   return SYSTEMS;

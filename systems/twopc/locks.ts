@@ -71,6 +71,8 @@ export class LockTable {
     const conflicts = this.conflictsOf(txid, wants);
     if (conflicts.length === 0) {
       this.grant(txid, wants);
+      // A waiter younger than the new holder and in its way may not keep waiting (wait-die).
+      this.wake();
       return 'granted';
     }
     if (!conflicts.every((h) => txid < h) || this.waiters.length >= LOCK_WAITERS_MAX) return 'died';

@@ -51,6 +51,11 @@ export class TwoPcNode implements SimNode {
   }
 
   /** The coordinator reports its epoch as a primary's term, so `isolate-primary` partitions cut it off. */
+  /** The participant's state (undefined on a coordinator-only node), for tests. */
+  inspect(): ReturnType<NonNullable<typeof this.participant>['inspect']> | undefined {
+    return this.participant?.inspect();
+  }
+
   primaryTerm(): number | null {
     return this.coordinator?.epoch ?? null;
   }

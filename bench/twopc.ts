@@ -1,0 +1,296 @@
+/**
+ * `npm run bench -- twopc [quick] [seeds=N] [only=safety|bugs|speed|doubt]`:
+ * the 2PC and 3PC reference systems side by side.
+ *
+ * 1. Safety (seeds 1..N, 20 s each): 2PC under kill,partition,pause and
+ *    3PC under kill,pause must be valid for list-append and bank; 3PC under
+ *    partition is expected to fail (atomicity): its first failing seed.
+ * 2. Bug knobs: each 2PC knob's mix (systems/twopc/bug-mixes.ts) over seeds
+ *    1..N for list-append and bank: the first failing seed, how many fail,
+ *    and the anomaly the checker names at the first failure.
+ * 3. Speed: committed transactions per wall second and abort rate, no faults
+ *    and under kill, 2PC beside 3PC (median of 3 after a warm-up).
+ * 4. In doubt: under kill (which crashes the coordinator among others),
+ *    seeds 1..20: how long prepared transactions waited for their outcome,
+ *    blocked transactions and unavailable keys, 2PC beside 3PC.
+ */
+import { findChecker } from '../checkers/registry.js';
+import type { CheckResult } from '../checkers/types.js';
+import type { RunConfig } from '../src/runner/config.js';
+import { MemoryHistorySink } from '../src/runner/recorder.js';
+import { type SimulationSummary, simulate } from '../src/runner/simulate.js';
+import { BUG_MIXES, MIX_WORKLOADS, mixConfig, mixFlags } from '../systems/twopc/bug-mixes.js';
+import { findWorkload } from '../workloads/registry.js';
+import { fmt, median, printTable } from './_table.js';
+
+const CHECK_TIME_LIMIT_MS = 20_000;
+const TIME_LIMIT_S = 20;
+
+function progress(line: string): void {
+  process.stderr.write(`  ${line}\n`);
+}
+
+interface Checked {
+  result: CheckResult;
+  summary: SimulationSummary;
+}
+
+async function runChecked(config: Partial<RunConfig> & { seed: number }): Promise<Checked> {
+  const history = new MemoryHistorySink();
+  const summary = simulate(config, { history });
+  const workload = findWorkload(config.workload ?? '');
+  const checker = workload && findChecker(workload.checker.name);
+  if (!workload || !checker) throw new Error(`no registered checker for workload ${config.workload}`);
+  const result = await checker.check(history.ops, {
+    ...workload.checker.options,
+    timeLimitMs: CHECK_TIME_LIMIT_MS,
+  });
+  return { result, summary };
+}
+
+/** The anomaly names a checker reports (Elle's anomaly types, the bank checker's error types). */
+export function anomalyNames(r: CheckResult): string[] {
+  const elle = r['anomaly-types'];
+  if (Array.isArray(elle)) return elle as string[];
+  const bank = r.errorTypes;
+  if (Array.isArray(bank))
+    return (bank as string[]).map((t) => (t === 'wrong-total' ? 'changed bank total' : t));
+  return [];
+}
+
+interface Sweep {
+  valid: number;
+  failing: number[];
+  unknown: number;
+  firstAnomalies: string[];
+  wallS: number;
+}
+
+async function sweep(
+  seeds: number,
+  config: (seed: number) => Partial<RunConfig> & { seed: number },
+): Promise<Sweep> {
+  const t0 = performance.now();
+  const out: Sweep = { valid: 0, failing: [], unknown: 0, firstAnomalies: [], wallS: 0 };
+  for (let seed = 1; seed <= seeds; seed++) {
+    const { result } = await runChecked(config(seed));
+    if (result.valid === true) out.valid++;
+    else if (result.valid === 'unknown') out.unknown++;
+    else {
+      if (out.failing.length === 0) out.firstAnomalies = anomalyNames(result);
+      out.failing.push(seed);
+    }
+  }
+  out.wallS = (performance.now() - t0) / 1000;
+  return out;
+}
+
+async function safety(seeds: number): Promise<void> {
+  const cases: { system: string; nemesis: RunConfig['nemesis']; expect: 'valid' | 'invalid' }[] = [
+    { system: 'twopc', nemesis: ['kill', 'partition', 'pause'], expect: 'valid' },
+    { system: 'threepc', nemesis: ['kill', 'pause'], expect: 'valid' },
+    { system: 'threepc', nemesis: ['partition'], expect: 'invalid' },
+  ];
+  const rows: (string | number)[][] = [];
+  for (const c of cases) {
+    for (const workload of MIX_WORKLOADS) {
+      const s = await sweep(seeds, (seed) => ({
+        system: c.system,
+        workload,
+        nemesis: c.nemesis,
+        seed,
+        timeLimitS: TIME_LIMIT_S,
+      }));
+      progress(
+        `${c.system} ${workload} ${c.nemesis.join(',')}: ${s.valid} valid, ${s.failing.length} invalid`,
+      );
+      const met = c.expect === 'valid' ? s.failing.length === 0 && s.unknown === 0 : s.failing.length > 0;
+      if (!met) process.exitCode = 1;
+      rows.push([
+        c.system,
+        workload,
+        c.nemesis.join(','),
+        `1..${seeds}`,
+        s.valid,
+        s.failing.length,
+        s.unknown,
+        s.failing[0] ?? '-',
+        s.firstAnomalies.join(', ') || '-',
+        `${c.expect}: ${met ? 'met' : 'MISSED'}`,
+        fmt.s(s.wallS),
+      ]);
+    }
+  }
+  printTable(
+    `safety: ${TIME_LIMIT_S} s per seed (3PC under partition is expected to lose atomicity)`,
+    [
+      'system',
+      'workload',
+      'nemesis',
+      'seeds',
+      'valid',
+      'invalid',
+      'unknown',
+      'first invalid',
+      'anomaly',
+      'expected',
+      'wall',
+    ],
+    rows,
+  );
+}
+
+async function bugs(seeds: number): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const m of BUG_MIXES) {
+    for (const workload of MIX_WORKLOADS) {
+      const s = await sweep(seeds, (seed) => mixConfig(m, workload, { seed, timeLimitS: TIME_LIMIT_S }));
+      progress(
+        `${m.bug} ${workload}: first failing seed ${s.failing[0] ?? 'none'}, ${s.failing.length}/${seeds}`,
+      );
+      if (s.failing.length === 0) process.exitCode = 1;
+      rows.push([
+        m.bug,
+        workload,
+        mixFlags(m, workload).replace(/^--system twopc --bug \S+ --workload \S+ /, ''),
+        s.failing[0] ?? `none in 1..${seeds}`,
+        `${s.failing.length}/${seeds}`,
+        s.unknown,
+        s.firstAnomalies.join(', ') || '-',
+        fmt.s(s.wallS),
+      ]);
+    }
+  }
+  printTable(
+    `twopc bug knobs: seeds to first failure (mixes in systems/twopc/bug-mixes.ts, ${TIME_LIMIT_S} s per seed)`,
+    [
+      'bug',
+      'workload',
+      'mix',
+      'first failing seed',
+      'failing seeds',
+      'unknown',
+      'anomaly at first failure',
+      'wall',
+    ],
+    rows,
+  );
+}
+
+function throughputOnce(system: string, nemesis: RunConfig['nemesis']) {
+  const history = new MemoryHistorySink();
+  const t0 = performance.now();
+  const s = simulate(
+    {
+      system,
+      workload: 'list-append',
+      nemesis,
+      seed: 1,
+      timeLimitS: 30,
+      rateOpsPerS: 2000,
+      concurrency: 20,
+      recoveryMs: 0,
+    },
+    { history },
+  );
+  const wallS = (performance.now() - t0) / 1000;
+  const committed = s.systemMetrics?.txnsCommitted ?? 0;
+  const aborted = s.systemMetrics?.txnsAborted ?? 0;
+  return { wallS, committed, aborted, simS: s.simulatedNs / 1e9 };
+}
+
+function speed(): void {
+  const rows: (string | number)[][] = [];
+  for (const nemesis of [[], ['kill']] as RunConfig['nemesis'][]) {
+    for (const system of ['twopc', 'threepc']) {
+      throughputOnce(system, nemesis); // warm-up
+      const runs = [0, 1, 2].map(() => throughputOnce(system, nemesis));
+      const wall = median(runs.map((r) => r.wallS));
+      const { committed, aborted, simS } = runs[0];
+      rows.push([
+        system,
+        nemesis.join(',') || 'none',
+        fmt.int(committed),
+        fmt.int(committed / simS),
+        fmt.int(committed / wall),
+        `${((100 * aborted) / Math.max(1, committed + aborted)).toFixed(1)}%`,
+        fmt.s(wall),
+      ]);
+    }
+  }
+  printTable(
+    'throughput: list-append, 4 nodes (1 coordinator + 3 shards), 20 clients, 2000 txn/s offered, 30 simulated s (median of 3)',
+    ['system', 'nemesis', 'committed', 'committed per sim s', 'committed per wall s', 'abort rate', 'wall'],
+    rows,
+  );
+}
+
+async function doubt(seeds: number): Promise<void> {
+  const rows: (string | number)[][] = [];
+  for (const system of ['twopc', 'threepc']) {
+    const maxes: number[] = [];
+    const afterCoordinator: number[] = [];
+    let blocked = 0;
+    let unavailableKeyMs = 0;
+    let unavailableKeysMax = 0;
+    let committed = 0;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const { summary } = await runChecked({
+        system,
+        workload: 'bank',
+        nemesis: ['kill'],
+        seed,
+        timeLimitS: TIME_LIMIT_S,
+      });
+      const m = summary.systemMetrics ?? {};
+      maxes.push(m.inDoubtMsMax ?? 0);
+      // 2PC: decided by a coordinator that restarted since; 3PC: finished by the participants' termination protocol.
+      const resolved =
+        system === 'twopc' ? m.inDoubtAfterCoordinatorCrashMsMax : m.inDoubtResolvedByTerminationMsMax;
+      if (resolved !== undefined) afterCoordinator.push(resolved);
+      blocked += m.blockedTxns ?? 0;
+      unavailableKeyMs += m.unavailableKeyMs ?? 0;
+      unavailableKeysMax = Math.max(unavailableKeysMax, m.unavailableKeysMax ?? 0);
+      committed += m.txnsCommitted ?? 0;
+    }
+    rows.push([
+      system,
+      `1..${seeds}`,
+      afterCoordinator.length,
+      afterCoordinator.length > 0 ? fmt.int(median(afterCoordinator)) : '-',
+      afterCoordinator.length > 0 ? fmt.int(Math.max(...afterCoordinator)) : '-',
+      fmt.int(median(maxes)),
+      blocked,
+      (unavailableKeyMs / 1000).toFixed(1),
+      unavailableKeysMax,
+      fmt.int(committed),
+    ]);
+  }
+  printTable(
+    `in-doubt time under kill (bank, ${TIME_LIMIT_S} s per seed; kills hit the coordinator as well as shards). "Coordinator failed": 2PC transactions decided by a restarted coordinator, 3PC ones finished by the termination protocol`,
+    [
+      'system',
+      'seeds',
+      'seeds with coordinator failures',
+      'in doubt after coordinator failure, median of max ms',
+      'max ms',
+      'in doubt max ms (median over seeds)',
+      'blocked txns (≥ 400 ms in doubt)',
+      'unavailable key·s',
+      'unavailable keys max',
+      'committed',
+    ],
+    rows,
+  );
+}
+
+export default async function main(args: string[]): Promise<void> {
+  const quick = args.includes('quick');
+  const seedsArg = args.find((a) => a.startsWith('seeds='));
+  const seeds = seedsArg ? Number(seedsArg.slice(6)) : quick ? 20 : 200;
+  const only = args.find((a) => a.startsWith('only='))?.slice(5);
+  if (!only || only === 'speed') speed();
+  if (!only || only === 'doubt') await doubt(Math.min(seeds, 20));
+  if (!only || only === 'bugs') await bugs(seeds);
+  if (!only || only === 'safety') await safety(seeds);
+}
