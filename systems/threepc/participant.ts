@@ -95,10 +95,19 @@ export class ThreePcParticipant {
     const reply = (type: 'tp3_ack' | 'tp3_nack', extra: Record<string, unknown> = {}) =>
       this.ctx.send(src, { type, txid, ballot, ...extra });
     const outcome = store.outcomes.get(txid);
-    if (outcome) return reply('tp3_nack', { outcome });
+    if (outcome) {
+      reply('tp3_nack', { outcome });
+      return;
+    }
     const rec = store.prepared.get(txid);
-    if (!rec) return reply('tp3_nack', { outcome: this.neverPrepared(txid) });
-    if (ballot < (rec.promised ?? 0)) return reply('tp3_nack', { state: rec.state, promised: rec.promised });
+    if (!rec) {
+      reply('tp3_nack', { outcome: this.neverPrepared(txid) });
+      return;
+    }
+    if (ballot < (rec.promised ?? 0)) {
+      reply('tp3_nack', { state: rec.state, promised: rec.promised });
+      return;
+    }
     const state = body.type === 'tp3_precommit' ? 'PC' : 'PA';
     store.update(txid, { state, accepted: ballot, promised: ballot });
     this.progress(txid);
@@ -137,9 +146,15 @@ export class ThreePcParticipant {
     const store = this.shard.store;
     const send = (r: StateReply) => this.ctx.send(src, { type: 'tp3_state', txid, ballot, ...r });
     const outcome = store.outcomes.get(txid);
-    if (outcome) return send({ outcome, promised: true });
+    if (outcome) {
+      send({ outcome, promised: true });
+      return;
+    }
     const rec = store.prepared.get(txid);
-    if (!rec) return send({ outcome: this.neverPrepared(txid), promised: true });
+    if (!rec) {
+      send({ outcome: this.neverPrepared(txid), promised: true });
+      return;
+    }
     if (ballot <= (rec.promised ?? 0))
       return send({ state: rec.state, accepted: rec.accepted, promised: false });
     store.update(txid, { promised: ballot });
@@ -155,7 +170,7 @@ export class ThreePcParticipant {
 
   onStateReply(src: NodeId, body: Body): void {
     const round = this.rounds.get(body.txid as number);
-    if (!round || round.phase !== 'collect' || body.ballot !== round.ballot) return;
+    if (round?.phase !== 'collect' || body.ballot !== round.ballot) return;
     round.replies.set(src, {
       promised: body.promised === true,
       ...(typeof body.state === 'string' ? { state: body.state } : {}),
@@ -172,7 +187,7 @@ export class ThreePcParticipant {
   onProposalReply(src: NodeId, body: Body): void {
     const txid = body.txid as number;
     const round = this.rounds.get(txid);
-    if (!round || round.phase !== 'propose' || body.ballot !== round.ballot) return;
+    if (round?.phase !== 'propose' || body.ballot !== round.ballot) return;
     if (body.type === 'tp3_nack') {
       this.ctx.clearTimer(round.timer);
       this.rounds.delete(txid);
@@ -243,10 +258,16 @@ export class ThreePcParticipant {
   private decideRound(txid: number): void {
     const round = this.rounds.get(txid);
     const rec = this.shard.store.prepared.get(txid);
-    if (!round || round.phase !== 'collect' || !rec) return;
+    if (round?.phase !== 'collect' || !rec) return;
     const replies = [...round.replies.entries()];
-    if (replies.some(([, r]) => r.outcome === 'C')) return this.decide(txid, true);
-    if (replies.some(([, r]) => r.outcome === 'A')) return this.decide(txid, false);
+    if (replies.some(([, r]) => r.outcome === 'C')) {
+      this.decide(txid, true);
+      return;
+    }
+    if (replies.some(([, r]) => r.outcome === 'A')) {
+      this.decide(txid, false);
+      return;
+    }
     if (replies.some(([, r]) => !r.promised)) return this.endRound(txid); // a higher ballot is at work
     const states: { state?: string; accepted?: number }[] = [rec, ...replies.map(([, r]) => r)];
     let best: { state?: string; accepted?: number } | undefined;
@@ -270,7 +291,10 @@ export class ThreePcParticipant {
     round.proposal = proposal;
     round.acceptors = new Set(replies.map(([p]) => p));
     this.shard.store.update(txid, { state: proposal, accepted: round.ballot });
-    if (round.acceptors.size === 0) return this.decide(txid, proposal === 'PC');
+    if (round.acceptors.size === 0) {
+      this.decide(txid, proposal === 'PC');
+      return;
+    }
     round.timer = this.ctx.setTimer(COLLECT_MS, () => this.endRound(txid));
     const type = proposal === 'PC' ? 'tp3_precommit' : 'tp3_preabort';
     for (const p of round.acceptors) this.ctx.send(p, { type, txid, ballot: round.ballot });
