@@ -155,8 +155,10 @@ export class ThreePcParticipant {
       send({ outcome: this.neverPrepared(txid), promised: true });
       return;
     }
-    if (ballot <= (rec.promised ?? 0))
-      return send({ state: rec.state, accepted: rec.accepted, promised: false });
+    if (ballot <= (rec.promised ?? 0)) {
+      send({ state: rec.state, accepted: rec.accepted, promised: false });
+      return;
+    }
     store.update(txid, { promised: ballot });
     // Someone else is finishing it: our own round, if any, is superseded.
     const mine = this.rounds.get(txid);
@@ -268,7 +270,11 @@ export class ThreePcParticipant {
       this.decide(txid, false);
       return;
     }
-    if (replies.some(([, r]) => !r.promised)) return this.endRound(txid); // a higher ballot is at work
+    if (replies.some(([, r]) => !r.promised)) {
+      // A higher ballot is at work: let it finish.
+      this.endRound(txid);
+      return;
+    }
     const states: { state?: string; accepted?: number }[] = [rec, ...replies.map(([, r]) => r)];
     let best: { state?: string; accepted?: number } | undefined;
     for (const s of states) {
