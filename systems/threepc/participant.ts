@@ -291,8 +291,10 @@ export class ThreePcParticipant {
       replies.length === 0 &&
       this.wasAway.has(txid) &&
       (rec.participants?.length ?? 1) > 1
-    )
-      return this.endRound(txid);
+    ) {
+      this.endRound(txid);
+      return;
+    }
     round.phase = 'propose';
     round.proposal = proposal;
     round.acceptors = new Set(replies.map(([p]) => p));
