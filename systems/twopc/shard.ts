@@ -160,7 +160,10 @@ export class Shard {
     const m = this.ctx.metrics;
     m?.max('inDoubtMsMax', inDoubtMs);
     m?.add('inDoubtMsTotal', inDoubtMs);
-    if (inDoubtMs >= BLOCKED_AFTER_MS) m?.add('blockedTxns', 1);
+    if (inDoubtMs >= BLOCKED_AFTER_MS) {
+      m?.add('blockedTxns', 1);
+      m?.add('blockedMsTotal', inDoubtMs);
+    }
     return { inDoubtMs };
   }
 

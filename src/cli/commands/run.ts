@@ -303,6 +303,13 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number })
     `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`,
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
     `  ${simS.toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(simS / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
+    ...(s.systemMetrics
+      ? [
+          `  system: ${Object.entries(s.systemMetrics)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        ]
+      : []),
     `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
     ...reportExcerpt(run.result, '    '),
     `  store: ${run.dir}`,
