@@ -95,7 +95,7 @@ describe('faultline run (CLI)', () => {
 
   it.each([
     [['run', '--system', 'nope'], /--system: unknown value 'nope'; choices: single-register, lww-register/],
-    [['run', '--workload', 'bank'], /--workload: unknown value 'bank'; choices: register/],
+    [['run', '--workload', 'ledger'], /--workload: unknown value 'ledger'; choices: register/],
     [
       ['run', '--nemesis', 'partition,meteor'],
       /--nemesis: unknown nemesis 'meteor'; choices: partition, kill, pause/,
@@ -148,7 +148,7 @@ describe('faultline systems / workloads / nemeses', () => {
     expect(w.stdout).toMatch(/^list-append\s.*checker: elle-list-append/m);
     expect(
       JSON.parse((await runCli(['workloads', '--json'])).stdout).map((x: { name: string }) => x.name),
-    ).toEqual(['register', 'list-append', 'rw-register']);
+    ).toEqual(['register', 'list-append', 'rw-register', 'bank']);
 
     const n = await runCli(['nemeses']);
     for (const k of ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk', 'all']) {
