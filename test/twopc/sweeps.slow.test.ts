@@ -16,8 +16,8 @@ const SEEDS = 200;
 const TIME_LIMIT_S = 20;
 const SLOW_MS = 15 * 60_000;
 
-async function firstFailure(config: (seed: number) => Partial<RunConfig> & { seed: number }) {
-  for (let seed = 1; seed <= SEEDS; seed++) {
+async function firstFailure(config: (seed: number) => Partial<RunConfig> & { seed: number }, seeds = SEEDS) {
+  for (let seed = 1; seed <= seeds; seed++) {
     const r = await runChecked(config(seed));
     if (r.valid === false) return { seed, names: anomalyNames(r.result), result: r.result };
     expect(r.valid, `seed ${seed}`).toBe(true);
@@ -46,6 +46,29 @@ describe.skipIf(!process.env.FAULTLINE_SLOW)('2PC and 3PC sweeps over seeds 1..2
         SLOW_MS,
       );
     }
+  }
+
+  for (const system of ['twopc', 'threepc'] as const) {
+    it(
+      `${system} with coordinator-on-participant: valid on seeds 1..50 (list-append and bank)`,
+      async () => {
+        for (const workload of MIX_WORKLOADS) {
+          const f = await firstFailure(
+            (seed) => ({
+              system,
+              workload,
+              systemOptions: ['coordinator-on-participant'],
+              nemesis: system === 'twopc' ? ['kill', 'partition', 'pause'] : ['kill', 'pause'],
+              seed,
+              timeLimitS: TIME_LIMIT_S,
+            }),
+            50,
+          );
+          expect(f, f && `${workload} seed ${f.seed}: ${f.names.join(', ')}`).toBeUndefined();
+        }
+      },
+      SLOW_MS,
+    );
   }
 
   for (const workload of MIX_WORKLOADS) {
