@@ -124,7 +124,7 @@ export class LockTable {
         w.onGranted();
         i = 0;
       } else if (!conflicts.every((h) => w.txid < h)) {
-        // A younger transaction took a lock it conflicts with: waiting now would break wait-die.
+        // An older transaction now holds a lock it needs: waiting for an older one would break wait-die.
         this.waiters.splice(i, 1);
         w.onDied();
         i = 0;
