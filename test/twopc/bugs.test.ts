@@ -60,6 +60,21 @@ describe('the correct systems under faults (a few seeds)', () => {
     }
   }
 
+  for (const system of ['twopc', 'threepc'] as const) {
+    it(`${system} rw-register under kill,pause is valid on seeds 1..2 (Elle, strict serializable)`, async () => {
+      for (let seed = 1; seed <= 2; seed++) {
+        const r = await runChecked({
+          system,
+          workload: 'rw-register',
+          nemesis: ['kill', 'pause'],
+          seed,
+          timeLimitS: 20,
+        });
+        expect(r.valid, `seed ${seed}: ${String(r.result.summary)}`).toBe(true);
+      }
+    });
+  }
+
   it('twopc reports in-doubt time and unavailable keys in the run summary (a killed coordinator blocks shards for seconds)', async () => {
     let m: Record<string, number> | undefined;
     for (let seed = 1; seed <= 8 && m === undefined; seed++) {
