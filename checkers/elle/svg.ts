@@ -50,15 +50,54 @@ function border(b: Box, tx: number, ty: number): [number, number] {
   return [b.x + dx * s, b.y + dy * s];
 }
 
+/**
+ * What a cycle picture shows: one box per transaction (its lines, the first
+ * in bold) and, from each box to the next (the last back to the first), a
+ * dependency edge of a relation (ww, wr, rw, process, realtime) with its label.
+ */
+export interface CyclePicture {
+  boxes: string[][];
+  edges: { rel: string; label: string }[];
+}
+
+/** The lines of a transaction's box: `T1  (op 12, process 3, ok)` and its micro-ops. */
+export function txnBoxLines(
+  name: string,
+  index: number,
+  process: unknown,
+  type: string,
+  mops: readonly (readonly unknown[])[],
+): string[] {
+  const lines = [`${name}  (op ${index}, process ${String(process)}, ${type})`];
+  const shown = mops.slice(0, MAX_MOPS_SHOWN);
+  for (const m of shown) lines.push(clip(`${m[0]} ${formatValue(m[1])} ${formatValue(m[2])}`, 60));
+  if (mops.length > shown.length) lines.push(`… ${mops.length - shown.length} more`);
+  return lines;
+}
+
 /** Render one cycle; `title` heads the picture. */
 export function cycleSvg(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle, title: string): string {
   const k = c.vertices.length;
-  const boxes: Box[] = c.vertices.map((v, i) => {
-    const info = txnInfo(t, v);
-    const lines = [`T${i + 1}  (op ${info.index}, process ${info.process}, ${info.type})`];
-    const shown = info.value.slice(0, MAX_MOPS_SHOWN);
-    for (const m of shown) lines.push(clip(`${m[0]} ${formatValue(m[1])} ${formatValue(m[2])}`, 60));
-    if (info.value.length > shown.length) lines.push(`… ${info.value.length - shown.length} more`);
+  const picture: CyclePicture = {
+    boxes: c.vertices.map((v, i) => {
+      const info = txnInfo(t, v);
+      return txnBoxLines(`T${i + 1}`, info.index, info.process, info.type, info.value);
+    }),
+    edges: c.rels.map((rel, i) => ({
+      rel: REL_NAMES[rel],
+      label: edgeLabel(t, analysis, c.vertices[i], c.vertices[(i + 1) % k], rel, i, k),
+    })),
+  };
+  return drawCycleSvg(picture, title);
+}
+
+/**
+ * Draw a cycle picture. `idPrefix` keeps the arrow markers' ids apart when
+ * several pictures share one HTML page.
+ */
+export function drawCycleSvg(picture: CyclePicture, title: string, idPrefix = 'arrow'): string {
+  const k = picture.boxes.length;
+  const boxes: Box[] = picture.boxes.map((lines) => {
     const w = Math.max(...lines.map((l) => l.length)) * CHAR_W + 2 * PAD;
     const h = lines.length * LINE_H + 2 * PAD;
     return { x: 0, y: 0, w, h, lines };
@@ -84,7 +123,7 @@ export function cycleSvg(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle, tit
   out.push('<defs>');
   for (const [rel, color] of Object.entries(REL_COLORS)) {
     out.push(
-      `<marker id="arrow-${rel}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`,
+      `<marker id="${idPrefix}-${rel}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="${color}"/></marker>`,
     );
   }
   out.push('</defs>');
@@ -93,8 +132,8 @@ export function cycleSvg(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle, tit
   for (let i = 0; i < k; i++) {
     const a = boxes[i];
     const b = boxes[(i + 1) % k];
-    const rel = c.rels[i];
-    const relName = REL_NAMES[rel];
+    const edge = picture.edges[i];
+    const relName = edge.rel in REL_COLORS ? edge.rel : 'ww';
     const color = REL_COLORS[relName];
     // Control point pushed away from the centre so arrows bend outwards.
     const mx = (a.x + b.x) / 2;
@@ -113,9 +152,9 @@ export function cycleSvg(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle, tit
     const [sx, sy] = border(a, qx, qy);
     const [ex, ey] = border(b, qx, qy);
     out.push(
-      `<path d="M${sx.toFixed(1)},${sy.toFixed(1)} Q${qx.toFixed(1)},${qy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}" fill="none" stroke="${color}" stroke-width="2" marker-end="url(#arrow-${relName})"/>`,
+      `<path d="M${sx.toFixed(1)},${sy.toFixed(1)} Q${qx.toFixed(1)},${qy.toFixed(1)} ${ex.toFixed(1)},${ey.toFixed(1)}" class="edge edge-${esc(relName)}" fill="none" stroke="${color}" stroke-width="2" marker-end="url(#${idPrefix}-${relName})"/>`,
     );
-    const label = edgeLabel(t, analysis, c.vertices[i], c.vertices[(i + 1) % k], rel, i, k);
+    const label = edge.label;
     const lx = 0.25 * sx + 0.5 * qx + 0.25 * ex;
     const ly = 0.25 * sy + 0.5 * qy + 0.25 * ey;
     const lw = label.length * CHAR_W + 8;
@@ -126,7 +165,7 @@ export function cycleSvg(t: Txns, analysis: WorkloadAnalysis, c: FoundCycle, tit
   }
   for (const b of boxes) {
     out.push(
-      `<rect x="${(b.x - b.w / 2).toFixed(1)}" y="${(b.y - b.h / 2).toFixed(1)}" width="${b.w.toFixed(1)}" height="${b.h.toFixed(1)}" rx="6" fill="#f8f9f9" stroke="#34495e" stroke-width="1.5"/>`,
+      `<rect class="txn" x="${(b.x - b.w / 2).toFixed(1)}" y="${(b.y - b.h / 2).toFixed(1)}" width="${b.w.toFixed(1)}" height="${b.h.toFixed(1)}" rx="6" fill="#f8f9f9" stroke="#34495e" stroke-width="1.5"/>`,
     );
     b.lines.forEach((line, j) => {
       const y = b.y - b.h / 2 + PAD + (j + 1) * LINE_H - 4;

@@ -306,7 +306,8 @@ function finish(
       }
     }
     if (opts.outDir !== undefined) {
-      const svg = renderFailureSvg(partModel, part.ops, outcome.failing!, outcome.prefix ?? [], failure);
+      const timeOf = new Map(history.map((o) => [o.index, o.time]));
+      const svg = renderFailureSvg(failure, { timeOfIndex: (i) => timeOf.get(i) });
       result.files = writeFailureFiles(opts.outDir, svg, renderFailureHtml(svg, failure));
     }
     stats.timeMs = performance.now() - s.t0;
