@@ -36,7 +36,7 @@ describe('linear.svg', () => {
   const svg = renderFailureSvg(report, { timeOfIndex: (i) => i * 1_500_000 });
   const width = attr(svg.slice(0, 200), 'width');
   it('every box is as wide as its label', () => {
-    const groups = svg.match(/<g class="lin-op"[^]*?<\/g>/g)!;
+    const groups = svg.match(/<g class="lin-op"[\s\S]*?<\/g>/g)!;
     expect(groups).toHaveLength(5);
     for (const g of groups) {
       const rect = /<rect [^>]*>/.exec(g)![0];
