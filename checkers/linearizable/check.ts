@@ -306,8 +306,10 @@ function finish(
       }
     }
     if (opts.outDir !== undefined) {
+      // A history whose times are its positions (a Jepsen console log) gets an axis of indices.
+      const timed = history.some((o) => o.time !== o.index);
       const timeOf = new Map(history.map((o) => [o.index, o.time]));
-      const svg = renderFailureSvg(failure, { timeOfIndex: (i) => timeOf.get(i) });
+      const svg = renderFailureSvg(failure, timed ? { timeOfIndex: (i) => timeOf.get(i) } : {});
       result.files = writeFailureFiles(opts.outDir, svg, renderFailureHtml(svg, failure));
     }
     stats.timeMs = performance.now() - s.t0;

@@ -118,9 +118,13 @@ export function renderFailureSvg(report: FailureReport, opts: FailureSvgOptions 
     ...states,
     ...(more ? ['…'] : []),
   ];
+  const caption = opts.timeOfIndex
+    ? 'time since the test began; events in history order, spaced to fit their labels'
+    : 'history index; events in history order, spaced to fit their labels';
   const width = Math.ceil(
     Math.max(
       contentRight,
+      leftPx + caption.length * CHAR_PX + 8,
       16 + title.length * TITLE_CHAR_PX,
       16 + Math.max(...legend.map(([, t]) => 28 + t.length * CHAR_PX)),
       32 + Math.max(...stateLines.map((l) => l.length * CHAR_PX)),
@@ -202,7 +206,7 @@ export function renderFailureSvg(report: FailureReport, opts: FailureSvgOptions 
     }
   }
   parts.push(
-    `<text x="${leftPx}" y="${axisY + 18 + AXIS_LABEL_ROWS * 13}" fill="#666">${esc(opts.timeOfIndex ? 'time since the test began; events in history order, spaced to fit their labels' : 'history index; events in history order, spaced to fit their labels')}</text>`,
+    `<text x="${leftPx}" y="${axisY + 18 + AXIS_LABEL_ROWS * 13}" fill="#666">${esc(caption)}</text>`,
   );
   stateLines.forEach((line, i) => {
     parts.push(`<text x="${i === 0 ? 8 : 24}" y="${statesTop + i * 16}">${esc(line)}</text>`);

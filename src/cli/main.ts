@@ -3,6 +3,7 @@ import { registerCheck } from './commands/check.js';
 import { registerCheckers } from './commands/checkers.js';
 import { registerConvert } from './commands/convert.js';
 import { registerNemeses } from './commands/nemeses.js';
+import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
 import { registerSystems } from './commands/systems.js';
 import { registerValidate } from './commands/validate.js';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerCheckers(program);
   registerRun(program);
+  registerReport(program);
   registerSystems(program);
   registerWorkloads(program);
   registerNemeses(program);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
 import { readHistoryFileSync } from '../history/read.js';
+import { writeRunReport } from '../report/write.js';
 import type { NodeId } from '../sim/types.js';
 import { HistoryFileWriter } from '../store/history-writer.js';
 import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson } from '../store/store.js';
@@ -42,6 +43,17 @@ export interface TestRun {
   summary: SimulationSummary;
   historySha256: string;
   replay: string;
+  /** report.html in the run directory, or why it could not be written (the verdict stands either way). */
+  report: { path: string } | { error: string };
+}
+
+/** report.html from the run directory's files; a failure to draw it never costs the run its verdict. */
+function writeReport(dir: string): TestRun['report'] {
+  try {
+    return { path: writeRunReport(dir) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /**
@@ -83,6 +95,8 @@ export async function runTest(
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });
+    history.close();
+    writeReport(dir);
     throw new RunCrashedError(message, dir, replay, err);
   } finally {
     history.close();
@@ -111,5 +125,16 @@ export async function runTest(
     historySha256,
     replay,
   });
-  return { dir, config, valid: result.valid, checker: checker.name, result, summary, historySha256, replay };
+  const report = writeReport(dir);
+  return {
+    dir,
+    config,
+    valid: result.valid,
+    checker: checker.name,
+    result,
+    summary,
+    historySha256,
+    replay,
+    report,
+  };
 }

@@ -285,6 +285,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
         simulationSeconds: timing.simulationS,
         checkSeconds: timing.checkS,
         replay: run.replay,
+        report: 'path' in run.report ? run.report.path : null,
         result: run.result,
       })}\n`,
     );
@@ -313,6 +314,7 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number })
     `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
     ...reportExcerpt(run.result, '    '),
     `  store: ${run.dir}`,
+    'path' in run.report ? `  report: ${run.report.path}` : `  report: not written (${run.report.error})`,
   ];
   if (run.valid !== true) lines.push(`  replay: ${run.replay}`);
   return `${lines.join('\n')}\n`;
