@@ -5,6 +5,7 @@ import { registerConvert } from './commands/convert.js';
 import { registerNemeses } from './commands/nemeses.js';
 import { registerReport } from './commands/report.js';
 import { registerRun } from './commands/run.js';
+import { registerServe } from './commands/serve.js';
 import { registerSystems } from './commands/systems.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorkloads } from './commands/workloads.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerCheckers(program);
   registerRun(program);
   registerReport(program);
+  registerServe(program);
   registerSystems(program);
   registerWorkloads(program);
   registerNemeses(program);

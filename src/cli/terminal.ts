@@ -48,6 +48,8 @@ export interface ProgressOptions {
   silent?: boolean;
   /** Plain (non-TTY) lines at most this often; default 5 s. */
   plainIntervalMs?: number;
+  /** Show units per second (default true; off for a display of elapsed time). */
+  showRate?: boolean;
 }
 
 export interface Progress {
@@ -79,7 +81,7 @@ function ttyProgress(opts: ProgressOptions, stream: Stream): Progress {
     {
       format: known
         ? `${opts.label} [{bar}] {percentage}% | {value}/{total} ${opts.unit} | {rate}/s | ETA {eta_formatted} {extra}`
-        : `${opts.label} {value} ${opts.unit} | {rate}/s {extra}`,
+        : `${opts.label} {value} ${opts.unit}${opts.showRate === false ? '' : ' | {rate}/s'} {extra}`,
       stream: stream as NodeJS.WritableStream,
       clearOnComplete: true,
       hideCursor: true,
@@ -125,9 +127,8 @@ function plainProgress(opts: ProgressOptions, stream: Stream): Progress {
           ? `, ETA ${Math.max(0, (opts.total - done) / rate).toFixed(0)} s`
           : '';
       const e = extraText(extra);
-      stream.write(
-        `${opts.label}: ${done}${of} ${opts.unit} (${rate.toFixed(1)}/s${eta})${e ? `, ${e}` : ''}\n`,
-      );
+      const rateText = opts.showRate === false ? '' : ` (${rate.toFixed(1)}/s${eta})`;
+      stream.write(`${opts.label}: ${done}${of} ${opts.unit}${rateText}${e ? `, ${e}` : ''}\n`);
     },
     stop() {
       stopped = true;

@@ -12,6 +12,7 @@ import type { CheckView, ReportData, Verdict } from './data.js';
 import type { ElleView } from './elle-view.js';
 import type { LinearView } from './linear-view.js';
 import { PAGE_SCRIPT } from './page-script.js';
+import { packOps } from './timeline.js';
 
 let uplotAssets: { js: string; css: string } | undefined;
 
@@ -251,7 +252,11 @@ ${not}${types}</section>`;
 
 export function renderReportHtml(d: ReportData): string {
   const { js, css } = uplot();
-  const page = { timeline: d.timeline, perf: d.perf, failingWindow: d.failingWindow };
+  const page = {
+    timeline: { ...d.timeline, ops: packOps(d.timeline.ops) },
+    perf: d.perf,
+    failingWindow: d.failingWindow,
+  };
   const checks = d.checks.map(checkSection).join('');
   const linear = d.checks
     .filter((c) => c.linear)

@@ -14,10 +14,34 @@ export const PAGE_SCRIPT = String.raw`
 (function () {
   'use strict';
   var t0 = performance.now();
+  var phases = {};
+  function mark(name) { phases[name] = Math.round(performance.now() - t0); }
   var D = JSON.parse(document.getElementById('report-data').textContent);
   var T = D.timeline;
-  var O = T.ops;
+  var O = unpack(T.ops);
   var N = O.start.length;
+  mark('parsed');
+  /** The report carries the ops packed (deltas, interned strings): see packOps in src/report/timeline.ts. */
+  function unpack(p) {
+    var n = p.startDelta.length;
+    var start = new Array(n), end = new Array(n), inv = new Array(n), cmp = new Array(n);
+    var s = 0, x = 0;
+    for (var i = 0; i < n; i++) {
+      s = i === 0 ? p.startDelta[0] : s + p.startDelta[i];
+      x = i === 0 ? p.invokeDelta[0] : x + p.invokeDelta[i];
+      start[i] = s; inv[i] = x;
+      end[i] = p.latency[i] < 0 ? -1 : s + p.latency[i];
+      cmp[i] = p.completeOffset[i] < 0 ? -1 : x + p.completeOffset[i];
+    }
+    function strings(c) {
+      var out = new Array(c.ix.length);
+      for (var j = 0; j < c.ix.length; j++) out[j] = c.ix[j] < 0 ? null : c.dict[c.ix[j]];
+      return out;
+    }
+    return { processes: p.processes, fs: p.fs, lane: p.lane, type: p.type, f: p.f, start: start, end: end,
+      invokeIndex: inv, completeIndex: cmp, value: strings(p.value), result: strings(p.result),
+      error: strings(p.error), node: strings(p.node), key: strings(p.key) };
+  }
   var UNIT = T.timeUnitNs;
   var POSITIONAL = !!T.positional;
   var END = Math.max(T.endTime, 1);
@@ -506,6 +530,7 @@ export const PAGE_SCRIPT = String.raw`
     legend.appendChild(s2);
   }
 
+  mark('timeline');
   // ---- the history table (virtualised) -------------------------------------
   var history = (function () {
     // Rows: every event in index order. kind 0 invocation, 1 completion, 2 nemesis.
@@ -599,6 +624,7 @@ export const PAGE_SCRIPT = String.raw`
     };
   })();
 
+  mark('history');
   // ---- plots (uPlot) ------------------------------------------------------
   var plots = [];
   function shade(u) {
@@ -613,8 +639,11 @@ export const PAGE_SCRIPT = String.raw`
       c.fillRect(left, top, Math.max(1, right - left), height);
     });
   }
+  // A hue per operation for ok; fail in reds and info in oranges, darker per operation.
+  var OK_HUES = ['#2e9e44', '#1f6fd1', '#8e44ad', '#00838f', '#6d4c41', '#c2185b'];
   var F_SHADES = [1, 0.72, 0.5, 0.85, 0.62];
   function seriesColor(fIndex, outcome) {
+    if (outcome === 'ok') return OK_HUES[fIndex % OK_HUES.length];
     var base = OUTCOME_COLORS[OUTCOMES.indexOf(outcome)] || '#666';
     var n = parseInt(base.slice(1), 16);
     var k = F_SHADES[fIndex % F_SHADES.length];
@@ -626,7 +655,7 @@ export const PAGE_SCRIPT = String.raw`
     if (typeof uPlot === 'undefined') return;
     opts.width = plotWidth(id);
     opts.height = 260;
-    opts.hooks = { drawClear: [shade] };
+    opts.hooks = { drawClear: [shade], draw: opts.draw ? [opts.draw] : [] };
     opts.cursor = { sync: { key: 'faultline' } };
     opts.legend = { live: true };
     var p = new uPlot(opts, data, $(id));
@@ -638,41 +667,73 @@ export const PAGE_SCRIPT = String.raw`
   } };
   var msPerUnit = UNIT / 1e6;
   var latencyLabel = POSITIONAL ? 'latency (positions)' : 'latency (ms)';
+  // Every operation's latency as a point. uPlot draws the axes, legend, zoom and cursor; the
+  // points themselves are painted here in one pass of small squares (uPlot's own point paths, an
+  // arc per point, took over a second for 100,000 operations).
   (function latencyPoints() {
     var groups = [];
     var keyOf = {};
-    var xs = [];
-    var idx = [];
+    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
     for (var i = 0; i < N; i++) {
       if (O.end[i] < 0) continue;
-      idx.push(i);
-      xs.push(toX(O.start[i]));
       var key = O.f[i] + ':' + O.type[i];
-      if (keyOf[key] === undefined) { keyOf[key] = groups.length; groups.push({ f: O.f[i], type: O.type[i] }); }
+      var g = keyOf[key];
+      if (g === undefined) {
+        g = keyOf[key] = groups.length;
+        groups.push({ f: O.f[i], type: O.type[i], xs: [], ys: [] });
+      }
+      var lat = (O.end[i] - O.start[i]) * (POSITIONAL ? 1 : msPerUnit);
+      if (!POSITIONAL) lat = Math.max(lat, 1e-3);
+      var x = toX(O.start[i]);
+      groups[g].xs.push(x);
+      groups[g].ys.push(lat);
+      if (x < minX) minX = x;
+      if (x > maxX) maxX = x;
+      if (lat < minY) minY = lat;
+      if (lat > maxY) maxY = lat;
     }
-    if (idx.length === 0) return;
-    var ys = groups.map(function () { return new Array(idx.length).fill(null); });
-    for (var k = 0; k < idx.length; k++) {
-      var j = idx[k];
-      var lat = (O.end[j] - O.start[j]) * (POSITIONAL ? 1 : msPerUnit);
-      ys[keyOf[O.f[j] + ':' + O.type[j]]][k] = POSITIONAL ? lat : Math.max(lat, 1e-3);
-    }
+    if (groups.length === 0) return;
+    if (maxY === minY) { maxY = minY * 2 + 1; }
     var series = [{}];
+    var data = [[minX, maxX]];
     groups.forEach(function (g) {
       var color = seriesColor(g.f, OUTCOMES[g.type]);
       series.push({
-        label: O.fs[g.f] + ' ' + OUTCOMES[g.type], stroke: color, fill: color, width: 0,
-        paths: uPlot.paths.points(), points: { show: false, size: 3.5, width: 0 },
-        value: function (u, v) { return v === null ? '–' : v.toFixed(2); }
+        label: O.fs[g.f] + ' ' + OUTCOMES[g.type] + ' (' + g.xs.length + ')', stroke: color, fill: color, width: 0,
+        paths: function () { return null; }, points: { show: false }, value: function () { return ''; }
       });
+      data.push([null, null]);
     });
+    function paint(u) {
+      var c = u.ctx, dpr = window.devicePixelRatio || 1, half = 1.5 * dpr, side = 3 * dpr;
+      var x0 = u.scales.x.min, x1 = u.scales.x.max;
+      c.save();
+      c.beginPath();
+      c.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+      c.clip();
+      groups.forEach(function (g, k) {
+        if (!u.series[k + 1].show) return;
+        c.fillStyle = u.series[k + 1]._stroke || seriesColor(g.f, OUTCOMES[g.type]);
+        for (var j = 0; j < g.xs.length; j++) {
+          var x = g.xs[j];
+          if (x < x0 || x > x1) continue;
+          c.fillRect(u.valToPos(x, 'x', true) - half, u.valToPos(g.ys[j], 'y', true) - half, side, side);
+        }
+      });
+      c.restore();
+    }
     makePlot('plot-latency', {
       title: 'Latency of every operation (by invocation time)',
-      scales: { x: { time: false }, y: { distr: POSITIONAL ? 1 : 3 } },
+      scales: {
+        x: { time: false, range: function (u, lo, hi) { return [lo, hi]; } },
+        y: { distr: POSITIONAL ? 1 : 3, range: function () { return POSITIONAL ? [0, maxY * 1.05] : [minY / 1.3, maxY * 1.3]; } }
+      },
       axes: [xAxis, { label: latencyLabel, size: 60 }],
-      series: series
-    }, [xs].concat(ys));
+      series: series,
+      draw: paint
+    }, data);
   })();
+  mark('latency');
   var P = D.perf;
   var bucketX = P.bucketStarts.map(function (b) { return toX(b + P.bucket / 2); });
   (function quantiles() {
@@ -726,9 +787,21 @@ export const PAGE_SCRIPT = String.raw`
       plots.forEach(function (p) { p.setSize({ width: plotWidth(p.__id), height: 260 }); });
     }, 100);
   });
+  mark('plots');
   resize();
   requestAnimationFrame(function () {
-    window.__faultline = { ready: true, setupMs: performance.now() - t0, ops: N };
+    mark('drawn');
+    window.__plots = plots;
+    window.__faultline = {
+      ready: true, setupMs: performance.now() - t0, ops: N, phases: phases,
+      /** For the benchmark: time one full redraw of the timeline, and of every plot (ms). */
+      timeRedraw: function () {
+        var a = performance.now(); pending = false; draw();
+        var b = performance.now(); plots.forEach(function (p) { p.redraw(false, false); });
+        var c = performance.now();
+        return { timelineMs: b - a, plotsMs: c - b };
+      }
+    };
     document.body.setAttribute('data-ready', '1');
   });
 })();

@@ -239,3 +239,101 @@ export function buildTimeline(history: readonly Op[], opts: { positional?: boole
     positional: opts.positional === true,
   };
 }
+
+/** A column of strings as a table of distinct strings and an index into it per row (-1: null). */
+export interface InternedColumn {
+  dict: string[];
+  ix: number[];
+}
+
+/**
+ * TimelineOps as report.html carries it: numbers as small deltas and strings
+ * interned, so a 100,000-operation history stays a few MB. The page
+ * unpacks it into TimelineOps again (`unpackOps` does the same here).
+ */
+export interface PackedOps {
+  processes: string[];
+  fs: string[];
+  lane: number[];
+  type: number[];
+  f: number[];
+  /** The first start, then each start minus the one before (ops are in invocation order). */
+  startDelta: number[];
+  /** end − start; -1 when never completed. */
+  latency: number[];
+  /** invokeIndex minus the one before. */
+  invokeDelta: number[];
+  /** completeIndex − invokeIndex; -1 when none. */
+  completeOffset: number[];
+  value: InternedColumn;
+  result: InternedColumn;
+  error: InternedColumn;
+  node: InternedColumn;
+  key: InternedColumn;
+}
+
+function intern(col: readonly (string | null)[]): InternedColumn {
+  const at = new Map<string, number>();
+  const dict: string[] = [];
+  const ix = col.map((s) => {
+    if (s === null) return -1;
+    let i = at.get(s);
+    if (i === undefined) {
+      i = dict.length;
+      dict.push(s);
+      at.set(s, i);
+    }
+    return i;
+  });
+  return { dict, ix };
+}
+
+export function packOps(o: TimelineOps): PackedOps {
+  return {
+    processes: o.processes,
+    fs: o.fs,
+    lane: o.lane,
+    type: o.type,
+    f: o.f,
+    startDelta: o.start.map((s, i) => (i === 0 ? s : s - o.start[i - 1])),
+    latency: o.end.map((e, i) => (e < 0 ? -1 : e - o.start[i])),
+    invokeDelta: o.invokeIndex.map((x, i) => (i === 0 ? x : x - o.invokeIndex[i - 1])),
+    completeOffset: o.completeIndex.map((c, i) => (c < 0 ? -1 : c - o.invokeIndex[i])),
+    value: intern(o.value),
+    result: intern(o.result),
+    error: intern(o.error),
+    node: intern(o.node),
+    key: intern(o.key),
+  };
+}
+
+/** The inverse of packOps (the page script does the same in the browser). */
+export function unpackOps(p: PackedOps): TimelineOps {
+  const start: number[] = [];
+  const invokeIndex: number[] = [];
+  let s = 0;
+  let x = 0;
+  for (let i = 0; i < p.startDelta.length; i++) {
+    s = i === 0 ? p.startDelta[0] : s + p.startDelta[i];
+    x = i === 0 ? p.invokeDelta[0] : x + p.invokeDelta[i];
+    start.push(s);
+    invokeIndex.push(x);
+  }
+  const strings = (c: InternedColumn) => c.ix.map((i) => (i < 0 ? null : c.dict[i]));
+  return {
+    processes: p.processes,
+    lane: p.lane,
+    start,
+    end: p.latency.map((l, i) => (l < 0 ? -1 : start[i] + l)),
+    type: p.type,
+    fs: p.fs,
+    f: p.f,
+    invokeIndex,
+    completeIndex: p.completeOffset.map((c, i) => (c < 0 ? -1 : invokeIndex[i] + c)),
+    value: strings(p.value) as string[],
+    result: strings(p.result),
+    error: strings(p.error),
+    node: strings(p.node),
+    key: strings(p.key),
+  };
+}

@@ -7,7 +7,7 @@ import type { NodeId } from '../sim/types.js';
 import { HistoryFileWriter } from '../store/history-writer.js';
 import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson } from '../store/store.js';
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
-import { type SimulationSummary, simulate } from './simulate.js';
+import { expectedSimulatedNs, type SimulationSummary, simulate } from './simulate.js';
 
 /** The simulation itself failed (a node threw, or the run did not finish): the history so far is on disk. */
 export class RunCrashedError extends Error {
@@ -31,6 +31,8 @@ export interface RunTestOptions {
   checkTimeLimitMs?: number;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
   onPhaseDone?: (phase: 'simulation' | 'check') => void;
+  /** Progress of the simulation: virtual time so far and about how much the run takes (ns). */
+  onSimulationProgress?: (virtualNs: number, expectedNs: number) => void;
 }
 
 export interface TestRun {
@@ -91,7 +93,13 @@ export async function runTest(
   };
   let summary: SimulationSummary;
   try {
-    summary = simulate(config, { history, nodeLog });
+    const progress = opts.onSimulationProgress;
+    const expectedNs = expectedSimulatedNs(config);
+    summary = simulate(config, {
+      history,
+      nodeLog,
+      ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+    });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });

@@ -12,6 +12,13 @@ export interface SimulateSinks {
   history: HistorySink;
   /** Node log lines with the virtual time they were written at. */
   nodeLog?: (node: NodeId, timeNs: number, line: string) => void;
+  /** Told the virtual time now and then (every few thousand events), for a progress display. */
+  onProgress?: (virtualNs: number) => void;
+}
+
+/** About how much virtual time a run takes: its time limit and the quiet recovery after it (ns). */
+export function expectedSimulatedNs(config: Pick<RunConfig, 'timeLimitS' | 'recoveryMs'>): number {
+  return config.timeLimitS * 1e9 + config.recoveryMs * 1e6;
 }
 
 export interface SimulationSummary {
@@ -59,6 +66,7 @@ export function simulate(
     systemOptions: new Set(config.systemOptions),
     network: config.network,
     onNodeLog: sinks.nodeLog,
+    onProgress: sinks.onProgress,
   });
   const test = startTest(simulationEnvironment(sim, workload), config, workload, sinks.history, () =>
     sim.stop(),

@@ -28,6 +28,14 @@ export interface SimulationOptions {
   pausedInboxLimit?: number;
   /** Safety bound on events processed by one `run` call. */
   maxEvents?: number;
+  /**
+   * Told the virtual time every `progressEveryEvents` events (default 4096),
+   * for a progress display. The simulator passes virtual time only; whatever
+   * the callback does with real time is outside the simulation and cannot
+   * change it.
+   */
+  onProgress?: (virtualNs: number) => void;
+  progressEveryEvents?: number;
 }
 
 /** A client actor's handle on the network. */
@@ -141,6 +149,7 @@ export class Simulation {
   private readonly systemOptions: ReadonlySet<string>;
   private readonly pausedInboxLimit: number;
   private readonly maxEvents: number;
+  private readonly progressMask: number;
 
   constructor(private readonly options: SimulationOptions) {
     if (!Number.isInteger(options.nodeCount) || options.nodeCount < 1 || options.nodeCount > 1000) {
@@ -154,6 +163,8 @@ export class Simulation {
     requireKnown(options.system.name, 'option', this.systemOptions, options.system.options ?? []);
     this.pausedInboxLimit = options.pausedInboxLimit ?? 10_000;
     this.maxEvents = options.maxEvents ?? 2_000_000_000;
+    // A power of two, so the check in the event loop is one AND.
+    this.progressMask = 2 ** Math.max(0, Math.round(Math.log2(options.progressEveryEvents ?? 4096))) - 1;
     const ids: NodeId[] = [];
     for (let i = 1; i <= options.nodeCount; i++) ids.push(`n${i}`);
     this.nodeIds = ids;
@@ -253,6 +264,7 @@ export class Simulation {
       if (typeof ev === 'function') ev();
       else this.deliver(ev);
       if (++n >= this.maxEvents) throw new Error(`simulation exceeded ${this.maxEvents} events in one run`);
+      if ((n & this.progressMask) === 0 && this.options.onProgress) this.options.onProgress(t);
     }
     if (!this.stopped && untilNs !== Number.POSITIVE_INFINITY && untilNs > this.nowNsValue)
       this.nowNsValue = untilNs;

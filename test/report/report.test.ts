@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkLinearizableSync } from '../../checkers/linearizable/index.js';
+import { parseJsonl } from '../../src/history/jsonl.js';
 import type { Op } from '../../src/history/op.js';
 import { buildReportData } from '../../src/report/data.js';
 import { buildElleView, cyclePicture } from '../../src/report/elle-view.js';
 import { buildLinearView } from '../../src/report/linear-view.js';
 import { buildPerf, niceBucket, quantile } from '../../src/report/perf.js';
-import { buildTimeline, OUTCOME } from '../../src/report/timeline.js';
+import { buildTimeline, OUTCOME, type PackedOps, packOps, unpackOps } from '../../src/report/timeline.js';
 import { runReportData } from '../../src/report/write.js';
 import { runTest } from '../../src/runner/run-test.js';
 import { runCli } from '../helpers/cli.js';
@@ -25,7 +26,7 @@ function at(ops: Op[], stepNs: number): Op[] {
 }
 
 /** The JSON block of a report page. */
-function pageData(html: string): { timeline: { ops: { start: number[] }; bands: unknown[] } } {
+function pageData(html: string): { timeline: { ops: PackedOps; bands: unknown[] } } {
   const m = /<script id="report-data" type="application\/json">([\s\S]*?)<\/script>/.exec(html);
   if (!m) throw new Error('no report data');
   return JSON.parse(m[1]);
@@ -62,6 +63,9 @@ describe('timeline', () => {
     // A read's result differs from its invocation's null; a write's is the same (null: not repeated).
     expect(t.ops.result).toEqual([null, '1', null, null]);
     expect(t.ops.error[2]).toBe('"timeout"');
+  });
+  it('packs losslessly for the page', () => {
+    expect(unpackOps(packOps(t.ops))).toEqual(t.ops);
   });
   it('times: µs units for a history longer than a second, from the first event', () => {
     expect(t.timeUnitNs).toBe(1000);
@@ -244,7 +248,10 @@ describe('report.html of a run', () => {
       const invocations = readFileSync(join(run.dir, 'history.jsonl'), 'utf8')
         .split('\n')
         .filter((l) => l.includes('"type":"invoke"') && !l.includes('"process":"nemesis"')).length;
-      expect(data.timeline.ops.start).toHaveLength(invocations);
+      expect(data.timeline.ops.startDelta).toHaveLength(invocations);
+      expect(unpackOps(data.timeline.ops)).toEqual(
+        buildTimeline(parseJsonl(readFileSync(join(run.dir, 'history.jsonl'), 'utf8'), 'h').ops).ops,
+      );
       expect(data.timeline.bands.length).toBeGreaterThan(0);
       const d = runReportData(run.dir);
       expect(d.verdict).toBe(false);

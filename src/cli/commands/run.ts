@@ -14,6 +14,7 @@ import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
 import { reportExcerpt } from '../report.js';
+import { type Colors, colorsFor, startProgress, verdictWord } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface RunFlags {
@@ -40,6 +41,7 @@ interface RunFlags {
   duplication?: string;
   reorder?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = ['exponential', 'uniform', 'constant'];
@@ -120,7 +122,8 @@ export function registerRun(program: Command): void {
       'background probability that a message is held back past later ones (up to 20 ms; default 0)',
     )
     .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
-    .option('--json', 'print the outcome as one JSON object')
+    .option('--json', 'print the outcome as one JSON object (and nothing else on stdout)')
+    .option('--quiet', 'print nothing; the exit code is the verdict')
     .addHelpText(
       'after',
       `
@@ -246,19 +249,60 @@ async function runCommand(flags: RunFlags): Promise<number> {
       : parseNumberFlag('--check-time-limit', flags.checkTimeLimit, { min: 0 }) * 1000;
   const startedAt = new Date();
   const wallStartMs = performance.now();
-  if (seedDrawn && !flags.json) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
+  const talk = !flags.json && !flags.quiet;
+  const colors = colorsFor(process.stdout);
+  if (seedDrawn && talk) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
+  // The header first: a long run says what it is doing before it does it.
+  if (talk) process.stdout.write(`${header(resolveConfig(partial).config)}\n`);
   const phaseMs: { simulation?: number; check?: number } = {};
+  const silent = !talk;
+  let simProgress: ReturnType<typeof startProgress> | undefined;
+  let checkProgress: ReturnType<typeof startProgress> | undefined;
+  let checkTicker: ReturnType<typeof setInterval> | undefined;
+  const stopProgress = () => {
+    simProgress?.stop();
+    checkProgress?.stop();
+    if (checkTicker) clearInterval(checkTicker);
+  };
   let run: TestRun;
   try {
     run = await runner.runTest(partial, {
       storeDir: flags.store,
       startedAtIso: startedAt.toISOString(),
       checkTimeLimitMs,
+      onSimulationProgress: (virtualNs, expectedNs) => {
+        simProgress ??= startProgress({
+          label: 'simulating',
+          unit: 'sim s',
+          total: Math.round(expectedNs / 1e8) / 10,
+          silent,
+        });
+        simProgress.update(Math.round(Math.min(virtualNs, expectedNs) / 1e8) / 10);
+      },
       onPhaseDone: (phase) => {
         phaseMs[phase] = performance.now();
+        if (phase === 'simulation') {
+          simProgress?.stop();
+          // The checkers report no progress of their own: show that the check is running, and for how long.
+          const checkStartMs = performance.now();
+          checkProgress = startProgress({
+            label: `checking (${resolveConfig(partial).workload.checker.name})`,
+            unit: 's elapsed',
+            silent,
+            showRate: false,
+            plainIntervalMs: 10_000,
+          });
+          checkTicker = setInterval(() => {
+            checkProgress?.update(Math.round((performance.now() - checkStartMs) / 100) / 10);
+          }, 200);
+          checkTicker.unref();
+        } else {
+          stopProgress();
+        }
       },
     });
   } catch (err) {
+    stopProgress();
     if (!(err instanceof runner.RunCrashedError)) throw err;
     // The system (or the simulator) crashed: say so plainly, with where the history so far is and how to replay.
     process.stderr.write(
@@ -266,6 +310,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
     );
     if (err.cause instanceof Error && err.cause.stack) process.stderr.write(`${err.cause.stack}\n`);
     return EXIT.crashed;
+  } finally {
+    stopProgress();
   }
   const wallS = (performance.now() - wallStartMs) / 1000;
   const timing = {
@@ -289,19 +335,21 @@ async function runCommand(flags: RunFlags): Promise<number> {
         result: run.result,
       })}\n`,
     );
-  } else {
-    process.stdout.write(describe(run, timing));
+  } else if (!flags.quiet) {
+    process.stdout.write(describe(run, timing, colors));
   }
   return exitCodeForValid(run.valid);
 }
 
-function describe(run: TestRun, timing: { simulationS: number; checkS: number }): string {
-  const c = run.config;
+/** `raft (bugs: …) / list-append / nemesis partition / seed 2`: what the run is. */
+function header(c: RunConfig): string {
+  return `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`;
+}
+
+function describe(run: TestRun, timing: { simulationS: number; checkS: number }, colors: Colors): string {
   const s = run.summary;
   const simS = s.simulatedNs / 1e9;
-  const verdict = run.valid === true ? 'valid' : run.valid === false ? 'INVALID' : 'unknown';
   const lines = [
-    `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`,
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
     `  ${simS.toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(simS / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
     ...(s.systemMetrics
@@ -311,7 +359,7 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number })
             .join(', ')}`,
         ]
       : []),
-    `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdict}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
+    `  checker ${run.checker} (${timing.checkS.toFixed(2)} s): ${verdictWord(run.valid, colors)}${typeof run.result.summary === 'string' ? ` — ${run.result.summary}` : ''}`,
     ...reportExcerpt(run.result, '    '),
     `  store: ${run.dir}`,
     'path' in run.report ? `  report: ${run.report.path}` : `  report: not written (${run.report.error})`,
