@@ -233,8 +233,16 @@ export const PAGE_SCRIPT = String.raw`
       ctx.strokeRect(wx0, top + 0.5, Math.max(2, wx1 - wx0), lanesH - 1);
       ctx.setLineDash([]);
     }
-    // Operations, merged where several fall on one pixel (a 100,000-op history stays quick).
+    // Operations. Those narrower than NARROW_PX are binned per pixel column: the column takes the
+    // colour of most of its operations, with a thin red strip below where any failed and an orange
+    // one above where any is indeterminate; columns are drawn as runs. A 100,000-op history zoomed
+    // out costs a few hundred rectangles per lane, not 100,000.
     var inView = 0;
+    var NARROW_PX = 3;
+    var ncols = Math.ceil(plotW) + 2;
+    var counts = [new Uint16Array(ncols), new Uint16Array(ncols), new Uint16Array(ncols), new Uint16Array(ncols)];
+    var major = new Int8Array(ncols);
+    var scale = plotW / (view.v1 - view.v0);
     for (var ln = 0; ln < LANES; ln++) {
       var a = laneOps[ln];
       if (a.length === 0) continue;
@@ -245,29 +253,54 @@ export const PAGE_SCRIPT = String.raw`
       if (e > s) inView += e - s;
       if (ln < first || ln > last) continue;
       var yy = top + ln * LANE_H - view.yOff + (LANE_H - BAR_H) / 2;
-      var runX0 = -1, runX1 = -1, runColor = -1;
+      for (var z = 0; z < 4; z++) counts[z].fill(0);
+      var binned = false;
       for (var k = s; k < e; k++) {
         var i = a[k];
-        var x0 = X(O.start[i]), x1 = X(endOf(i));
-        if (x1 - x0 < 1) x1 = x0 + 1;
+        var x0 = labelW + (O.start[i] - view.v0) * scale;
+        var x1 = labelW + (endOf(i) - view.v0) * scale;
         var c = O.type[i];
-        if (c === runColor && x0 <= runX1 + 0.5) { if (x1 > runX1) runX1 = x1; continue; }
-        if (runColor >= 0) { ctx.fillStyle = OUTCOME_COLORS[runColor]; ctx.fillRect(runX0, yy, runX1 - runX0, BAR_H); }
-        runX0 = x0; runX1 = x1; runColor = c;
+        if (x1 - x0 < NARROW_PX) {
+          var c0 = Math.max(0, Math.floor(x0 - labelW)), c1 = Math.min(ncols - 1, Math.floor(x1 - labelW));
+          var cc = counts[c];
+          for (var q = c0; q <= c1; q++) if (cc[q] < 65535) cc[q]++;
+          binned = true;
+          continue;
+        }
+        ctx.fillStyle = OUTCOME_COLORS[c];
+        ctx.fillRect(x0, yy, x1 - x0, BAR_H);
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(x1 - 1, yy, 1, BAR_H);
         if (x1 - x0 > 40) {
-          ctx.fillStyle = OUTCOME_COLORS[c];
-          ctx.fillRect(x0, yy, x1 - x0, BAR_H);
-          ctx.fillStyle = '#fff';
-          ctx.fillRect(x1 - 1, yy, 1, BAR_H);
           ctx.fillStyle = '#102010';
           var label = O.fs[O.f[i]] + (O.key[i] !== null ? ' key ' + O.key[i] : '') + ' ' + (O.result[i] !== null ? O.value[i] + ' → ' + O.result[i] : O.value[i]);
           var maxChars = Math.floor((x1 - x0 - 6) / 6.7);
           if (label.length > maxChars) label = label.slice(0, Math.max(0, maxChars - 1)) + '…';
           ctx.fillText(label, Math.max(x0, labelW) + 3, yy + BAR_H / 2 + 0.5);
-          runColor = -1;
         }
       }
-      if (runColor >= 0) { ctx.fillStyle = OUTCOME_COLORS[runColor]; ctx.fillRect(runX0, yy, runX1 - runX0, BAR_H); }
+      if (!binned) continue;
+      for (var q2 = 0; q2 < ncols; q2++) {
+        var best = -1, bestN = 0;
+        for (var o2 = 0; o2 < 4; o2++) if (counts[o2][q2] > bestN) { bestN = counts[o2][q2]; best = o2; }
+        major[q2] = best;
+      }
+      runs(major, function (v) { return v; }, yy, BAR_H);
+      var STRIP = Math.max(2, Math.round(BAR_H / 5));
+      runs(counts[1], function (v) { return v > 0 ? 1 : -1; }, yy + BAR_H - STRIP, STRIP);
+      runs(counts[2], function (v) { return v > 0 ? 2 : -1; }, yy, STRIP);
+    }
+    /** Runs of columns of one colour (colorOf gives an outcome code, or -1 for nothing). */
+    function runs(arr, colorOf, y, h) {
+      for (var p0 = 0; p0 < arr.length; ) {
+        var code = colorOf(arr[p0]);
+        if (code < 0) { p0++; continue; }
+        var p1 = p0 + 1;
+        while (p1 < arr.length && colorOf(arr[p1]) === code) p1++;
+        ctx.fillStyle = OUTCOME_COLORS[code];
+        ctx.fillRect(labelW + p0, y, p1 - p0, h);
+        p0 = p1;
+      }
     }
     // Outlines: the failing op, the window's ops, marked ops, the selection.
     function outline(i, color, width) {
@@ -704,20 +737,30 @@ export const PAGE_SCRIPT = String.raw`
       });
       data.push([null, null]);
     });
+    // Positions precomputed (log of the latency once), so a repaint is a multiply-add per point.
+    groups.forEach(function (g) {
+      g.ly = new Float64Array(g.ys.length);
+      for (var j = 0; j < g.ys.length; j++) g.ly[j] = POSITIONAL ? g.ys[j] : Math.log10(g.ys[j]);
+    });
     function paint(u) {
       var c = u.ctx, dpr = window.devicePixelRatio || 1, half = 1.5 * dpr, side = 3 * dpr;
       var x0 = u.scales.x.min, x1 = u.scales.x.max;
+      var ymin = POSITIONAL ? u.scales.y.min : Math.log10(u.scales.y.min);
+      var ymax = POSITIONAL ? u.scales.y.max : Math.log10(u.scales.y.max);
+      var L = u.bbox.left, Tp = u.bbox.top, Wd = u.bbox.width, Ht = u.bbox.height;
+      var kx = Wd / (x1 - x0), ky = Ht / (ymax - ymin);
       c.save();
       c.beginPath();
-      c.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
+      c.rect(L, Tp, Wd, Ht);
       c.clip();
       groups.forEach(function (g, k) {
         if (!u.series[k + 1].show) return;
-        c.fillStyle = u.series[k + 1]._stroke || seriesColor(g.f, OUTCOMES[g.type]);
-        for (var j = 0; j < g.xs.length; j++) {
-          var x = g.xs[j];
+        c.fillStyle = seriesColor(g.f, OUTCOMES[g.type]);
+        var xs = g.xs, ly = g.ly;
+        for (var j = 0; j < xs.length; j++) {
+          var x = xs[j];
           if (x < x0 || x > x1) continue;
-          c.fillRect(u.valToPos(x, 'x', true) - half, u.valToPos(g.ys[j], 'y', true) - half, side, side);
+          c.fillRect(L + (x - x0) * kx - half, Tp + Ht - (ly[j] - ymin) * ky - half, side, side);
         }
       });
       c.restore();

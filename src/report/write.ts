@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CheckResult } from '../../checkers/types.js';
-import type { History } from '../history/op.js';
+import type { History, Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { buildReportData, type ReportData, type ReportInput } from './data.js';
 import { renderReportHtml } from './html.js';
@@ -73,18 +73,23 @@ export function checksOf(results: Record<string, unknown> | undefined): ReportIn
   return [];
 }
 
-/** The report data of a run directory, from its files. */
-export function runReportData(dir: string, generatedAt?: string): ReportData {
+/**
+ * The report data of a run directory, from its files; `history`, when the
+ * caller has the run's history in memory already, saves reading it again.
+ */
+export function runReportData(dir: string, generatedAt?: string, history?: readonly Op[]): ReportData {
   const historyPath = join(dir, 'history.jsonl');
   if (!existsSync(historyPath))
     throw new ReportInputError(`${dir}: no history.jsonl here (not a run directory?)`);
   const test = readJsonIfThere(join(dir, 'test.json'));
   const results = readJsonIfThere(join(dir, 'results.json'));
-  let history: History;
-  try {
-    history = readHistoryFileSync(historyPath, { format: 'jsonl' });
-  } catch (err) {
-    throw new ReportInputError((err as Error).message);
+  let ops = history;
+  if (!ops) {
+    try {
+      ops = readHistoryFileSync(historyPath, { format: 'jsonl' }).ops;
+    } catch (err) {
+      throw new ReportInputError((err as Error).message);
+    }
   }
   const notes: string[] = [];
   if (!results) notes.push('No results.json yet: the run is still going, or stopped before its check.');
@@ -96,7 +101,7 @@ export function runReportData(dir: string, generatedAt?: string): ReportData {
     title: typeof test?.name === 'string' ? test.name : basename(dir),
     source: { kind: 'run', dir },
     test,
-    history: history.ops,
+    history: ops,
     checks: checksOf(results),
     runSummary: results?.summary,
     files: runFiles(dir),
@@ -113,9 +118,12 @@ function writeAtomically(path: string, text: string): void {
 }
 
 /** Write (or rewrite) `dir/report.html`; returns its path. */
-export function writeRunReport(dir: string, opts: { out?: string; generatedAt?: string } = {}): string {
+export function writeRunReport(
+  dir: string,
+  opts: { out?: string; generatedAt?: string; history?: readonly Op[] } = {},
+): string {
   const out = opts.out ?? join(dir, REPORT_FILE);
-  writeAtomically(out, renderReportHtml(runReportData(dir, opts.generatedAt)));
+  writeAtomically(out, renderReportHtml(runReportData(dir, opts.generatedAt, opts.history)));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
+import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { writeRunReport } from '../report/write.js';
 import type { NodeId } from '../sim/types.js';
@@ -50,9 +51,9 @@ export interface TestRun {
 }
 
 /** report.html from the run directory's files; a failure to draw it never costs the run its verdict. */
-function writeReport(dir: string): TestRun['report'] {
+function writeReport(dir: string, history?: readonly Op[]): TestRun['report'] {
   try {
-    return { path: writeRunReport(dir) };
+    return { path: writeRunReport(dir, { history }) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }
@@ -133,7 +134,7 @@ export async function runTest(
     historySha256,
     replay,
   });
-  const report = writeReport(dir);
+  const report = writeReport(dir, ops);
   return {
     dir,
     config,

@@ -10,6 +10,7 @@ import type { Op } from '../../src/history/op.js';
 import { buildReportData } from '../../src/report/data.js';
 import { buildElleView, cyclePicture } from '../../src/report/elle-view.js';
 import { buildLinearView } from '../../src/report/linear-view.js';
+import { PAGE_SCRIPT } from '../../src/report/page-script.js';
 import { buildPerf, niceBucket, quantile } from '../../src/report/perf.js';
 import { buildTimeline, OUTCOME, type PackedOps, packOps, unpackOps } from '../../src/report/timeline.js';
 import { runReportData } from '../../src/report/write.js';
@@ -262,6 +263,12 @@ describe('report.html of a run', () => {
     } finally {
       rmSync(store, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the page script', () => {
+  it('is valid JavaScript as inlined (it is kept as text, so the compiler never sees it)', () => {
+    expect(() => new Function(PAGE_SCRIPT)).not.toThrow();
   });
 });
 
