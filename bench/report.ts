@@ -68,8 +68,23 @@ export default async function main(args: string[]): Promise<void> {
     const sizeMB = statSync(path).size / 1e6;
     const invocations = run.summary.counts.invoke;
 
+    // A 1,000-operation report opened the same way: what a tab and a navigation cost by themselves.
+    const small = await runTest(
+      {
+        system: 'lww-register',
+        workload: 'register',
+        nemesis: ['partition', 'clock'],
+        seed: 1,
+        timeLimitS: 1000 / rate,
+        rateOpsPerS: rate,
+        concurrency: 10,
+      },
+      { storeDir: store, startedAtIso: new Date(Date.now() + 1000).toISOString() },
+    );
+    const smallPath = 'path' in small.report ? small.report.path : writeRunReport(small.dir);
     const browser = await launchChromium();
     const timings: PageTiming[] = [];
+    const smallOpen: number[] = [];
     const redrawFullMs: number[] = [];
     const redrawZoomedMs: number[] = [];
     try {
@@ -99,6 +114,12 @@ export default async function main(args: string[]): Promise<void> {
           for (let k = 0; k < 10; k++) redrawZoomedMs.push(await redraw());
         }
         await page.close();
+        const p2 = await browser.newPage(1400, 900);
+        const t1 = performance.now();
+        await p2.goto(pathToFileURL(smallPath).href);
+        await p2.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+        smallOpen.push(performance.now() - t1);
+        await p2.close();
       }
     } finally {
       await browser.close();
@@ -122,6 +143,12 @@ export default async function main(args: string[]): Promise<void> {
           openMedian < OPEN_TARGET_MS ? 'yes' : 'NO',
         ],
         ['open in Chromium (max)', fmt.ms(Math.max(...open)), '', ''],
+        [
+          `  baseline: a ${small.summary.counts.invoke}-operation report (median)`,
+          fmt.ms(median(smallOpen)),
+          '',
+          '',
+        ],
         [
           '  of which page script to first frame (median)',
           fmt.ms(median(timings.map((t) => t.setupMs))),
