@@ -135,3 +135,45 @@ function plainProgress(opts: ProgressOptions, stream: Stream): Progress {
     },
   };
 }
+
+export interface ElapsedOptions {
+  label: string;
+  silent?: boolean;
+  stream?: Stream;
+  /** Show nothing for work quicker than this (default 1 s): no flicker for a fast check. */
+  delayMs?: number;
+}
+
+/**
+ * Run `work` (something that reports no progress of its own, such as a
+ * checker) while showing how long it has been running: a live line on a TTY,
+ * a plain line every 10 s otherwise, nothing when silent or quick.
+ */
+export async function withElapsed<T>(opts: ElapsedOptions, work: () => Promise<T>): Promise<T> {
+  if (opts.silent) return work();
+  const startedMs = Date.now();
+  let progress: Progress | undefined;
+  const tick = () => {
+    progress ??= startProgress({
+      label: opts.label,
+      unit: 's elapsed',
+      showRate: false,
+      plainIntervalMs: 10_000,
+      stream: opts.stream,
+    });
+    progress.update(Math.round((Date.now() - startedMs) / 100) / 10);
+  };
+  const delay = setTimeout(tick, opts.delayMs ?? 1000);
+  const ticker = setInterval(() => {
+    if (Date.now() - startedMs >= (opts.delayMs ?? 1000)) tick();
+  }, 200);
+  delay.unref();
+  ticker.unref();
+  try {
+    return await work();
+  } finally {
+    clearTimeout(delay);
+    clearInterval(ticker);
+    progress?.stop();
+  }
+}

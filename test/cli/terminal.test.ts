@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorEnabled, colorsFor, startProgress, verdictWord } from '../../src/cli/terminal.js';
+import { colorEnabled, colorsFor, startProgress, verdictWord, withElapsed } from '../../src/cli/terminal.js';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
@@ -35,5 +35,36 @@ describe('terminal', () => {
     q.update(1);
     q.stop();
     expect(quiet.chunks).toHaveLength(0);
+  });
+});
+
+describe('withElapsed', () => {
+  function sink(isTTY: boolean) {
+    const out: string[] = [];
+    return { stream: { isTTY, write: (s: string) => out.push(s) > 0 }, out };
+  }
+  it('shows nothing for quick work, and returns its result', async () => {
+    const { stream, out } = sink(false);
+    expect(await withElapsed({ label: 'checking x', stream }, async () => 7)).toBe(7);
+    expect(out).toEqual([]);
+  });
+  it('nothing when silent, even for slow work; the error of failed work passes through', async () => {
+    const { stream, out } = sink(true);
+    await withElapsed(
+      { label: 'checking x', stream, silent: true, delayMs: 0 },
+      () => new Promise((r) => setTimeout(r, 300)),
+    );
+    expect(out).toEqual([]);
+    await expect(
+      withElapsed({ label: 'x', stream }, () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
+  });
+  it('on a TTY, a live line with the elapsed seconds once the work is slow', async () => {
+    const { stream, out } = sink(true);
+    await withElapsed(
+      { label: 'checking x', stream, delayMs: 50 },
+      () => new Promise((r) => setTimeout(r, 700)),
+    );
+    expect(out.join('')).toMatch(/checking x \d+(\.\d)? s elapsed/);
   });
 });

@@ -7,6 +7,7 @@ import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
 import { reportExcerpt } from '../report.js';
+import { colorsFor, verdictWord, withElapsed } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface CheckFlags {
@@ -168,7 +169,10 @@ async function checkFile(
     fileOpts.outDir = fileCount === 1 ? flags.out : join(flags.out, basename(path));
     mkdirSync(fileOpts.outDir, { recursive: true });
   }
-  const result = await checker.check(loaded.history.ops, fileOpts);
+  // A long check shows how long it has been running (on stderr; nothing with --json).
+  const result = await withElapsed({ label: `checking ${path}`, silent: flags.json === true }, () =>
+    checker.check(loaded.history.ops, fileOpts),
+  );
   if (typeof result.inputError === 'string') {
     // The history cannot be read by this checker or model: the user's mistake, not a budget.
     process.stderr.write(`${path}: ${result.inputError}\n`);
@@ -184,7 +188,7 @@ async function checkFile(
 }
 
 function describeVerdict(result: CheckResult): string {
-  const verdict = result.valid === true ? 'valid' : result.valid === false ? 'INVALID' : 'unknown';
+  const verdict = verdictWord(result.valid, colorsFor(process.stdout));
   const summary = typeof result.summary === 'string' ? `\t${result.summary}` : '';
   return `${verdict}${summary}`;
 }
