@@ -737,6 +737,9 @@ export const PAGE_SCRIPT = String.raw`
       });
       data.push([null, null]);
     });
+    var paintOrder = groups.map(function (g, k) { return k; }).sort(function (a, b) {
+      return groups[b].xs.length - groups[a].xs.length;
+    });
     // Positions precomputed (log of the latency once), so a repaint is a multiply-add per point.
     groups.forEach(function (g) {
       g.ly = new Float64Array(g.ys.length);
@@ -753,14 +756,26 @@ export const PAGE_SCRIPT = String.raw`
       c.beginPath();
       c.rect(L, Tp, Wd, Ht);
       c.clip();
-      groups.forEach(function (g, k) {
+      // A point whose pixel already holds one of its series adds nothing: skip it (dense clouds of
+      // 100,000 points collapse to the pixels they cover).
+      // Cells of 2 device pixels: a 3-pixel square drawn in one leaves nothing visible for another.
+      var cw = Math.ceil(Wd / 2) + 1, chh = Math.ceil(Ht / 2) + 1;
+      var seen = new Uint8Array(cw * chh);
+      // The largest series first, so the rarer outcomes (fail, info) stay visible on top.
+      paintOrder.forEach(function (k) {
+        var g = groups[k];
         if (!u.series[k + 1].show) return;
+        seen.fill(0);
         c.fillStyle = seriesColor(g.f, OUTCOMES[g.type]);
         var xs = g.xs, ly = g.ly;
         for (var j = 0; j < xs.length; j++) {
           var x = xs[j];
           if (x < x0 || x > x1) continue;
-          c.fillRect(L + (x - x0) * kx - half, Tp + Ht - (ly[j] - ymin) * ky - half, side, side);
+          var px = (x - x0) * kx, py = Ht - (ly[j] - ymin) * ky;
+          var cell = (py >> 1) * cw + (px >> 1);
+          if (cell < 0 || cell >= seen.length || seen[cell] === 1) continue;
+          seen[cell] = 1;
+          c.fillRect(L + px - half, Tp + py - half, side, side);
         }
       });
       c.restore();
