@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../../src/report/serve.js';
 import { indexStore } from '../../src/report/store-index.js';
 import { runTest } from '../../src/runner/run-test.js';
+import { runCli } from '../helpers/cli.js';
 
 const ISO = '2026-11-22T05:30:00.000Z';
 let root: string;
@@ -134,6 +135,16 @@ describe('faultline serve', () => {
       expect(r.body).not.toContain('do not serve');
     }
     expect((await get('/files/nothing-here.txt')).status).toBe(404);
+  });
+  it('refuses a bad store, port or a port in use, naming the flag', async () => {
+    const missing = await runCli(['serve', '--store', join(root, 'nope'), '--port', '0']);
+    expect(missing.code).toBe(254);
+    expect(missing.stderr).toMatch(/--store: .*nope is not a directory/);
+    expect((await runCli(['serve', '--store', store, '--port', 'http'])).stderr).toMatch(/--port/);
+    const { port } = server.server.address() as AddressInfo;
+    const busy = await runCli(['serve', '--store', store, '--port', String(port)]);
+    expect(busy.code).toBe(254);
+    expect(busy.stderr).toMatch(new RegExp(`--port: ${port} is already in use`));
   });
   it('is read only', async () => {
     for (const m of ['POST', 'PUT', 'DELETE']) expect((await get('/', m)).status).toBe(405);

@@ -225,7 +225,9 @@ describe('faultline run (in-process)', () => {
         crashed: true,
       });
       // The report of a crashed run shows the history written until then.
-      expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toContain('The run crashed: node n1 threw');
+      expect(readFileSync(join(store, 'latest', 'report.html'), 'utf8')).toContain(
+        'The run crashed: node n1 threw',
+      );
 
       handled = 0;
       const cli = await runCli([

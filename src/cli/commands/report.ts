@@ -45,6 +45,8 @@ export function registerReport(program: Command): void {
       'after',
       `
 The report is one self-contained HTML file: open it in any browser, offline.
+Exit 0 once it is written (the verdict is in the report; \`faultline check\` exits with it),
+254 for a bad argument or unreadable input.
 
 Examples:
   $ faultline report
