@@ -683,12 +683,27 @@ export const PAGE_SCRIPT = String.raw`
     var r = Math.round((n >> 16) * k), g = Math.round(((n >> 8) & 255) * k), b = Math.round((n & 255) * k);
     return 'rgb(' + r + ',' + g + ',' + b + ')';
   }
+  // Zooming one plot (drag across it) zooms the others and the timeline to the same time range.
+  var syncingX = false;
+  var pageReady = false;
+  function followX(u, key) {
+    if (key !== 'x' || syncingX || !pageReady) return;
+    var lo = u.scales.x.min, hi = u.scales.x.max;
+    if (lo === null || hi === null || !(hi > lo)) return;
+    syncingX = true;
+    plots.forEach(function (p) { if (p !== u) p.setScale('x', { min: lo, max: hi }); });
+    view.v0 = fromX(lo);
+    view.v1 = fromX(hi);
+    clampView();
+    redraw();
+    syncingX = false;
+  }
   function plotWidth(id) { return Math.max(300, $(id).clientWidth); }
   function makePlot(id, opts, data) {
     if (typeof uPlot === 'undefined') return;
     opts.width = plotWidth(id);
     opts.height = 260;
-    opts.hooks = { drawClear: [shade], draw: opts.draw ? [opts.draw] : [] };
+    opts.hooks = { drawClear: [shade], draw: opts.draw ? [opts.draw] : [], setScale: [followX] };
     opts.cursor = { sync: { key: 'faultline' } };
     opts.legend = { live: true };
     var p = new uPlot(opts, data, $(id));
@@ -849,6 +864,7 @@ export const PAGE_SCRIPT = String.raw`
   resize();
   requestAnimationFrame(function () {
     mark('drawn');
+    pageReady = true;
     window.__plots = plots;
     window.__faultline = {
       ready: true, setupMs: performance.now() - t0, ops: N, phases: phases,

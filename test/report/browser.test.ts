@@ -228,6 +228,19 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     expect(await page.locator('#plot-latency canvas').count()).toBeGreaterThan(0);
     expect(await page.locator('#plot-rate canvas').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(shots, 'lww-report.png'), fullPage: true });
+
+    // Dragging across the latency plot zooms the timeline (and the other plots) to that time.
+    await page.click('#tl-reset');
+    await page.locator('#plot-latency').scrollIntoViewIfNeeded();
+    const over = (await page.locator('#plot-latency .u-over').boundingBox())!;
+    await page.mouse.move(over.x + over.width * 0.4, over.y + over.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(over.x + over.width * 0.5, over.y + over.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect
+      .poll(async () => Number(await tl.getAttribute('data-ops-in-view')))
+      .toBeLessThan(invocations / 5);
+    expect(Number(await tl.getAttribute('data-ops-in-view'))).toBeGreaterThan(0);
     await page.close();
   }, 60_000);
 
