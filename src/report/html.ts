@@ -90,7 +90,7 @@ table.grid td,table.grid th{border:1px solid #ddd;padding:2px 6px;text-align:lef
 .hrow:hover{background:#eef4ff}.hrow.sel{background:#ffe9a8}
 .hrow span{overflow:hidden;text-overflow:ellipsis;padding:0 6px}
 .hrow .c0{width:70px;text-align:right;color:#777}.hrow .c1{width:100px;text-align:right}.hrow .c2{width:80px}
-.hrow .c3{width:64px}.hrow .c4{width:110px}.hrow .c5{flex:1}.hrow .c6{width:220px;color:#777}
+.hrow .c3{width:64px}.hrow .c4{width:140px}.hrow .c5{flex:1}.hrow .c6{width:220px;color:#777}
 .hrow.t-ok .c3{color:#2e7d32}.hrow.t-fail .c3{color:#c62828}.hrow.t-info .c3{color:#b26a00}.hrow.t-nemesis{color:#6a3d9a}
 .hhead{display:flex;font:600 12px ui-monospace,Menlo,monospace;padding-right:14px}
 .hhead span{padding:0 6px}
@@ -309,7 +309,7 @@ ${elle}
 </section>
 <section id="history-section"><h2>History</h2>
 <div class="toolbar"><label>go to index <input id="history-goto" type="number" min="0" style="width:8em"></label><span class="hint">${files ? `files: ${files}` : ''}</span></div>
-<div class="hhead"><span style="width:70px;text-align:right">index</span><span style="width:100px;text-align:right">time</span><span style="width:80px">process</span><span style="width:64px">type</span><span style="width:110px">f</span><span style="flex:1">value</span><span style="width:220px">node / error</span></div>
+<div class="hhead"><span style="width:70px;text-align:right">index</span><span style="width:100px;text-align:right">time</span><span style="width:80px">process</span><span style="width:64px">type</span><span style="width:140px">f</span><span style="flex:1">value</span><span style="width:220px">node / error</span></div>
 <div id="history"><div id="history-spacer"></div><div id="history-rows"></div></div>
 </section>
 </main>

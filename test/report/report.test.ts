@@ -12,7 +12,15 @@ import { buildElleView, cyclePicture } from '../../src/report/elle-view.js';
 import { buildLinearView } from '../../src/report/linear-view.js';
 import { PAGE_SCRIPT } from '../../src/report/page-script.js';
 import { buildPerf, niceBucket, quantile } from '../../src/report/perf.js';
-import { buildTimeline, OUTCOME, type PackedOps, packOps, unpackOps } from '../../src/report/timeline.js';
+import {
+  buildTimeline,
+  OUTCOME,
+  type PackedOps,
+  packOps,
+  unpackOps,
+  VALUE_MAX_CHARS,
+  valueText,
+} from '../../src/report/timeline.js';
 import { runReportData } from '../../src/report/write.js';
 import { runTest } from '../../src/runner/run-test.js';
 import { runCli } from '../helpers/cli.js';
@@ -64,6 +72,16 @@ describe('timeline', () => {
     // A read's result differs from its invocation's null; a write's is the same (null: not repeated).
     expect(t.ops.result).toEqual([null, '1', null, null]);
     expect(t.ops.error[2]).toBe('"timeout"');
+  });
+  it('value text is the JSON text, clipped', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (v) => {
+        const json = JSON.stringify(v) ?? 'null';
+        const text = valueText(v);
+        if (json.length <= VALUE_MAX_CHARS) expect(text).toBe(json);
+        else expect(text).toBe(`${json.slice(0, VALUE_MAX_CHARS - 1)}…`);
+      }),
+    );
   });
   it('packs losslessly for the page', () => {
     expect(unpackOps(packOps(t.ops))).toEqual(t.ops);
