@@ -305,7 +305,7 @@ ${linear}
 ${elle}
 <section id="perf"><h2>Latency and throughput</h2>
 <p class="hint">As Jepsen's perf checker draws them; nemesis intervals shaded. Drag across a plot to zoom it, the other plots and the timeline to that time; double-click to reset; click a legend entry to hide or show it.</p>
-<div class="plot" id="plot-latency"></div><div class="plot" id="plot-quantiles"></div><div class="plot" id="plot-rate"></div>
+<div id="perf-legend"></div><div class="plot" id="plot-latency"></div><div class="plot" id="plot-quantiles"></div><div class="plot" id="plot-rate"></div>
 </section>
 <section id="history-section"><h2>History</h2>
 <div class="toolbar"><label>go to index <input id="history-goto" type="number" min="0" style="width:8em"></label><span class="hint">${files ? `files: ${files}` : ''}</span></div>

@@ -545,13 +545,16 @@ export const PAGE_SCRIPT = String.raw`
     s.appendChild(document.createTextNode(o));
     legend.appendChild(s);
   });
+  var perfLegend = $('perf-legend');
   kinds.forEach(function (k) {
-    var s = el('span', 'chip');
-    var sw = el('i');
-    sw.style.background = alpha(nemesisColor(k), 0.5);
-    s.appendChild(sw);
-    s.appendChild(document.createTextNode(k));
-    legend.appendChild(s);
+    [legend, perfLegend].forEach(function (where) {
+      var s = el('span', 'chip');
+      var sw = el('i');
+      sw.style.background = alpha(nemesisColor(k), 0.5);
+      s.appendChild(sw);
+      s.appendChild(document.createTextNode(k));
+      where.appendChild(s);
+    });
   });
   if (windowRange) {
     var s2 = el('span', 'chip');
