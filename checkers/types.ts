@@ -20,6 +20,11 @@ export interface CheckOptions {
   model?: string;
   /** Linearizable: Jepsen `independent` history, every op's value `[key value]`; each key checked alone with the model. */
   independent?: boolean;
+  /**
+   * Linearizable: false checks a keyed history (kv, kv-append, independent) as
+   * one object instead of splitting it per key. Default true.
+   */
+  split?: boolean;
   /** Wall-clock budget; out of it → valid: 'unknown'. */
   timeLimitMs?: number;
   /** Memory budget for the search; out of it → valid: 'unknown'. */
@@ -45,6 +50,7 @@ export interface CheckOptions {
 /** Options only some checkers understand; each checker names the ones it takes. */
 export type CheckerSpecificOption =
   | 'independent'
+  | 'split'
   | 'consistencyModels'
   | 'wfrKeys'
   | 'sequentialKeys'

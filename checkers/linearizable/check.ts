@@ -17,8 +17,6 @@ import { type SearchBudget, type SearchOutcome, searchLinearization } from './se
 import { defaultWorkerCount, runOnWorkers } from './workers.js';
 
 export interface LinearizableOptions extends CheckOptions {
-  /** Split the history per key when the model allows (P-compositionality). Default true. */
-  split?: boolean;
   /**
    * Worker threads for a split history of at least `workerMinOps` operations:
    * a count, 0 for none, or 'auto' (default: one per core, up to 8).

@@ -40,7 +40,7 @@ export const linearizableChecker: Checker = {
   name: 'linearizable',
   description: 'linearizability against a sequential model (Wing & Gong / Lowe search, split per key)',
   models: MODEL_NAMES,
-  takes: ['independent'],
+  takes: ['independent', 'split'],
   check(history: readonly Op[], opts: CheckOptions): Promise<LinearizableResult> {
     const name = opts.model;
     if (name === undefined) {

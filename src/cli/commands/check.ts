@@ -14,6 +14,8 @@ interface CheckFlags {
   checker: string;
   model?: string;
   independent?: boolean;
+  /** False with --no-split. */
+  split?: boolean;
   json?: boolean;
   format?: string;
   timeLimit?: string;
@@ -36,6 +38,10 @@ export function registerCheck(program: Command): void {
     .option(
       '--independent',
       "linearizable: a Jepsen independent history (every op's value [key value]); each key checked alone with --model",
+    )
+    .option(
+      '--no-split',
+      'linearizable: check a keyed history (kv, kv-append, --independent) as one object, not split per key',
     )
     .option(
       '--consistency-models <models>',
@@ -65,6 +71,7 @@ export function registerCheck(program: Command): void {
 Examples:
   $ faultline check ../shared/data/jepsen-etcd --checker linearizable --model cas-register
   $ faultline check ../shared/data/kv/c10-bad.txt --checker linearizable --model kv-append --json
+  $ faultline check ../shared/data/kv/c10-ok.txt --checker linearizable --model kv-append --no-split
   $ faultline check store/latest/history.jsonl --checker linearizable --model kv
   $ faultline check history.jsonl --checker elle-list-append --consistency-models serializable,strict-serializable`,
     )
@@ -95,6 +102,10 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   if (flags.independent) {
     requireTaker('--independent', 'independent', checker);
     opts.independent = true;
+  }
+  if (flags.split === false) {
+    requireTaker('--no-split', 'split', checker);
+    opts.split = false;
   }
   if (flags.timeLimit !== undefined)
     opts.timeLimitMs = parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000;

@@ -1,0 +1,45 @@
+/** `faultline check --no-split`: a keyed history checked as one object, from the command line. */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { KV_DIR } from '../helpers/paths.js';
+
+const check = (file: string, ...extra: string[]) =>
+  runCli(['check', join(KV_DIR, file), '--checker', 'linearizable', '--model', 'kv-append', ...extra]);
+
+describe('faultline check --no-split', () => {
+  it('checks the keys as one object: one part, same verdict', async () => {
+    const split = await check('c01-ok.txt', '--json');
+    const whole = await check('c01-ok.txt', '--json', '--no-split');
+    expect(split.code).toBe(0);
+    expect(whole.code).toBe(0);
+    expect(JSON.parse(split.stdout).partitions).toBe(10);
+    const r = JSON.parse(whole.stdout);
+    expect(r.partitions).toBe(1);
+    expect(r.valid).toBe(true);
+    expect(r.operations).toBe(JSON.parse(split.stdout).operations);
+  });
+
+  it('finds the same violation in one object (exit 1), and says so in plain text', async () => {
+    const r = await check('c10-bad.txt', '--no-split');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('\tINVALID\tnot linearizable: ');
+    expect(r.stdout).not.toContain('on key');
+    const split = await check('c10-bad.txt');
+    expect(split.stdout).toContain('on key');
+  });
+
+  it('belongs to the linearizable checker only', async () => {
+    const r = await runCli([
+      'check',
+      join(KV_DIR, 'c01-ok.txt'),
+      '--checker',
+      'elle-list-append',
+      '--no-split',
+    ]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toBe(
+      'faultline: --no-split: only the linearizable checker takes it, not elle-list-append\n',
+    );
+  });
+});
