@@ -1,252 +1,368 @@
 /**
- * Linearizability checker speed and memory against Porcupine's figures
- * measured on this machine class.
+ * The linearizability checker side by side with Porcupine, whole process
+ * against whole process, on the same files.
  *
- *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-cli,kv,kv-unsplit,gen,gen-unsplit]
+ *   npm run bench -- linearizable [--runs N] [--rows etcd,kv,kv-one,gen,workers,start] [--ops N]
  *
- * The bench compiles the checker (tsc, into a temporary folder) and runs each
- * row in its own plain-node process, so peak memory (max RSS, Node itself
- * included) belongs to that row alone. In-process times include reading the
- * files and are the median of N runs in one process (the first, cold, run is
- * shown too). `etcd-cli` is the whole `faultline check` process, Node start-up
- * included, timed from outside.
+ * It builds faultline (`npm run build`, as a user's install does) and, when
+ * Go is installed, Porcupine from ../shared/peers/porcupine (copied into a
+ * temporary folder with test_data linked to ../shared/data, plus
+ * bench/porcupine/faultline_jsonl_test.go so Porcupine can read the
+ * generated history). Then every row runs both tools as whole processes,
+ * interleaved run by run (who goes first alternates), after one warm-up run
+ * each: the ratio is the median of the per-run ratios Porcupine / faultline,
+ * and peak RSS is measured by GNU time (`/usr/bin/time -f %M`), or by
+ * polling the child's VmHWM where that is missing. Without Go a row says
+ * "Porcupine not measured": never a constant.
+ *
+ * Rows:
+ * - etcd: the 102 labelled jepsen-etcd logs, cas-register (Porcupine's TestEtcdJepsen*)
+ * - kv: the 6 kv files, kv-append split per key (TestKv[0-9]*)
+ * - kv-one: kv c01 + c10 as one object, `--no-split` (TestKvNoPartition*)
+ * - gen: a generated 100k-op kv history (1k keys, 20 clients), written with
+ *   the store's writer to a file both read (faultline's `--model kv`)
+ * - workers: the generated history in a cold process, worker threads 'auto'
+ *   against in-process only (worker threads must never be slower)
+ * - start: `faultline --help` against `node -e 0`
+ *
+ * Every faultline run's verdicts are compared with the labels (expected.tsv);
+ * Porcupine's test binary asserts them itself. The machine may be shared:
+ * read the ratios, not the seconds.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
+  chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LinearizableOptions } from '../checkers/linearizable/index.js';
-import { checkLinearizable } from '../checkers/linearizable/index.js';
-import type { Op } from '../src/history/op.js';
-import { readHistoryFileSync } from '../src/history/read.js';
+import { writeKvHistory } from './_lin-gen.js';
 import { fmt, median, printTable } from './_table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..');
+const shared = resolve(repo, '..', 'shared');
+const data = join(shared, 'data');
+const GNU_TIME = '/usr/bin/time';
 
-/** Porcupine on this machine class: seconds and MiB. */
-const PORCUPINE = {
-  etcd: { s: 0.55, mib: 30 },
-  kv: { s: 0.37, mib: 67 },
-  kvUnsplit: { s: 5.5, mib: 333 },
-};
+interface Measured {
+  seconds: number;
+  rssMiB: number;
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
-interface ChildResult {
-  row: string;
+interface Command {
+  argv: string[];
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+interface Row {
+  name: string;
+  label: string;
   files: number;
-  operations: number;
-  verdicts: string;
-  wrong: number;
-  coldMs: number;
-  medianMs: number;
-  /** Median with minimisation off: the verdict and explanation only, like Porcupine. */
-  verdictOnlyMs: number;
-  maxRssMiB: number;
-  searchMiB: number;
+  faultline: Command;
+  /** Checks a faultline run's output; answers a problem, or undefined when the verdicts are right. */
+  verify: (m: Measured) => string | undefined;
+  /** The peer: Porcupine, or (workers, start) another faultline or node process. */
+  peer?: Command;
+  peerName: string;
+  peerVerify?: (m: Measured) => string | undefined;
+  /** Target on peer / faultline, and whether RSS must be within peer + 20 MiB. */
+  minRatio?: number;
+  rssWithin?: number;
 }
 
-// ---------------------------------------------------------------- generated history
+// ---------------------------------------------------------------- measuring a process
 
-/** xorshift32: the generator's own seeded stream. */
-function rng(seed: number): () => number {
-  let x = seed | 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 4294967296;
-  };
+let haveGnuTime: boolean | undefined;
+
+function measure(cmd: Command): Promise<Measured> {
+  if (haveGnuTime === undefined) haveGnuTime = spawnSync(GNU_TIME, ['-f', '%M', 'true']).status === 0;
+  return haveGnuTime ? measureWithTime(cmd) : measureByPolling(cmd);
 }
 
-/**
- * A linearizable kv history by construction: `clients` clients run read /
- * write / cas on `keys` keys of an atomic store; each op takes effect at a
- * random point between its invocation and completion. 1% of ops time out
- * (info: took effect or not), cas that do not match fail.
- */
-export function generateKvHistory(opCount: number, keys: number, clients: number, seed = 1): Op[] {
-  const random = rng(seed);
-  type Ev = { t: number; kind: 0 | 1 | 2; client: number };
-  const heap: Ev[] = [];
-  const less = (a: Ev, b: Ev) => a.t < b.t || (a.t === b.t && a.kind > b.kind);
-  const push = (e: Ev) => {
-    heap.push(e);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!less(heap[i], heap[p])) break;
-      [heap[i], heap[p]] = [heap[p], heap[i]];
-      i = p;
-    }
-  };
-  const pop = (): Ev => {
-    const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < heap.length && less(heap[l], heap[m])) m = l;
-        if (r < heap.length && less(heap[r], heap[m])) m = r;
-        if (m === i) break;
-        [heap[i], heap[m]] = [heap[m], heap[i]];
-        i = m;
-      }
-    }
-    return top;
-  };
-  const store = new Map<string, number | null>();
-  const history: Op[] = [];
-  const proc = Array.from({ length: clients }, (_, i) => i);
-  let nextProc = clients;
-  let nextValue = 1;
-  let started = 0;
-  const cur: ({
-    f: string;
-    key: string;
-    value: unknown;
-    out: unknown;
-    type: Op['type'];
-    end: number;
-  } | null)[] = new Array(clients).fill(null);
-  const emit = (type: Op['type'], client: number, f: string, value: unknown, key: string, t: number) =>
-    history.push({ index: history.length, time: t, type, process: proc[client], f, value, key });
-  const start = (client: number, t: number) => {
-    if (started >= opCount) return;
-    started++;
-    const key = `k${Math.floor(random() * keys)}`;
-    const r = random();
-    const f = r < 0.5 ? 'read' : r < 0.8 ? 'write' : 'cas';
-    const now = store.get(key) ?? null;
-    const value =
-      f === 'read' ? null : f === 'write' ? nextValue++ : [random() < 0.6 ? now : nextValue - 1, nextValue++];
-    const end = t + 1 + Math.floor(random() * 100);
-    const at = t + random() * (end - t);
-    cur[client] = { f, key, value, out: null, type: 'ok', end };
-    emit('invoke', client, f, value, key, t);
-    push({ t: at, kind: 1, client });
-    push({ t: end, kind: 2, client });
-  };
-  for (let c = 0; c < clients; c++) start(c, Math.floor(random() * 10));
-  while (heap.length > 0) {
-    const e = pop();
-    const op = cur[e.client]!;
-    if (e.kind === 1) {
-      // The op takes effect now (a timed-out one only half of the time).
-      const timedOut = random() < 0.01;
-      if (timedOut) op.type = 'info';
-      if (timedOut && random() < 0.5) continue;
-      const now = store.get(op.key) ?? null;
-      if (op.f === 'read') op.out = now;
-      else if (op.f === 'write') store.set(op.key, op.value as number);
-      else {
-        const [from, to] = op.value as [number | null, number];
-        if (from === now) store.set(op.key, to);
-        else if (op.type !== 'info') op.type = 'fail';
-      }
-      continue;
-    }
-    const value = op.f === 'read' && op.type === 'ok' ? op.out : op.type === 'info' ? 'timed-out' : op.value;
-    emit(op.type, e.client, op.f, value, op.key, e.t);
-    if (op.type === 'info') proc[e.client] = nextProc++;
-    cur[e.client] = null;
-    start(e.client, e.t + 1);
-  }
-  return history;
+/** Wall time around the whole child; peak RSS from GNU time's %M (KiB), written to a file of its own. */
+async function measureWithTime(cmd: Command): Promise<Measured> {
+  const out = join(scratch(), `time-${process.pid}.txt`);
+  const t0 = performance.now();
+  const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, ...cmd.argv], {
+    cwd: cmd.cwd,
+    env: { ...process.env, ...cmd.env },
+    encoding: 'utf8',
+    maxBuffer: 256 * 2 ** 20,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  const kib = Number(readFileSync(out, 'utf8').trim().split('\n').pop());
+  // GNU time exits with the child's status (its own notes go to the -o file, last line %M).
+  return { seconds, rssMiB: kib / 1024, code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-// ---------------------------------------------------------------- one row, in a child process
-
-function labelled(dir: string): { file: string; expected: string }[] {
-  return readFileSync(join(dir, 'expected.tsv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((l) => l.split('\t'))
-    .filter(([, v]) => v === 'true' || v === 'false')
-    .map(([file, expected]) => ({ file: join(dir, file), expected }));
-}
-
-async function runRow(row: string, data: string, runs: number): Promise<ChildResult> {
-  let inputs: { ops: () => Op[]; expected?: string }[];
-  let model = 'cas-register';
-  const opts: LinearizableOptions = {};
-  if (row === 'etcd') {
-    inputs = labelled(join(data, 'jepsen-etcd')).map((l) => ({
-      ops: () => readHistoryFileSync(l.file).ops,
-      expected: l.expected,
-    }));
-  } else if (row === 'kv' || row === 'kv-unsplit') {
-    model = 'kv-append';
-    let files = labelled(join(data, 'kv'));
-    if (row === 'kv-unsplit') {
-      files = files.filter((l) => !l.file.includes('c50'));
-      opts.split = false;
-    }
-    inputs = files.map((l) => ({ ops: () => readHistoryFileSync(l.file).ops, expected: l.expected }));
-  } else {
-    model = 'kv';
-    const history = generateKvHistory(100_000, 1_000, 20);
-    inputs = [{ ops: () => history, expected: 'true' }];
-    if (row === 'gen-unsplit') {
-      // A stretch: 1,000 keys as one object. Bounded so it cannot take the machine down.
-      opts.split = false;
-      opts.timeLimitMs = 20_000;
-      opts.memoryLimitBytes = 1024 * 1048576;
-    }
-  }
-  const times: number[] = [];
-  const verdictOnly: number[] = [];
-  let verdicts = '';
-  let wrong = 0;
-  let operations = 0;
-  let searchBytes = 0;
-  for (let run = 0; run < runs; run++) {
+/** Without GNU time: poll the child's VmHWM (its peak RSS so far) every 2 ms until it exits. */
+function measureByPolling(cmd: Command): Promise<Measured> {
+  return new Promise((done, fail) => {
     const t0 = performance.now();
-    const vs: string[] = [];
-    let ops = 0;
-    for (const input of inputs) {
-      const r = await checkLinearizable(input.ops(), model, opts);
-      vs.push(String(r.valid));
-      ops += r.operations;
-      searchBytes = Math.max(searchBytes, r.stats.peakSearchBytes);
-      const definite = r.valid !== 'unknown';
-      if (run === 0 && definite && input.expected !== undefined && String(r.valid) !== input.expected)
-        wrong++;
+    const child = spawn(cmd.argv[0], cmd.argv.slice(1), {
+      cwd: cmd.cwd,
+      env: { ...process.env, ...cmd.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      stdout += s;
+    });
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      stderr += s;
+    });
+    let kib = 0;
+    const poll = () => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+        if (m) kib = Math.max(kib, Number(m[1]));
+      } catch {
+        // gone already
+      }
+    };
+    const timer = setInterval(poll, 2);
+    child.on('error', fail);
+    child.on('exit', () => poll());
+    child.on('close', (code) => {
+      clearInterval(timer);
+      done({
+        seconds: (performance.now() - t0) / 1000,
+        rssMiB: kib / 1024,
+        code: code ?? -1,
+        stdout,
+        stderr,
+      });
+    });
+  });
+}
+
+let scratchDir: string | undefined;
+function scratch(): string {
+  scratchDir ??= mkdtempSync(join(tmpdir(), 'faultline-lin-bench-'));
+  return scratchDir;
+}
+
+// ---------------------------------------------------------------- building
+
+function buildFaultline(): void {
+  process.stdout.write('building faultline (npm run build)…\n');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: repo, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stdout}${r.stderr}`);
+}
+
+/** Porcupine's test binary built from ../shared/peers/porcupine, or why it could not be. */
+function buildPorcupine(): { binary: string; dir: string; go: string } | { missing: string } {
+  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) return { missing: 'go not found' };
+  const source = join(shared, 'peers', 'porcupine');
+  if (!existsSync(join(source, 'checker.go'))) return { missing: `no Porcupine source in ${source}` };
+  const dir = join(scratch(), 'porcupine');
+  cpSync(source, dir, { recursive: true });
+  makeWritable(dir);
+  mkdirSync(join(dir, 'test_data'), { recursive: true });
+  symlinkSync(join(data, 'jepsen-etcd'), join(dir, 'test_data', 'jepsen'));
+  symlinkSync(join(data, 'kv'), join(dir, 'test_data', 'kv'));
+  cpSync(join(here, 'porcupine', 'faultline_jsonl_test.go'), join(dir, 'faultline_jsonl_test.go'));
+  process.stdout.write(`building Porcupine (${go.stdout.trim()}: go test -c)…\n`);
+  const r = spawnSync('go', ['test', '-c', '-o', 'porcupine.test', '.'], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' },
+  });
+  if (r.status !== 0) return { missing: `go test -c failed: ${(r.stderr || r.stdout).trim().slice(0, 300)}` };
+  return { binary: join(dir, 'porcupine.test'), dir, go: go.stdout.trim() };
+}
+
+/** The shared source is read-only; its copy must not be (go writes beside it, rm removes it). */
+function makeWritable(path: string): void {
+  const st = statSync(path);
+  chmodSync(path, st.mode | 0o200 | (st.isDirectory() ? 0o100 : 0));
+  if (st.isDirectory()) for (const f of readdirSync(path)) makeWritable(join(path, f));
+}
+
+// ---------------------------------------------------------------- rows
+
+function labels(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of readFileSync(join(dir, 'expected.tsv'), 'utf8').trim().split('\n').slice(1)) {
+    const [file, verdict] = line.split('\t');
+    if (verdict === 'true' || verdict === 'false') out.set(file, verdict);
+  }
+  return out;
+}
+
+/** `faultline check` printed one `FILE\tvalid|INVALID|unknown\t…` line per file: each must match its label. */
+function verdictsMatch(expected: Map<string, string>, wantExit: number) {
+  return (m: Measured): string | undefined => {
+    if (m.code !== wantExit) return `exit ${m.code}, expected ${wantExit}: ${m.stderr.trim().slice(0, 300)}`;
+    const got = new Map<string, string>();
+    for (const line of m.stdout.split('\n')) {
+      const [file, verdict] = line.split('\t');
+      if (verdict !== undefined && file !== '') got.set(file.slice(file.lastIndexOf('/') + 1), verdict);
     }
-    times.push(performance.now() - t0);
-    const t1 = performance.now();
-    for (const input of inputs) await checkLinearizable(input.ops(), model, { ...opts, minimise: false });
-    verdictOnly.push(performance.now() - t1);
-    if (run === 0) {
-      operations = ops;
-      const count = (v: string) => vs.filter((x) => x === v).length;
-      verdicts = `${count('true')} valid, ${count('false')} invalid${count('unknown') ? `, ${count('unknown')} unknown` : ''}`;
+    for (const [file, want] of expected) {
+      const v = got.get(file);
+      const ok = (want === 'true' && v === 'valid') || (want === 'false' && v === 'INVALID');
+      if (!ok) return `${file}: ${v ?? 'no verdict'}, expected ${want === 'true' ? 'valid' : 'INVALID'}`;
+    }
+    return undefined;
+  };
+}
+
+const exitZero = (m: Measured) =>
+  m.code === 0 ? undefined : `exit ${m.code}: ${(m.stdout + m.stderr).trim().slice(-300)}`;
+
+function rows(
+  names: string[],
+  porcupine: ReturnType<typeof buildPorcupine>,
+  gen: { path: string; ops: number } | undefined,
+): Row[] {
+  const cli = (files: string[], model: string, ...extra: string[]): Command => ({
+    argv: [
+      process.execPath,
+      join(repo, 'bin', 'faultline.js'),
+      'check',
+      ...files,
+      '--checker',
+      'linearizable',
+      '--model',
+      model,
+      ...extra,
+    ],
+  });
+  const porc = (run: string, env?: Record<string, string>): Command | undefined =>
+    'binary' in porcupine
+      ? { argv: [porcupine.binary, '-test.run', run], cwd: porcupine.dir, env }
+      : undefined;
+  const etcd = labels(join(data, 'jepsen-etcd'));
+  const kv = labels(join(data, 'kv'));
+  const kvOne = new Map([...kv].filter(([f]) => !f.startsWith('c50')));
+  const out: Row[] = [];
+  for (const name of names) {
+    if (name === 'etcd') {
+      out.push({
+        name,
+        label: 'etcd, 102 labelled logs, cas-register',
+        files: etcd.size,
+        faultline: cli(
+          [...etcd.keys()].map((f) => join(data, 'jepsen-etcd', f)),
+          'cas-register',
+        ),
+        verify: verdictsMatch(etcd, 1),
+        peer: porc('^TestEtcdJepsen'),
+        peerName: 'Porcupine',
+        peerVerify: exitZero,
+        minRatio: 2,
+        rssWithin: 20,
+      });
+    } else if (name === 'kv') {
+      out.push({
+        name,
+        label: 'kv, 6 files, kv-append split per key',
+        files: kv.size,
+        faultline: cli(
+          [...kv.keys()].map((f) => join(data, 'kv', f)),
+          'kv-append',
+        ),
+        verify: verdictsMatch(kv, 1),
+        peer: porc('^TestKv[0-9]'),
+        peerName: 'Porcupine',
+        peerVerify: exitZero,
+        minRatio: 2,
+        rssWithin: 20,
+      });
+    } else if (name === 'kv-one') {
+      out.push({
+        name,
+        label: 'kv c01 + c10, one object (--no-split)',
+        files: kvOne.size,
+        faultline: cli(
+          [...kvOne.keys()].map((f) => join(data, 'kv', f)),
+          'kv-append',
+          '--no-split',
+        ),
+        verify: verdictsMatch(kvOne, 1),
+        peer: porc('^TestKvNoPartition'),
+        peerName: 'Porcupine',
+        peerVerify: exitZero,
+        minRatio: 30,
+      });
+    } else if (name === 'gen' && gen) {
+      out.push({
+        name,
+        label: `generated ${fmt.int(gen.ops)} ops, 1k keys, 20 clients, kv`,
+        files: 1,
+        faultline: cli([gen.path], 'kv'),
+        verify: verdictsMatch(new Map([[gen.path.slice(gen.path.lastIndexOf('/') + 1), 'true']]), 0),
+        peer: porc('^TestFaultlineJsonl$', { FAULTLINE_JSONL: gen.path, FAULTLINE_EXPECT: 'true' }),
+        peerName: 'Porcupine',
+        peerVerify: (m) => exitZero(m) ?? (m.stdout.includes('linearizable true') ? undefined : m.stdout),
+        minRatio: 1.5,
+      });
+    } else if (name === 'workers' && gen) {
+      const driver = workersDriver();
+      const run = (workers: string): Command => ({ argv: [process.execPath, driver, gen.path, workers] });
+      const valid = (m: Measured) => exitZero(m) ?? (m.stdout.startsWith('true ') ? undefined : m.stdout);
+      out.push({
+        name,
+        label: 'generated history, cold process: in-process / workers auto',
+        files: 1,
+        faultline: run('auto'),
+        verify: valid,
+        peer: run('0'),
+        peerName: 'faultline, workers 0',
+        peerVerify: valid,
+        minRatio: 1,
+      });
+    } else if (name === 'start') {
+      out.push({
+        name,
+        label: 'start-up: faultline --help / node -e 0',
+        files: 0,
+        faultline: { argv: [process.execPath, join(repo, 'bin', 'faultline.js'), '--help'] },
+        verify: exitZero,
+        peer: { argv: [process.execPath, '-e', '0'] },
+        peerName: 'node -e 0',
+        peerVerify: exitZero,
+      });
+    } else if (name !== 'gen' && name !== 'workers') {
+      throw new Error(`--rows: unknown row '${name}'; choices: etcd, kv, kv-one, gen, workers, start`);
     }
   }
-  return {
-    row,
-    files: inputs.length,
-    operations,
-    verdicts,
-    wrong,
-    coldMs: times[0],
-    medianMs: median(times),
-    verdictOnlyMs: median(verdictOnly),
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
-    searchMiB: searchBytes / 1048576,
-  };
+  return out;
+}
+
+/** A cold process that reads, validates and checks one history with the compiled checker and a given worker count. */
+function workersDriver(): string {
+  const path = join(scratch(), 'workers-driver.mjs');
+  const dist = join(repo, 'dist');
+  writeFileSync(
+    path,
+    `import { loadHistory } from ${JSON.stringify(join(dist, 'src', 'cli', 'inputs.js'))};
+import { checkLinearizable } from ${JSON.stringify(join(dist, 'checkers', 'linearizable', 'index.js'))};
+const [file, workers] = process.argv.slice(2);
+const loaded = loadHistory(file, undefined);
+if (!loaded.ok) throw new Error(loaded.messages.join('\\n'));
+const r = await checkLinearizable(loaded.history.ops, 'kv', { workers: workers === 'auto' ? 'auto' : Number(workers) });
+process.stdout.write(\`\${r.valid} \${r.stats.workers} workers\\n\`);
+`,
+  );
+  return path;
 }
 
 // ---------------------------------------------------------------- driver
@@ -256,198 +372,109 @@ function flag(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
-/** Compile the bench and the CLI with tsc into a temporary folder; returns it. */
-function compile(): string {
-  const repo = resolve(here, '..');
-  // Inside node_modules (ignored by git) so the compiled CLI still finds its packages.
-  const cache = join(repo, 'node_modules', '.cache');
-  mkdirSync(cache, { recursive: true });
-  const out = mkdtempSync(join(cache, 'faultline-lin-bench-'));
-  // Type errors elsewhere in the tree do not stop tsc from emitting; a missing output does.
-  spawnSync(
-    process.execPath,
-    [
-      join(repo, 'node_modules', 'typescript', 'bin', 'tsc'),
-      join(repo, 'bench', 'linearizable.ts'),
-      join(repo, 'src', 'cli', 'main.ts'),
-      '--outDir',
-      out,
-      '--rootDir',
-      repo,
-      '--module',
-      'nodenext',
-      '--moduleResolution',
-      'nodenext',
-      '--target',
-      'es2022',
-      '--skipLibCheck',
-      '--types',
-      'node',
-      '--resolveJsonModule',
-      '--strict',
-    ],
-    { stdio: 'inherit', cwd: repo },
-  );
-  if (!existsSync(join(out, 'bench', 'linearizable.js')))
-    throw new Error(`tsc did not compile the bench into ${out}`);
-  writeFileSync(join(out, 'package.json'), '{"type":"module"}\n');
-  writeFileSync(
-    join(out, 'launch.js'),
-    "import { main } from './src/cli/main.js';\nprocess.exitCode = await main(process.argv.slice(2));\n",
-  );
-  return out;
-}
-
-function rowChild(out: string, row: string, data: string, runs: number): ChildResult {
-  const res = execFileSync(process.execPath, [join(out, 'bench', 'linearizable.js')], {
-    encoding: 'utf8',
-    env: { ...process.env, LIN_BENCH_CHILD: row, LIN_BENCH_DATA: data, LIN_BENCH_RUNS: String(runs) },
-    maxBuffer: 16 * 2 ** 20,
-  });
-  return JSON.parse(res.trim().split('\n').pop()!) as ChildResult;
-}
-
-/** `faultline check ../shared/data/jepsen-etcd` as a whole process, timed by /usr/bin/time. */
-function cliRow(
-  out: string,
-  data: string,
-  runs: number,
-): { medianS: number; maxRssMiB: number; exit: number } {
-  const secs: number[] = [];
-  let rss = 0;
-  let exit = 0;
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    const r = spawnSync(
-      '/usr/bin/time',
-      [
-        '-f',
-        '%M',
-        process.execPath,
-        join(out, 'launch.js'),
-        'check',
-        join(data, 'jepsen-etcd'),
-        '--checker',
-        'linearizable',
-        '--model',
-        'cas-register',
-      ],
-      { encoding: 'utf8' },
-    );
-    secs.push((performance.now() - t0) / 1000);
-    exit = r.status ?? -1;
-    const verdicts = r.stdout.trim().split('\n').length;
-    if (exit !== 1 || verdicts !== 103)
-      throw new Error(`faultline check failed (exit ${exit}): ${r.stderr.slice(0, 500)}`);
-    const kib = Number(r.stderr.trim().split('\n').pop());
-    if (Number.isFinite(kib)) rss = Math.max(rss, kib / 1024);
-  }
-  return { medianS: median(secs), maxRssMiB: rss, exit };
+interface Samples {
+  ours: Measured[];
+  peer: Measured[];
+  problems: string[];
 }
 
 export default async function main(args: string[]): Promise<void> {
-  const runs = Number(flag(args, '--runs') ?? 5);
-  const rows = (flag(args, '--rows') ?? 'etcd,etcd-cli,kv,kv-unsplit,gen,gen-unsplit').split(',');
-  const data = resolve(here, '..', '..', 'shared', 'data');
+  const runs = Number(flag(args, '--runs') ?? 7);
+  const names = (flag(args, '--rows') ?? 'etcd,kv,kv-one,gen,workers,start').split(',');
+  const opCount = Number(flag(args, '--ops') ?? 100_000);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a whole number ≥ 1');
+  const load0 = loadavg()[0];
   process.stdout.write(
-    `linearizable checker — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}; compiling…\n`,
+    `linearizable checker vs Porcupine — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load0.toFixed(2)}\n`,
   );
-  const out = compile();
   try {
-    const table: (string | number)[][] = [];
-    const ratio = (ours: number, theirs: number) => fmt.ratio(theirs / ours);
-    for (const row of rows) {
-      if (row === 'etcd-cli') {
-        const c = cliRow(out, data, runs);
-        table.push([
-          'etcd, whole CLI process',
-          readdirSync(join(data, 'jepsen-etcd')).filter((f) => f.endsWith('.log')).length,
-          '',
-          `exit ${c.exit}`,
-          '',
-          fmt.s(c.medianS),
-          '',
-          fmt.mib(c.maxRssMiB),
-          '',
-          ratio(c.medianS, PORCUPINE.etcd.s),
-          ratio(c.maxRssMiB, PORCUPINE.etcd.mib),
-          `< ${PORCUPINE.etcd.s} s: ${c.medianS < PORCUPINE.etcd.s ? 'met' : 'MISSED'}`,
-        ]);
-        continue;
+    buildFaultline();
+    const porcupine = buildPorcupine();
+    if ('missing' in porcupine) process.stdout.write(`Porcupine not measured: ${porcupine.missing}\n`);
+    let gen: { path: string; ops: number } | undefined;
+    if (names.includes('gen') || names.includes('workers')) {
+      const path = join(scratch(), 'generated-kv.jsonl');
+      const events = writeKvHistory(path, opCount, 1_000, 20);
+      gen = { path, ops: opCount };
+      process.stdout.write(
+        `generated ${fmt.int(opCount)} ops (${fmt.int(events)} events, ${fmt.mib(statSync(path).size / 2 ** 20)}) → ${path}\n`,
+      );
+    }
+    const table = rows(names, porcupine, gen);
+    const samples = new Map<Row, Samples>(table.map((r) => [r, { ours: [], peer: [], problems: [] }]));
+    // One warm-up run each (page cache, Go's and node's first start), then interleaved runs.
+    for (let run = -1; run < runs; run++) {
+      for (const row of table) {
+        const s = samples.get(row)!;
+        const order: ('ours' | 'peer')[] = run % 2 === 0 ? ['ours', 'peer'] : ['peer', 'ours'];
+        for (const who of order) {
+          const cmd = who === 'ours' ? row.faultline : row.peer;
+          if (!cmd) continue;
+          const m = await measure(cmd);
+          const problem = who === 'ours' ? row.verify(m) : row.peerVerify?.(m);
+          if (problem && s.problems.length < 3)
+            s.problems.push(`${who === 'ours' ? 'faultline' : row.peerName}: ${problem}`);
+          if (run >= 0) s[who].push(m);
+        }
       }
-      const runsHere = row.startsWith('gen') ? Math.min(runs, 3) : runs;
-      const r = rowChild(out, row, data, runsHere);
-      const ref =
-        row === 'etcd'
-          ? PORCUPINE.etcd
-          : row === 'kv'
-            ? PORCUPINE.kv
-            : row === 'kv-unsplit'
-              ? PORCUPINE.kvUnsplit
-              : undefined;
-      const target =
-        row === 'kv-unsplit'
-          ? `< 2.5 s: ${r.medianMs < 2500 ? 'met' : r.verdictOnlyMs < 2500 ? 'met (verdict only)' : 'MISSED'}`
-          : row === 'gen'
-            ? `< 10 s: ${r.medianMs < 10_000 ? 'met' : 'MISSED'}`
-            : ref
-              ? `2× Porcupine: ${r.medianMs / 1000 < ref.s / 2 ? 'met' : 'not yet'}`
-              : '';
-      const label: Record<string, string> = {
-        etcd: 'etcd, labelled, in-process',
-        kv: 'kv, 6 files, split per key',
-        'kv-unsplit': 'kv c01+c10, one object',
-        gen: 'generated 100k ops, 1k keys, 20 clients',
-        'gen-unsplit': 'generated 100k ops, one object',
-      };
-      table.push([
-        label[row] ?? row,
-        r.files,
-        fmt.int(r.operations),
-        `${r.verdicts}${r.wrong ? `, ${r.wrong} WRONG` : ''}`,
-        fmt.s(r.coldMs / 1000),
-        fmt.s(r.medianMs / 1000),
-        fmt.s(r.verdictOnlyMs / 1000),
-        fmt.mib(r.maxRssMiB),
-        `${r.searchMiB.toFixed(1)} MiB`,
-        ref ? `${ratio(r.medianMs / 1000, ref.s)} / ${ratio(r.verdictOnlyMs / 1000, ref.s)}` : '',
-        ref ? ratio(r.maxRssMiB, ref.mib) : '',
+      process.stdout.write(run < 0 ? 'warm-up done\n' : `run ${run + 1}/${runs} done\n`);
+    }
+    const lines: string[][] = [];
+    for (const row of table) {
+      const s = samples.get(row)!;
+      const ours = median(s.ours.map((m) => m.seconds));
+      const oursRss = median(s.ours.map((m) => m.rssMiB));
+      const measured = s.peer.length === s.ours.length && s.peer.length > 0;
+      const notMeasured = `${row.peerName} not measured`;
+      let ratio = notMeasured;
+      let peer = notMeasured;
+      let peerRss = notMeasured;
+      let target = row.minRatio === undefined ? '' : notMeasured;
+      if (measured) {
+        const r = median(s.ours.map((m, i) => s.peer[i].seconds / m.seconds));
+        const pRss = median(s.peer.map((m) => m.rssMiB));
+        ratio = fmt.ratio(r);
+        peer = fmt.s(median(s.peer.map((m) => m.seconds)));
+        peerRss = fmt.mib(pRss);
+        const parts: string[] = [];
+        if (row.minRatio !== undefined)
+          parts.push(`≥ ${row.minRatio}×: ${r >= row.minRatio ? 'met' : 'MISSED'}`);
+        if (row.rssWithin !== undefined)
+          parts.push(`RSS ≤ +${row.rssWithin} MiB: ${oursRss <= pRss + row.rssWithin ? 'met' : 'MISSED'}`);
+        target = parts.join('; ');
+      }
+      lines.push([
+        row.label,
+        String(row.files),
+        fmt.s(ours),
+        peer,
+        ratio,
+        fmt.mib(oursRss),
+        peerRss,
+        s.problems.length === 0 ? 'right' : `WRONG: ${s.problems.join(' | ')}`,
         target,
       ]);
     }
     printTable(
-      `median of ${runs} runs (generated rows: ${Math.min(runs, 3)}); ratio = Porcupine / ours (above 1× is faster or smaller); ` +
-        "'median' includes the minimised witness, 'verdict only' turns minimisation off (Porcupine computes none)",
+      `whole processes, median of ${runs} interleaved runs (after a warm-up); ratio = median of per-run peer / faultline (above 1× is faster); load ${load0.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
       [
-        'data set',
+        'row',
         'files',
-        'ops',
+        'faultline',
+        'peer',
+        'peer / faultline',
+        'faultline RSS',
+        'peer RSS',
         'verdicts',
-        'cold',
-        'median',
-        'verdict only',
-        'max RSS',
-        'search tables',
-        'time ratio (median / verdict only)',
-        'memory ratio',
         'target',
       ],
-      table,
+      lines,
     );
     process.stdout.write(
-      `\nPorcupine: etcd ${PORCUPINE.etcd.s} s / ${PORCUPINE.etcd.mib} MiB, kv split ${PORCUPINE.kv.s} s / ${PORCUPINE.kv.mib} MiB, ` +
-        `kv c01+c10 unsplit ${PORCUPINE.kvUnsplit.s} s / ${PORCUPINE.kvUnsplit.mib} MiB. Max RSS includes Node itself (~40 MiB).\n`,
+      `\npeer: Porcupine ${'binary' in porcupine ? `(${porcupine.go}, its test binary)` : 'not measured'} on the etcd, kv, kv-one and gen rows. ` +
+        'Peak RSS is the whole process (node alone is ~40 MiB). On a shared machine the seconds are noisy; the ratios less so.\n',
     );
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }
-}
-
-if (process.env.LIN_BENCH_CHILD) {
-  const r = await runRow(
-    process.env.LIN_BENCH_CHILD,
-    process.env.LIN_BENCH_DATA!,
-    Number(process.env.LIN_BENCH_RUNS ?? 5),
-  );
-  process.stdout.write(`${JSON.stringify(r)}\n`);
 }
