@@ -3,7 +3,7 @@
  * model allows, search every part (interleaved in-process, or on worker
  * threads when the history is large), and explain and minimise a failure.
  */
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Op } from '../../src/history/op.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 import { explainFailure, type FailureReport } from './explain.js';
@@ -12,9 +12,8 @@ import type { Model } from './model.js';
 import { findModel, keyed, MODEL_NAMES, ModelError } from './models.js';
 import { MalformedHistoryError, type Part, type PreparedOp, prepare, unwrapIndependent } from './prepare.js';
 import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
-import { orCancelled, runInterleaved, runInterleavedUntil } from './schedule.js';
+import { orCancelled, type Progress, runInterleaved, runInterleavedWhile } from './schedule.js';
 import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
-import { defaultWorkerCount, runOnWorkers } from './workers.js';
 
 export interface LinearizableOptions extends CheckOptions {
   /**
@@ -30,6 +29,17 @@ export interface LinearizableOptions extends CheckOptions {
    * none at all when every part is done (small parts need no threads).
    */
   workerHeadStartMs?: number;
+  /**
+   * After the head start, workers start only when the search left looks to
+   * need at least this many more steps (default 4,000,000, about a second of
+   * search): the steps the unfinished parts have taken so far (a hard part
+   * likely needs as many again) plus, for the parts not started, the steps
+   * per op of the finished ones. A thread costs a start-up of its own
+   * (loading the checker, a cold JIT, copying its parts over) that parts
+   * needing about a step per op, however many, never repay. Until then the
+   * check goes on in-process, asked again between slices.
+   */
+  workerMinRemainingSteps?: number;
   /** Reduce a failure to a small witness. Default true. */
   minimise?: boolean;
   /** Budget of the minimisation in ms (default 2,000; never past timeLimitMs). */
@@ -86,6 +96,17 @@ export interface LinearizableResult extends CheckResult {
 
 const DEFAULT_WORKER_MIN_OPS = 20_000;
 const DEFAULT_WORKER_HEAD_START_MS = 250;
+const DEFAULT_WORKER_MIN_REMAINING_STEPS = 4_000_000;
+
+/** The machine's figures, read once per process (os.totalmem() reads /proc/meminfo every time). */
+let machineMemoryBytes: number | undefined;
+let machineCores: number | undefined;
+
+/** How many workers `workers: 'auto'` means: one per core, up to 8. */
+export function defaultWorkerCount(): number {
+  machineCores ??= availableParallelism();
+  return Math.max(1, Math.min(machineCores, 8));
+}
 
 const DEFAULT_MINIMISE_MS = 2_000;
 
@@ -114,7 +135,8 @@ interface Setup {
  * `unknown`, where an unbounded search would end in an out-of-memory crash.
  */
 export function defaultMemoryLimitBytes(): number {
-  return Math.min(2 * 2 ** 30, Math.floor(totalmem() / 4));
+  machineMemoryBytes ??= totalmem();
+  return Math.min(2 * 2 ** 30, Math.floor(machineMemoryBytes / 4));
 }
 
 function setup(
@@ -187,16 +209,18 @@ export async function checkLinearizable(
       // Threads cost a start-up each: parts that finish within the head start are
       // checked here, and only what is left goes to the workers.
       const headStart = opts.workerHeadStartMs ?? DEFAULT_WORKER_HEAD_START_MS;
-      const local = runInterleavedUntil(
+      const minRemaining = opts.workerMinRemainingSteps ?? DEFAULT_WORKER_MIN_REMAINING_STEPS;
+      const local = runInterleavedWhile(
         parts.map((p) => p.ops),
         s.partModel,
         s.budget,
-        Date.now() + headStart,
+        (p) => p.elapsedMs < headStart || estimatedRemainingSteps(p) < minRemaining,
       );
       const left = local.flatMap((o, i) => (o === undefined ? [i] : []));
       if (left.length === 0 || local.some((o) => o?.valid === false)) {
         return finish(history, s, opts, local.map(orCancelled), 0);
       }
+      const { runOnWorkers } = await import('./workers.js');
       const remote = await runOnWorkers(
         left.map((i) => parts[i]),
         s.worker.modelName,
@@ -225,6 +249,17 @@ export async function checkLinearizable(
     }
   }
   return runInProcess(history, s, opts);
+}
+
+/**
+ * How many more search steps the in-process check looks to need: as many
+ * again as the unfinished parts have taken (hard parts come last, and the
+ * easy ones say little about them), and for the parts not started the steps
+ * per op of the finished ones (one each before any finished).
+ */
+function estimatedRemainingSteps(p: Progress): number {
+  const perOp = p.finishedOps > 0 ? p.finishedSteps / p.finishedOps : 1;
+  return p.activeSteps + p.waitingOps * perOp;
 }
 
 /** The same check, in-process and synchronous (no worker threads). */

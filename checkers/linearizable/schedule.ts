@@ -16,17 +16,35 @@ export interface ScheduleOptions {
 }
 
 /**
- * Check the parts in-process until `stopAtMs` (Date.now()): the outcome of
- * every part finished by then, undefined for the others (and for those still
- * running after a part failed).
+ * How far an in-process check has come, for deciding whether worker threads
+ * would pay. In search steps, not time: a cold process runs its first steps
+ * many times slower than its later ones, and what decides is how much
+ * search is left, not how fast the JIT has got.
  */
-export function runInterleavedUntil<S>(
+export interface Progress {
+  /** Since the check started. */
+  elapsedMs: number;
+  /** Operations and search steps of the parts finished so far. */
+  finishedOps: number;
+  finishedSteps: number;
+  /** Steps taken so far by the parts being searched, unfinished. */
+  activeSteps: number;
+  /** Operations in the parts not started yet. */
+  waitingOps: number;
+}
+
+/**
+ * Check the parts in-process while `keepGoing(progress)` says so (asked
+ * between slices): the outcome of every part finished by then, undefined for
+ * the others (and for those still running after a part failed).
+ */
+export function runInterleavedWhile<S>(
   parts: readonly (readonly PreparedOp[])[],
   model: Model<S>,
   budget: SearchBudget,
-  stopAtMs: number,
+  keepGoing: (progress: Progress) => boolean,
 ): (SearchOutcome<S> | undefined)[] {
-  return interleave(parts, model, budget, {}, stopAtMs);
+  return interleave(parts, model, budget, {}, keepGoing);
 }
 
 /**
@@ -39,7 +57,7 @@ export function runInterleaved<S>(
   budget: SearchBudget,
   opts: ScheduleOptions = {},
 ): SearchOutcome<S>[] {
-  return interleave(parts, model, budget, opts, Number.POSITIVE_INFINITY).map(orCancelled);
+  return interleave(parts, model, budget, opts, undefined).map(orCancelled);
 }
 
 /** A part's outcome, or `unknown` (cancelled) for a part that never finished. */
@@ -58,7 +76,7 @@ function interleave<S>(
   model: Model<S>,
   budget: SearchBudget,
   opts: ScheduleOptions,
-  stopAtMs: number,
+  keepGoing: ((progress: Progress) => boolean) | undefined,
 ): (SearchOutcome<S> | undefined)[] {
   const outcomes: (SearchOutcome<S> | undefined)[] = new Array(parts.length);
   // Small parts first: most finish in one slice, which keeps few searches alive at once.
@@ -68,11 +86,22 @@ function interleave<S>(
   let nextToStart = 0;
   let failed = false;
   const maxActive = 64;
-  const timed = stopAtMs !== Number.POSITIVE_INFINITY;
-  while (!failed && (nextToStart < order.length || active.length > 0)) {
-    if (timed && Date.now() >= stopAtMs) break;
+  const t0 = Date.now();
+  let finishedOps = 0;
+  let finishedSteps = 0;
+  let waitingOps = 0;
+  for (const p of parts) waitingOps += p.length;
+  const stop = (): boolean => {
+    if (keepGoing === undefined) return false;
+    let activeSteps = 0;
+    for (const a of active) activeSteps += a.search.stepsTaken;
+    return !keepGoing({ elapsedMs: Date.now() - t0, finishedOps, finishedSteps, activeSteps, waitingOps });
+  };
+  let stopped = stop();
+  while (!stopped && !failed && (nextToStart < order.length || active.length > 0)) {
     while (active.length < maxActive && nextToStart < order.length) {
       const index = order[nextToStart++];
+      waitingOps -= parts[index].length;
       active.push({ index, search: new LinearizationSearch(parts[index], model, budget) });
     }
     let bytes = 0;
@@ -81,6 +110,8 @@ function interleave<S>(
       if (search.run(SLICE_STEPS)) {
         const outcome = search.outcome();
         outcomes[index] = outcome;
+        finishedOps += parts[index].length;
+        finishedSteps += outcome.stats.steps;
         active.splice(k, 1);
         if (outcome.valid === false) {
           failed = true;
@@ -90,7 +121,10 @@ function interleave<S>(
         bytes += search.bytesHeld;
         k++;
       }
-      if (timed && Date.now() >= stopAtMs) break;
+      if (stop()) {
+        stopped = true;
+        break;
+      }
     }
     if (!failed && bytes > limit) {
       for (const { index } of active) {

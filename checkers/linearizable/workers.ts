@@ -2,19 +2,15 @@
  * Checking the parts of a split history on worker threads. Only built-in
  * models can cross to a worker (it finds the model by name). Any trouble
  * starting workers answers undefined, and the caller checks in-process.
+ * Loaded only when threads are started (worker_threads and node:module stay
+ * out of a check that needs none).
  */
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Part } from './prepare.js';
 import type { SearchBudget, SearchOutcome } from './search.js';
 import type { WorkerInput } from './worker.js';
-
-/** How many workers `workers: 'auto'` means. */
-export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(availableParallelism(), 8));
-}
 
 /** A worker for our entry point: the compiled worker.js, or worker.ts through tsx when running from sources. */
 function startWorker(workerData: WorkerInput): Worker {

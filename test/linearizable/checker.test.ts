@@ -170,6 +170,7 @@ describe('worker threads', () => {
         workers: 2,
         workerMinOps: 10,
         workerHeadStartMs: 0,
+        workerMinRemainingSteps: 0,
       });
       expect(threaded.stats.workers).toBe(2);
       expect(threaded.valid).toBe(expected);
@@ -204,10 +205,25 @@ describe('worker threads: the in-process head start', () => {
     for (let p = 0; p < 15; p++) hard.push([p, 'ok', 'write', p + 1, key]);
     hard.push([30, 'invoke', 'read', null, key], [30, 'ok', 'read', 999, key]);
     const mixed = h(...events, ...hard);
-    const r = await checkLinearizable(mixed, 'kv', { workers: 2, workerMinOps: 10, workerHeadStartMs: 30 });
+    const r = await checkLinearizable(mixed, 'kv', {
+      workers: 2,
+      workerMinOps: 10,
+      workerHeadStartMs: 30,
+      workerMinRemainingSteps: 0,
+    });
     expect(r.valid).toBe(false);
     expect(r.failure?.key).toBe('hard');
     expect(r.stats.workers).toBe(1);
+    // Unless what is left looks quicker than a thread's start-up: then it stays in-process.
+    const local = await checkLinearizable(mixed, 'kv', {
+      workers: 2,
+      workerMinOps: 10,
+      workerHeadStartMs: 30,
+      workerMinRemainingSteps: 1e12,
+    });
+    expect(local.valid).toBe(false);
+    expect(local.failure?.key).toBe('hard');
+    expect(local.stats.workers).toBe(0);
   });
 });
 
@@ -224,6 +240,7 @@ describe('worker threads and model states', () => {
       workers: 2,
       workerMinOps: 10,
       workerHeadStartMs: 0,
+      workerMinRemainingSteps: 0,
     });
     const local = await checkLinearizable(history, 'kv-append', { workers: 0 });
     expect(threaded.stats.workers).toBe(2);

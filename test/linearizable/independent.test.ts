@@ -177,7 +177,13 @@ describe('independent: each key checked alone', () => {
       }
       return h(...events);
     };
-    const opts = { independent: true, workers: 2, workerMinOps: 10, workerHeadStartMs: 0 } as const;
+    const opts = {
+      independent: true,
+      workers: 2,
+      workerMinOps: 10,
+      workerHeadStartMs: 0,
+      workerMinRemainingSteps: 0,
+    } as const;
     const good = await checkLinearizable(build(false), 'cas-register', opts);
     expect(good.valid).toBe(true);
     expect(good.partitions).toBe(30);
