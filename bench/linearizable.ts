@@ -2,7 +2,7 @@
  * The linearizability checker side by side with Porcupine, whole process
  * against whole process, on the same files.
  *
- *   npm run bench -- linearizable [--runs N] [--rows etcd,kv,kv-one,gen,workers,start] [--ops N]
+ *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-json,kv,kv-one,gen,workers,start] [--ops N]
  *
  * It builds faultline (`npm run build`, as a user's install does) and, when
  * Go is installed, Porcupine from ../shared/peers/porcupine (copied into a
@@ -17,6 +17,8 @@
  *
  * Rows:
  * - etcd: the 102 labelled jepsen-etcd logs, cas-register (Porcupine's TestEtcdJepsen*)
+ * - etcd-json: the same with --json, where each violation is also minimised
+ *   to a witness (the plain verdict lines show none, so they skip it)
  * - kv: the 6 kv files, kv-append split per key (TestKv[0-9]*)
  * - kv-one: kv c01 + c10 as one object, `--no-split` (TestKvNoPartition*)
  * - gen: a generated 100k-op kv history (1k keys, 20 clients), written with
@@ -224,6 +226,25 @@ function verdictsMatch(expected: Map<string, string>, wantExit: number) {
   };
 }
 
+/** `--json` printed one object per file: each must carry its label, and a witness when invalid. */
+function jsonVerdictsMatch(expected: Map<string, string>, wantExit: number) {
+  return (m: Measured): string | undefined => {
+    if (m.code !== wantExit) return `exit ${m.code}, expected ${wantExit}: ${m.stderr.trim().slice(0, 300)}`;
+    const got = new Map<string, { valid: unknown; witness?: unknown }>();
+    for (const line of m.stdout.split('\n')) {
+      if (line === '') continue;
+      const r = JSON.parse(line) as { file: string; valid: unknown; witness?: unknown };
+      got.set(r.file.slice(r.file.lastIndexOf('/') + 1), r);
+    }
+    for (const [file, want] of expected) {
+      const r = got.get(file);
+      if (String(r?.valid) !== want) return `${file}: ${String(r?.valid)}, expected ${want}`;
+      if (want === 'false' && r?.witness === undefined) return `${file}: no witness`;
+    }
+    return undefined;
+  };
+}
+
 const exitZero = (m: Measured) =>
   m.code === 0 ? undefined : `exit ${m.code}: ${(m.stdout + m.stderr).trim().slice(-300)}`;
 
@@ -269,6 +290,22 @@ function rows(
         peerVerify: exitZero,
         minRatio: 2,
         rssWithin: 20,
+      });
+    } else if (name === 'etcd-json') {
+      // The same, --json: every violation also minimised to a witness (Porcupine computes none).
+      out.push({
+        name,
+        label: 'etcd, --json (each violation minimised)',
+        files: etcd.size,
+        faultline: cli(
+          [...etcd.keys()].map((f) => join(data, 'jepsen-etcd', f)),
+          'cas-register',
+          '--json',
+        ),
+        verify: jsonVerdictsMatch(etcd, 1),
+        peer: porc('^TestEtcdJepsen'),
+        peerName: 'Porcupine',
+        peerVerify: exitZero,
       });
     } else if (name === 'kv') {
       out.push({
@@ -341,7 +378,9 @@ function rows(
         peerVerify: exitZero,
       });
     } else if (name !== 'gen' && name !== 'workers') {
-      throw new Error(`--rows: unknown row '${name}'; choices: etcd, kv, kv-one, gen, workers, start`);
+      throw new Error(
+        `--rows: unknown row '${name}'; choices: etcd, etcd-json, kv, kv-one, gen, workers, start`,
+      );
     }
   }
   return out;
@@ -380,7 +419,7 @@ interface Samples {
 
 export default async function main(args: string[]): Promise<void> {
   const runs = Number(flag(args, '--runs') ?? 7);
-  const names = (flag(args, '--rows') ?? 'etcd,kv,kv-one,gen,workers,start').split(',');
+  const names = (flag(args, '--rows') ?? 'etcd,etcd-json,kv,kv-one,gen,workers,start').split(',');
   const opCount = Number(flag(args, '--ops') ?? 100_000);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a whole number ≥ 1');
   const load0 = loadavg()[0];

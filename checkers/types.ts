@@ -25,6 +25,11 @@ export interface CheckOptions {
    * one object instead of splitting it per key. Default true.
    */
   split?: boolean;
+  /**
+   * Checkers that reduce a failure to a small witness (linearizable): false
+   * skips it, when nobody will look at the witness. Default true.
+   */
+  minimise?: boolean;
   /** Wall-clock budget; out of it → valid: 'unknown'. */
   timeLimitMs?: number;
   /** Memory budget for the search; out of it → valid: 'unknown'. */

@@ -40,8 +40,6 @@ export interface LinearizableOptions extends CheckOptions {
    * check goes on in-process, asked again between slices.
    */
   workerMinRemainingSteps?: number;
-  /** Reduce a failure to a small witness. Default true. */
-  minimise?: boolean;
   /** Budget of the minimisation in ms (default 2,000; never past timeLimitMs). */
   minimiseTimeLimitMs?: number;
 }

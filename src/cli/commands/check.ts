@@ -133,6 +133,8 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     requireTaker('--total-amount', 'totalAmount', checker);
     opts.totalAmount = parseNumberFlag('--total-amount', flags.totalAmount, {});
   }
+  // A witness is only shown in the JSON result: the plain verdict lines do without the minimisation.
+  if (!flags.json) opts.minimise = false;
   const format = parseFormatFlag(flags.format);
   const paths = expandInputs(files);
 

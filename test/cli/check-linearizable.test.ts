@@ -1,4 +1,8 @@
-/** `faultline check --no-split`: a keyed history checked as one object, from the command line. */
+/**
+ * `faultline check` with the linearizable checker: `--no-split` (a keyed
+ * history checked as one object), and the witness, minimised for the JSON
+ * result only (the plain verdict lines never show it).
+ */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -41,5 +45,23 @@ describe('faultline check --no-split', () => {
     expect(r.stderr).toBe(
       'faultline: --no-split: only the linearizable checker takes it, not elle-list-append\n',
     );
+  });
+});
+
+describe('faultline check: the witness', () => {
+  it('is in the JSON result, minimised', async () => {
+    const r = await check('c10-bad.txt', '--json');
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.stdout);
+    expect(result.witness.operations).toBeGreaterThan(0);
+    expect(result.witness.operations).toBeLessThan(result.witness.reducedFrom);
+    expect(result.summary).toMatch(/; a witness of \d+ operations? is in the result$/);
+  });
+
+  it('is not worked out for the plain verdict lines, which could not show it', async () => {
+    const r = await check('c10-bad.txt');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/\tINVALID\tnot linearizable: get key "7" → "" by process 8 .* whatever the concurrent operations do\n$/);
+    expect(r.stdout).not.toContain('witness');
   });
 });
