@@ -61,7 +61,9 @@ describe('faultline check: the witness', () => {
   it('is not worked out for the plain verdict lines, which could not show it', async () => {
     const r = await check('c10-bad.txt');
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/\tINVALID\tnot linearizable: get key "7" → "" by process 8 .* whatever the concurrent operations do\n$/);
+    expect(r.stdout).toMatch(
+      /\tINVALID\tnot linearizable: get key "7" → "" by process 8 .* whatever the concurrent operations do\n$/,
+    );
     expect(r.stdout).not.toContain('witness');
   });
 });
