@@ -3,6 +3,7 @@
  * part that fails quickly is found early (as if the parts ran in parallel),
  * stopping every search once one part is known not to be linearizable.
  */
+import { optimiseIfDue } from '../../src/jit.js';
 import type { Model } from './model.js';
 import type { PreparedOp } from './prepare.js';
 import { LinearizationSearch, type SearchBudget, type SearchOutcome } from './search.js';
@@ -112,6 +113,8 @@ function interleave<S>(
         outcomes[index] = outcome;
         finishedOps += parts[index].length;
         finishedSteps += outcome.stats.steps;
+        // Many parts make a long check too, though each search is short.
+        optimiseIfDue();
         active.splice(k, 1);
         if (outcome.valid === false) {
           failed = true;

@@ -40,6 +40,7 @@
  * model states interned to small integers (states.ts) with every transition
  * cached.
  */
+import { optimiseIfDue } from '../../src/jit.js';
 import type { Model, ModelInput } from './model.js';
 import type { PreparedOp } from './prepare.js';
 import { ILLEGAL, STATE_TABLE_SCRATCH, type StateSpace, stateSpace } from './states.js';
@@ -945,6 +946,8 @@ export class LinearizationSearch<S> {
           if (steps >= stepLimit) throw new BudgetExceeded('steps');
           if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new BudgetExceeded('cancelled');
           this.checkMemory(0);
+          // A long search wants the optimising compiler (a CLI process starts without it).
+          optimiseIfDue();
           if (steps >= stopAt) {
             this.steps = steps;
             return false;

@@ -4,6 +4,7 @@ import { formatProblem, HistoryParseError } from '../history/errors.js';
 import { HISTORY_FORMATS, type History, type HistoryFormat } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { validateHistory } from '../history/validate.js';
+import { optimiseNow } from '../jit.js';
 import { requireChoice, UserError } from './user-error.js';
 
 /** File endings `check` and `validate` pick up from a directory. */
@@ -39,10 +40,23 @@ export function parseFormatFlag(value: string | undefined): HistoryFormat | unde
   return value === undefined ? undefined : requireChoice('--format', value, HISTORY_FORMATS);
 }
 
+/** Inputs above this size are read with the optimising compiler on. */
+const BIG_INPUT_BYTES = 2 * 2 ** 20;
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0; // the reader names the problem
+  }
+}
+
 export type LoadedHistory = { ok: true; history: History } | { ok: false; messages: string[] };
 
 /** Read and validate one history; problems come back as `FILE:LINE: message` lines. */
 export function loadHistory(path: string, format: HistoryFormat | undefined): LoadedHistory {
+  // A big file makes a long run: V8's optimising compiler pays from the start (src/jit.ts).
+  if (fileBytes(path) > BIG_INPUT_BYTES) optimiseNow();
   let history: History;
   try {
     history = readHistoryFileSync(path, { format });
