@@ -10,6 +10,26 @@ import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
+
+/**
+ * commander requires node:child_process at load (for executable subcommands,
+ * which faultline has none of), and with it net, dgram and streams: ~10 ms
+ * of every start. Its copy is a stub that loads the real one when called.
+ */
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.importer.includes('/node_modules/commander/')
+        ? { path: 'child_process', namespace: 'lazy' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      loader: 'js',
+    }));
+  },
+};
 // Chunk names carry a content hash: start empty so old chunks do not pile up.
 rmSync(`${root}dist/bundle`, { recursive: true, force: true });
 await build({
@@ -25,5 +45,6 @@ await build({
   banner: {
     js: "import { createRequire as __faultlineRequire } from 'node:module';\nconst require = __faultlineRequire(import.meta.url);",
   },
+  plugins: [lazyChildProcess],
   logLevel: 'warning',
 });
