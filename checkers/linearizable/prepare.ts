@@ -53,85 +53,72 @@ export function pairOperations(
   history: readonly Op[],
   model: Model,
 ): { ops: PreparedOp[]; dropped: Prepared['dropped'] } {
-  const open = new Map<number | string, { op: Op; pos: number }>();
-  const ops: PreparedOp[] = [];
-  // Slots keep invocation order even though ops are only finished on completion.
-  const slots: (PreparedOp | null)[] = [];
-  const slotOf = new Map<number | string, number>();
+  // Each op is made at its invocation, in invocation order, and completed in
+  // place: one object of one shape per op, no second pass to order them.
+  // Failed ops and unknown reads are dropped at the end (few, usually none).
+  const all: PreparedOp[] = [];
+  const open = new Map<number | string, PreparedOp>();
   const dropped = { failed: 0, unknownReads: 0 };
   const readOnly = model.readOnly?.bind(model);
-
-  const finishUnknown = (
-    inv: Op,
-    pos: number,
-    slot: number,
-    outcome: 'info' | 'pending',
-    completePos = -1,
-  ) => {
-    const input = inputOf(inv);
-    if (readOnly?.(input)) {
+  let drops = 0;
+  /** An op whose outcome stays unknown: dropped when it cannot change the state. */
+  const unknown = (o: PreparedOp, outcome: 'info' | 'pending', completePos: number) => {
+    o.outcome = outcome;
+    o.completePos = completePos;
+    if (readOnly?.(o.input)) {
       dropped.unknownReads++;
-      slots[slot] = null;
-      return;
+      o.callPos = -1;
+      drops++;
     }
-    slots[slot] = {
-      input,
-      output: undefined,
-      known: false,
-      callPos: pos,
-      retPos: Number.POSITIVE_INFINITY,
-      completePos,
-      process: inv.process,
-      invokeIndex: inv.index,
-      completeIndex: -1,
-      outcome,
-    };
   };
-
   for (let pos = 0; pos < history.length; pos++) {
     const op = history[pos];
-    if (op.process === 'nemesis') continue;
     const p = op.process;
+    if (p === 'nemesis') continue;
     if (op.type === 'invoke') {
       const prev = open.get(p);
       // A process that invokes again without completing: the earlier op's outcome is unknown.
-      if (prev) finishUnknown(prev.op, prev.pos, slotOf.get(p)!, 'pending');
-      open.set(p, { op, pos });
-      slotOf.set(p, slots.length);
-      slots.push(null);
+      if (prev !== undefined) unknown(prev, 'pending', -1);
+      const o: PreparedOp = {
+        input: { f: op.f, value: op.value === undefined ? null : op.value, key: op.key },
+        output: undefined,
+        known: false,
+        callPos: pos,
+        retPos: Number.POSITIVE_INFINITY,
+        completePos: -1,
+        process: p,
+        invokeIndex: op.index,
+        completeIndex: -1,
+        outcome: 'pending',
+      };
+      all.push(o);
+      open.set(p, o);
       continue;
     }
-    const inv = open.get(p);
-    if (!inv) {
+    const o = open.get(p);
+    if (o === undefined) {
       throw new MalformedHistoryError(
         `op index ${op.index}: ${op.type} ${op.f} by process ${String(p)} has no invocation before it`,
       );
     }
     open.delete(p);
-    const slot = slotOf.get(p)!;
     if (op.type === 'fail') {
       dropped.failed++;
-      continue;
+      o.callPos = -1;
+      drops++;
+    } else if (op.type === 'info') {
+      unknown(o, 'info', pos);
+    } else {
+      o.output = op.value === undefined ? null : op.value;
+      o.known = true;
+      o.retPos = pos;
+      o.completePos = pos;
+      o.completeIndex = op.index;
+      o.outcome = 'ok';
     }
-    if (op.type === 'info') {
-      finishUnknown(inv.op, inv.pos, slot, 'info', pos);
-      continue;
-    }
-    slots[slot] = {
-      input: inputOf(inv.op),
-      output: op.value === undefined ? null : op.value,
-      known: true,
-      callPos: inv.pos,
-      retPos: pos,
-      completePos: pos,
-      process: p,
-      invokeIndex: inv.op.index,
-      completeIndex: op.index,
-      outcome: 'ok',
-    };
   }
-  for (const [p, inv] of open) finishUnknown(inv.op, inv.pos, slotOf.get(p)!, 'pending');
-  for (const s of slots) if (s) ops.push(s);
+  for (const o of open.values()) unknown(o, 'pending', -1);
+  const ops = drops === 0 ? all : all.filter((o) => o.callPos >= 0);
   return { ops, dropped };
 }
 
@@ -172,12 +159,6 @@ export function unwrapIndependent(history: readonly Op[]): Op[] {
     out[pos] = { ...op, key, value: v[1] };
   }
   return out;
-}
-
-function inputOf(inv: Op): ModelInput {
-  const input: ModelInput = { f: inv.f, value: inv.value === undefined ? null : inv.value };
-  if (inv.key !== undefined) input.key = inv.key;
-  return input;
 }
 
 /** Pair the history and split it per key when the model allows and `split` is on. */
