@@ -43,7 +43,7 @@
 import { optimiseIfDue } from '../../src/jit.js';
 import type { Model, ModelInput } from './model.js';
 import type { PreparedOp } from './prepare.js';
-import { ILLEGAL, STATE_TABLE_SCRATCH, type StateSpace, stateSpace } from './states.js';
+import { ILLEGAL, type StateSpace, stateSpace, stateTableScratch } from './states.js';
 
 export interface SearchBudget {
   /** Absolute deadline, in Date.now() milliseconds. */
@@ -81,8 +81,17 @@ export interface SearchOutcome<S> {
 }
 
 const MAX_FRONTIER_STATES = 32;
-/** Slots of the (state, op) transition table a search starts with, in its pooled block. */
-const INITIAL_TRANSITIONS = 1024;
+/**
+ * Slots of the (state, op) transition table a search starts with, in its
+ * pooled block: sized to the part (a power of two, 4 per op, 16 to 1,024),
+ * so a history of thousands of small parts does not zero and hold 12 KiB
+ * per part for transitions it never has. It grows as needed.
+ */
+function initialTransitions(n: number): number {
+  let cap = 16;
+  while (cap < 4 * n && cap < 1024) cap *= 2;
+  return cap;
+}
 /** Pruned configurations completed for the explanation, per furthest read. */
 const MAX_COMPLETIONS = 256;
 const UNSEEN = -3;
@@ -122,8 +131,14 @@ function transitionSlot(sid: number, op: number): number {
  * pressure. A finished search hands its block back here.
  */
 const pool: Int32Array[] = [];
-const POOL_MAX_BLOCKS = 8;
-const POOL_MAX_INTS = 1 << 22;
+/**
+ * The pool keeps at most this many ints in all (16 MiB), in blocks of at
+ * most a quarter of it: enough for the 64 small searches the scheduler
+ * keeps going at once, never a big search's tables held for nothing.
+ */
+const POOL_MAX_TOTAL_INTS = 1 << 22;
+const POOL_MAX_BLOCK_INTS = POOL_MAX_TOTAL_INTS >> 2;
+let pooledInts = 0;
 
 function acquireBlock(size: number): Int32Array {
   let best = -1;
@@ -134,13 +149,15 @@ function acquireBlock(size: number): Int32Array {
   const block = pool[best];
   pool[best] = pool[pool.length - 1];
   pool.pop();
+  pooledInts -= block.length;
   block.fill(0, 0, size);
   return block;
 }
 
 function releaseBlock(block: Int32Array): void {
-  if (block.length > POOL_MAX_INTS) return;
-  if (pool.length < POOL_MAX_BLOCKS) pool.push(block);
+  if (block.length > POOL_MAX_BLOCK_INTS || pooledInts + block.length > POOL_MAX_TOTAL_INTS) return;
+  pool.push(block);
+  pooledInts += block.length;
 }
 
 /** Deterministic 32-bit random numbers for the Zobrist hash (xorshift32). */
@@ -222,7 +239,7 @@ export class LinearizationSearch<S> {
   private readonly multi: Int32Array[] = [];
   private transitionBytes = 0;
   /** Transitions of the states past the rows: open addressing on (state, op). */
-  private tCap = INITIAL_TRANSITIONS;
+  private tCap: number;
   private tCount = 0;
   /** State id + 1 of each slot; 0: empty. */
   private tState: Int32Array;
@@ -313,6 +330,9 @@ export class LinearizationSearch<S> {
     this.prune = model.reaches !== undefined || model.perKey?.reaches !== undefined;
     // Two lists per key (at most n keys), each with two sentinels.
     const xSize = this.prune ? 2 * (m + 4 * n) + 3 * n : 0;
+    const transitions = initialTransitions(n);
+    this.tCap = transitions;
+    const stateScratchInts = stateTableScratch(n);
     const size =
       5 * m +
       16 +
@@ -323,8 +343,8 @@ export class LinearizationSearch<S> {
       capE * W +
       this.rowBlockStates * n +
       xSize +
-      3 * INITIAL_TRANSITIONS +
-      STATE_TABLE_SCRATCH +
+      3 * transitions +
+      stateScratchInts +
       n;
     const mem = acquireBlock(size);
     this.block = mem;
@@ -365,11 +385,11 @@ export class LinearizationSearch<S> {
     const sorted = take(m);
     const intKeys = take(m);
     this.rowBlock = take(this.rowBlockStates * n);
-    this.tState = take(INITIAL_TRANSITIONS);
-    this.tOp = take(INITIAL_TRANSITIONS);
-    this.tVal = take(INITIAL_TRANSITIONS);
-    this.transitionBytes = INITIAL_TRANSITIONS * 12;
-    const stateScratch = take(STATE_TABLE_SCRATCH);
+    this.tState = take(transitions);
+    this.tOp = take(transitions);
+    this.tVal = take(transitions);
+    this.transitionBytes = transitions * 12;
+    const stateScratch = take(stateScratchInts);
     this.comp = take(n);
 
     // Events sorted by position: key = position << shift | event, decoded without division.

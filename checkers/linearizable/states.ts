@@ -12,8 +12,15 @@ import type { Model, ModelInput } from './model.js';
 
 export const ILLEGAL = -1;
 
-/** Ints a StateTable may be handed to start its tables in (a power of two). */
-export const STATE_TABLE_SCRATCH = 1024;
+/**
+ * Ints a StateTable may be handed to start its tables in, for a search of n
+ * ops (a power of two: 4 per op, 32 to 1,024; the tables grow past it).
+ */
+export function stateTableScratch(n: number): number {
+  let ints = 32;
+  while (ints < 4 * n && ints < 1024) ints *= 2;
+  return ints;
+}
 
 export interface StateSpace<S> {
   /** States interned so far. */
@@ -63,12 +70,12 @@ export class StateTable<S> {
   private slots: Int32Array;
   private hashOf: Int32Array;
   private intCount = 0;
-  /** scratch: STATE_TABLE_SCRATCH zeroed ints to start the tables in (a search's pooled block). */
+  /** scratch: stateTableScratch(n) zeroed ints to start the tables in (a search's pooled block); default 1,024. */
   constructor(
     private readonly model: Model<S>,
     scratch?: Int32Array,
   ) {
-    const half = STATE_TABLE_SCRATCH / 2;
+    const half = (scratch?.length ?? 1024) / 2;
     this.slots = scratch ? scratch.subarray(0, half) : new Int32Array(half);
     this.hashOf = scratch ? scratch.subarray(half, 2 * half) : new Int32Array(half);
   }
@@ -212,7 +219,7 @@ export function stateSpace<S>(
   model: Model<S>,
   inputs: readonly ModelInput[],
   outputs: readonly unknown[],
-  /** STATE_TABLE_SCRATCH zeroed ints the state table may start in. */
+  /** stateTableScratch(n) zeroed ints the state table may start in. */
   scratch?: Int32Array,
 ): StateSpace<S> {
   const product =
