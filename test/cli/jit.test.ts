@@ -1,0 +1,60 @@
+/**
+ * src/jit.ts: a `faultline check` process starts with V8's optimising
+ * compiler off and turns it on once it has used its CPU time (or at once for
+ * a big input). If it never came back on, long searches would run ~30×
+ * slower; if the deferral did nothing, short checks would pay TurboFan's
+ * compile time and memory. Observed with V8's own optimisation status.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-jit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const script = join(dir, 'probe.mjs');
+writeFileSync(
+  script,
+  `import { deferOptimiser, optimiseIfDue, optimiseNow } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'jit.ts')).href)};
+function hot(n) { let s = 0; for (let i = 0; i < n; i++) s = (s + Math.imul(i, 7)) | 0; return s; }
+const optimised = () => (%GetOptimizationStatus(hot) & 16) !== 0;
+const [mode, cpuMs] = process.argv.slice(2);
+deferOptimiser(Number(cpuMs));
+for (let i = 0; i < 3000; i++) hot(1000);
+const before = optimised();
+if (mode === 'now') optimiseNow();
+const c0 = process.cpuUsage().user;
+while (!optimised() && process.cpuUsage().user - c0 < 300_000) {
+  for (let i = 0; i < 64; i++) optimiseIfDue();
+  hot(1000);
+}
+process.stdout.write(JSON.stringify({ before, after: optimised() }));
+`,
+);
+
+function probe(mode: 'due' | 'now', cpuMs: number): { before: boolean; after: boolean } {
+  const r = spawnSync(
+    process.execPath,
+    ['--allow-natives-syntax', '--import', 'tsx', script, mode, String(cpuMs)],
+    {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    },
+  );
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
+
+describe('the deferred optimising compiler', () => {
+  it('deferred: not optimised until the CPU time is used, then optimised', () => {
+    expect(probe('due', 0)).toEqual({ before: false, after: true });
+  });
+  it('deferred far ahead: stays unoptimised, until optimiseNow', () => {
+    expect(probe('now', 10_000_000)).toEqual({ before: false, after: true });
+    expect(probe('due', 10_000_000)).toEqual({ before: false, after: false });
+  });
+});
