@@ -12,7 +12,7 @@ import type { Model } from './model.js';
 import { findModel, keyed, MODEL_NAMES, ModelError } from './models.js';
 import { MalformedHistoryError, type Part, type PreparedOp, prepare, unwrapIndependent } from './prepare.js';
 import { renderFailureHtml, renderFailureSvg, writeFailureFiles } from './render.js';
-import { orCancelled, type Progress, runInterleaved, runInterleavedWhile } from './schedule.js';
+import { orCancelled, type Progress, runInterleaved, runInterleavedWhile, SLICE_STEPS } from './schedule.js';
 import { type SearchBudget, type SearchOutcome, searchLinearization } from './search.js';
 
 export interface LinearizableOptions extends CheckOptions {
@@ -208,7 +208,7 @@ export async function checkLinearizable(
       // checked here, and only what is left goes to the workers.
       const headStart = opts.workerHeadStartMs ?? DEFAULT_WORKER_HEAD_START_MS;
       const minRemaining = opts.workerMinRemainingSteps ?? DEFAULT_WORKER_MIN_REMAINING_STEPS;
-      const local = runInterleavedWhile(
+      const { outcomes: local, unfinished } = runInterleavedWhile(
         parts.map((p) => p.ops),
         s.partModel,
         s.budget,
@@ -218,28 +218,49 @@ export async function checkLinearizable(
       if (left.length === 0 || local.some((o) => o?.valid === false)) {
         return finish(history, s, opts, local.map(orCancelled), 0);
       }
-      const { runOnWorkers } = await import('./workers.js');
-      const remote = await runOnWorkers(
-        left.map((i) => parts[i]),
+      // The search furthest along goes on here (sending it over would throw its
+      // steps away); threads take the rest, one core fewer. A single part left
+      // stays here: a thread could only start it over.
+      let kept = unfinished[0];
+      for (const u of unfinished) if (u.search.stepsTaken > kept.search.stepsTaken) kept = u;
+      const outcomes = local.map(orCancelled);
+      const sent = left.filter((i) => i !== kept?.index);
+      const threads = Math.min(kept ? wanted - 1 : wanted, sent.length);
+      const cancel = new SharedArrayBuffer(4);
+      const flag = new Int32Array(cancel);
+      const { runOnWorkers } = threads > 0 ? await import('./workers.js') : { runOnWorkers: undefined };
+      // Workers start now (runOnWorkers creates them before its first await) and run beside the search here.
+      const remote = runOnWorkers?.(
+        sent.map((i) => parts[i]),
         s.worker.modelName,
         s.worker.perKey,
         s.budget,
-        wanted,
+        threads,
+        cancel,
       );
-      if (remote) {
-        const outcomes = local.map(orCancelled);
-        left.forEach((part, k) => {
-          outcomes[part] = remote[k];
+      if (kept) {
+        const search = kept.search;
+        while (!search.run(SLICE_STEPS) && Atomics.load(flag, 0) === 0);
+        if (search.done) {
+          outcomes[kept.index] = search.outcome();
+          if (outcomes[kept.index].valid === false) Atomics.store(flag, 0, 1);
+        }
+      }
+      const done = await remote;
+      if (remote === undefined || done) {
+        sent.forEach((part, k) => {
+          if (done) outcomes[part] = done[k];
         });
         // States crossed the thread boundary as plain data (class instances lose
         // their prototype): redo the failing part here for an explanation in the
         // model's own states. It failed once, so it fails again, just as fast.
         const failedAt = outcomes.findIndex((o) => o.valid === false);
-        if (failedAt >= 0) {
+        if (failedAt >= 0 && sent.includes(failedAt)) {
           const again = searchLinearization(parts[failedAt].ops, s.partModel, s.budget);
           if (again.valid === false) outcomes[failedAt] = again;
         }
-        return finish(history, s, opts, outcomes, Math.min(wanted, left.length));
+        // The part kept here, when a thread's failure stopped it, is cancelled (orCancelled).
+        return finish(history, s, opts, outcomes, threads);
       }
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;

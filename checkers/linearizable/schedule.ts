@@ -9,7 +9,7 @@ import type { PreparedOp } from './prepare.js';
 import { LinearizationSearch, type SearchBudget, type SearchOutcome } from './search.js';
 
 /** Steps a search runs before the next part gets its turn. */
-const SLICE_STEPS = 1 << 16;
+export const SLICE_STEPS = 1 << 16;
 
 export interface ScheduleOptions {
   /** Called once, when a part is found not linearizable. */
@@ -34,17 +34,24 @@ export interface Progress {
   waitingOps: number;
 }
 
+/** A part's search stopped between slices by `runInterleavedWhile`, to be finished elsewhere or resumed. */
+export interface Unfinished<S> {
+  index: number;
+  search: LinearizationSearch<S>;
+}
+
 /**
  * Check the parts in-process while `keepGoing(progress)` says so (asked
- * between slices): the outcome of every part finished by then, undefined for
- * the others (and for those still running after a part failed).
+ * between slices): the outcome of every part finished by then (undefined for
+ * the others, and for those still running after a part failed), and the
+ * searches left half-way, which can be resumed (`search.run`).
  */
 export function runInterleavedWhile<S>(
   parts: readonly (readonly PreparedOp[])[],
   model: Model<S>,
   budget: SearchBudget,
   keepGoing: (progress: Progress) => boolean,
-): (SearchOutcome<S> | undefined)[] {
+): { outcomes: (SearchOutcome<S> | undefined)[]; unfinished: Unfinished<S>[] } {
   return interleave(parts, model, budget, {}, keepGoing);
 }
 
@@ -58,7 +65,7 @@ export function runInterleaved<S>(
   budget: SearchBudget,
   opts: ScheduleOptions = {},
 ): SearchOutcome<S>[] {
-  return interleave(parts, model, budget, opts, undefined).map(orCancelled);
+  return interleave(parts, model, budget, opts, undefined).outcomes.map(orCancelled);
 }
 
 /** A part's outcome, or `unknown` (cancelled) for a part that never finished. */
@@ -78,11 +85,11 @@ function interleave<S>(
   budget: SearchBudget,
   opts: ScheduleOptions,
   keepGoing: ((progress: Progress) => boolean) | undefined,
-): (SearchOutcome<S> | undefined)[] {
+): { outcomes: (SearchOutcome<S> | undefined)[]; unfinished: Unfinished<S>[] } {
   const outcomes: (SearchOutcome<S> | undefined)[] = new Array(parts.length);
   // Small parts first: most finish in one slice, which keeps few searches alive at once.
   const order = parts.map((_, i) => i).sort((a, b) => parts[a].length - parts[b].length);
-  const active: { index: number; search: LinearizationSearch<S> }[] = [];
+  const active: Unfinished<S>[] = [];
   const limit = budget.memoryLimitBytes ?? Number.POSITIVE_INFINITY;
   let nextToStart = 0;
   let failed = false;
@@ -140,5 +147,5 @@ function interleave<S>(
       active.length = 0;
     }
   }
-  return Array.from(outcomes);
+  return { outcomes: Array.from(outcomes), unfinished: failed ? [] : active.slice() };
 }

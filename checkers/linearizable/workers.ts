@@ -31,6 +31,8 @@ export async function runOnWorkers(
   perKey: boolean,
   budget: Omit<SearchBudget, 'cancel'>,
   workerCount: number,
+  /** Int32 flag shared with the workers (and whoever else searches): set when a part failed. */
+  cancel: SharedArrayBuffer = new SharedArrayBuffer(4),
 ): Promise<SearchOutcome<unknown>[] | undefined> {
   const n = Math.min(workerCount, parts.length);
   // Greedy balance by op count, largest parts first.
@@ -43,7 +45,6 @@ export async function runOnWorkers(
     best.parts.push({ index, ops: parts[index].ops });
     best.load += parts[index].ops.length;
   }
-  const cancel = new SharedArrayBuffer(4);
   const outcomes: SearchOutcome<unknown>[] = new Array(parts.length);
   const started: Worker[] = [];
   try {

@@ -187,43 +187,58 @@ it('no stray files', () => {
 });
 
 describe('worker threads: the in-process head start', () => {
-  it('parts that finish within it need no threads; what is left goes to the workers', async () => {
-    const events: Parameters<typeof h> = [];
-    for (let i = 0; i < 200; i++) {
-      const key = { key: `k${i % 8}` };
-      events.push(...ok(i % 5, 'write', i, i, key), ...ok((i + 1) % 5, 'read', null, i, key));
-    }
-    const history = h(...events);
-    const quick = await checkLinearizable(history, 'kv', { workers: 2, workerMinOps: 10 });
+  /** A part whose search takes a while (15 concurrent writes, then a read nobody wrote): not linearizable. */
+  const hardPart = (key: string, proc0: number): Parameters<typeof h> => {
+    const k = { key };
+    const out: Parameters<typeof h> = [];
+    for (let i = 0; i < 60; i++) out.push(...ok(proc0, 'write', 1000 + i, 1000 + i, k));
+    for (let p = 0; p < 15; p++) out.push([proc0 + p, 'invoke', 'write', p + 1, k]);
+    for (let p = 0; p < 15; p++) out.push([proc0 + p, 'ok', 'write', p + 1, k]);
+    out.push([proc0 + 30, 'invoke', 'read', null, k], [proc0 + 30, 'ok', 'read', 999, k]);
+    return out;
+  };
+  const events: Parameters<typeof h> = [];
+  for (let i = 0; i < 200; i++) {
+    const key = { key: `k${i % 8}` };
+    events.push(...ok(i % 5, 'write', i, i, key), ...ok((i + 1) % 5, 'read', null, i, key));
+  }
+  const opts = { workers: 2, workerMinOps: 10, workerHeadStartMs: 30, workerMinRemainingSteps: 0 } as const;
+
+  it('parts that finish within it need no threads', async () => {
+    const quick = await checkLinearizable(h(...events), 'kv', { workers: 2, workerMinOps: 10 });
     expect(quick.valid).toBe(true);
     expect(quick.stats.workers).toBe(0);
-    // The largest part is checked last; too hard to finish in the head start, it alone goes to a worker.
-    const hard: Parameters<typeof h> = [];
-    const key = { key: 'hard' };
-    for (let i = 0; i < 60; i++) hard.push(...ok(0, 'write', 1000 + i, 1000 + i, key));
-    for (let p = 0; p < 15; p++) hard.push([p, 'invoke', 'write', p + 1, key]);
-    for (let p = 0; p < 15; p++) hard.push([p, 'ok', 'write', p + 1, key]);
-    hard.push([30, 'invoke', 'read', null, key], [30, 'ok', 'read', 999, key]);
-    const mixed = h(...events, ...hard);
-    const r = await checkLinearizable(mixed, 'kv', {
-      workers: 2,
-      workerMinOps: 10,
-      workerHeadStartMs: 30,
-      workerMinRemainingSteps: 0,
-    });
+  });
+
+  it('one part left goes on here: a thread could only start it over', async () => {
+    const r = await checkLinearizable(h(...events, ...hardPart('hard', 100)), 'kv', opts);
     expect(r.valid).toBe(false);
     expect(r.failure?.key).toBe('hard');
+    expect(r.stats.workers).toBe(0);
+  });
+
+  it('with more left, the search furthest along goes on here and a thread takes the rest', async () => {
+    const r = await checkLinearizable(
+      h(...events, ...hardPart('hard1', 100), ...hardPart('hard2', 200)),
+      'kv',
+      opts,
+    );
+    expect(r.valid).toBe(false);
+    expect(['hard1', 'hard2']).toContain(r.failure?.key);
     expect(r.stats.workers).toBe(1);
-    // Unless what is left looks quicker than a thread's start-up: then it stays in-process.
-    const local = await checkLinearizable(mixed, 'kv', {
-      workers: 2,
-      workerMinOps: 10,
-      workerHeadStartMs: 30,
-      workerMinRemainingSteps: 1e12,
-    });
-    expect(local.valid).toBe(false);
-    expect(local.failure?.key).toBe('hard');
-    expect(local.stats.workers).toBe(0);
+  });
+
+  it('unless what is left looks quicker than a thread start-up: then all of it stays here', async () => {
+    const r = await checkLinearizable(
+      h(...events, ...hardPart('hard1', 100), ...hardPart('hard2', 200)),
+      'kv',
+      {
+        ...opts,
+        workerMinRemainingSteps: 1e12,
+      },
+    );
+    expect(r.valid).toBe(false);
+    expect(r.stats.workers).toBe(0);
   });
 });
 
