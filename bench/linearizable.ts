@@ -2,10 +2,10 @@
  * The linearizability checker side by side with Porcupine, whole process
  * against whole process, on the same files.
  *
- *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-json,kv,kv-one,gen,workers,start] [--ops N]
+ *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-json,kv,kv-one,gen,workers,start] [--ops N] [--go GO]
  *
  * It builds faultline (`npm run build`, as a user's install does) and, when
- * Go is installed, Porcupine from ../shared/peers/porcupine (copied into a
+ * Go is installed (`--go`: the go command to use, default `go`), Porcupine from ../shared/peers/porcupine (copied into a
  * temporary folder with test_data linked to ../shared/data, plus
  * bench/porcupine/faultline_jsonl_test.go so Porcupine can read the
  * generated history). Then every row runs both tools as whole processes,
@@ -170,9 +170,11 @@ function buildFaultline(): void {
 }
 
 /** Porcupine's test binary built from ../shared/peers/porcupine, or why it could not be. */
-function buildPorcupine(): { binary: string; dir: string; go: string } | { missing: string } {
-  const go = spawnSync('go', ['version'], { encoding: 'utf8' });
-  if (go.error || go.status !== 0) return { missing: 'go not found' };
+function buildPorcupine(
+  goCommand: string,
+): { binary: string; dir: string; go: string } | { missing: string } {
+  const go = spawnSync(goCommand, ['version'], { encoding: 'utf8' });
+  if (go.error || go.status !== 0) return { missing: `${goCommand} not found` };
   const source = join(shared, 'peers', 'porcupine');
   if (!existsSync(join(source, 'checker.go'))) return { missing: `no Porcupine source in ${source}` };
   const dir = join(scratch(), 'porcupine');
@@ -183,7 +185,7 @@ function buildPorcupine(): { binary: string; dir: string; go: string } | { missi
   symlinkSync(join(data, 'kv'), join(dir, 'test_data', 'kv'));
   cpSync(join(here, 'porcupine', 'faultline_jsonl_test.go'), join(dir, 'faultline_jsonl_test.go'));
   process.stdout.write(`building Porcupine (${go.stdout.trim()}: go test -c)…\n`);
-  const r = spawnSync('go', ['test', '-c', '-o', 'porcupine.test', '.'], {
+  const r = spawnSync(goCommand, ['test', '-c', '-o', 'porcupine.test', '.'], {
     cwd: dir,
     encoding: 'utf8',
     env: { ...process.env, GOFLAGS: '-mod=mod', GOPROXY: 'off' },
@@ -436,7 +438,7 @@ export default async function main(args: string[]): Promise<void> {
   );
   try {
     buildFaultline();
-    const porcupine = buildPorcupine();
+    const porcupine = buildPorcupine(flag(args, '--go') ?? 'go');
     if ('missing' in porcupine) process.stdout.write(`Porcupine not measured: ${porcupine.missing}\n`);
     let gen: { path: string; ops: number } | undefined;
     if (names.includes('gen') || names.includes('workers')) {
