@@ -486,6 +486,7 @@ export default async function main(args: string[]): Promise<void> {
         peer = fmt.s(median(s.peer.map((m) => m.seconds)));
         peerRss = fmt.mib(pRss);
         const parts: string[] = [];
+        if (row.target) parts.push(row.target(r, s.ours));
         if (row.minRatio !== undefined)
           parts.push(`≥ ${row.minRatio}×: ${r >= row.minRatio ? 'met' : 'MISSED'}`);
         if (row.rssWithin !== undefined)
