@@ -3,6 +3,8 @@ import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
+import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
+import type { RealRunSummary } from '../real/run-real.js';
 import { writeRunReport } from '../report/write.js';
 import type { NodeId } from '../sim/types.js';
 import { HistoryFileWriter } from '../store/history-writer.js';
@@ -43,7 +45,8 @@ export interface TestRun {
   /** Name of the checker that judged the history (a `fallback:` one while the real one is not registered). */
   checker: string;
   result: CheckResult;
-  summary: SimulationSummary;
+  /** A simulated run's summary, or a real run's (`mode: 'real'`). */
+  summary: SimulationSummary | RealRunSummary;
   historySha256: string;
   replay: string;
   /** report.html in the run directory, or why it could not be written (the verdict stands either way). */
@@ -68,13 +71,19 @@ export async function runTest(
   partial: Partial<RunConfig> & { seed: number },
   opts: RunTestOptions,
 ): Promise<TestRun> {
-  const { config, workload } = resolveConfig(partial);
+  // An adapter's name means real mode: the same runner, on the wall clock, against real processes.
+  const real: ResolvedRealRun | undefined = isAdapterName(partial.system ?? '')
+    ? resolveRealConfig(partial)
+    : undefined;
+  const { config, workload } = real ?? resolveConfig(partial);
+  const realMode = real ? await import('../real/run-real.js') : undefined;
+  if (real && realMode) realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';
   const dir = createRunDir(storeDir, testName(config), opts.startedAtIso);
   const replay = replayCommand(config, opts.storeDir);
   writeJson(join(dir, 'test.json'), {
     name: testName(config),
-    mode: 'simulation',
+    mode: real ? 'real' : 'simulation',
     startedAt: opts.startedAtIso,
     config,
     replay,
@@ -92,16 +101,24 @@ export async function runTest(
     }
     w.write(`${(timeNs / 1e6).toFixed(3)} ${line}\n`);
   };
-  let summary: SimulationSummary;
+  let summary: SimulationSummary | RealRunSummary;
   try {
-    const progress = opts.onSimulationProgress;
-    const expectedNs = expectedSimulatedNs(config);
-    summary = simulate(config, {
-      history,
-      nodeLog,
-      ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
-    });
+    if (real && realMode) {
+      summary = await realMode.runReal(config, real.adapter, workload, { history, nodeLog }, { runDir: dir });
+    } else {
+      const progress = opts.onSimulationProgress;
+      const expectedNs = expectedSimulatedNs(config);
+      summary = simulate(config, {
+        history,
+        nodeLog,
+        ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+      });
+    }
   } catch (err) {
+    if (realMode && err instanceof realMode.RunInterruptedError) {
+      writeJson(join(dir, 'results.json'), { valid: 'unknown', interrupted: err.signal, replay });
+      throw err;
+    }
     const message = err instanceof Error ? err.message : String(err);
     writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });
     history.close();

@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { NodeCommand, NodeInfo } from '../../systems/adapters/types.js';
+import { isRoot, lookupUser } from './users.js';
+
+/**
+ * How real-mode nodes run. `local`: each node is a process group on this
+ * machine; `docker`: each node is a container (`docker-runtime.ts`). Every
+ * method resolves once the runtime has done it (a kill: the node is gone).
+ */
+export interface NodeProcess {
+  start(cmd: NodeCommand): Promise<void>;
+  /** SIGKILL to every process of the node. */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT to every process of the node. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  /** Final stop: SIGCONT, SIGTERM, then SIGKILL after `graceMs`. */
+  stop(graceMs?: number): Promise<void>;
+  /** The process group (local) or the container's first process (docker), for /proc look-ups; undefined while down. */
+  groupId(): number | undefined;
+  readonly running: boolean;
+}
+
+export interface Runtime {
+  readonly name: 'local' | 'docker';
+  /** Make what nodes need (docker: an image holding these commands' binaries). */
+  prepare(commands: readonly NodeCommand[]): Promise<void>;
+  node(info: NodeInfo, log: (line: string) => void): NodeProcess;
+  /** Stop everything left and release the runtime's own resources. */
+  close(): Promise<void>;
+}
+
+/** Local processes: each node its own process group (so kill and pause reach the server's children too). */
+export class LocalRuntime implements Runtime {
+  readonly name = 'local' as const;
+  private readonly nodes = new Set<LocalNode>();
+
+  async prepare(): Promise<void> {}
+
+  node(info: NodeInfo, log: (line: string) => void): NodeProcess {
+    const n = new LocalNode(info, log);
+    this.nodes.add(n);
+    return n;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes].map((n) => n.stop()));
+  }
+}
+
+class LocalNode implements NodeProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly info: NodeInfo,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  groupId(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(cmd: NodeCommand): Promise<void> {
+    if (this.child) throw new Error(`${this.info.id} is already running`);
+    const user = cmd.user !== undefined && isRoot() ? lookupUser(cmd.user) : undefined;
+    if (cmd.user !== undefined && isRoot() && !user)
+      throw new Error(`no user '${cmd.user}' to run ${cmd.command} as`);
+    const child = spawn(cmd.command, [...cmd.args], {
+      cwd: this.info.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...cmd.env },
+      // Its own process group: signals reach every process of the node, and Ctrl-C in the terminal reaches only us.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(user ? { uid: user.uid, gid: user.gid } : {}),
+    });
+    this.child = child;
+    this.log(`*** started ${cmd.command} ${cmd.args.join(' ')} (pid ${child.pid})`);
+    const lines = (prefix: string) => {
+      let rest = '';
+      return (chunk: Buffer) => {
+        const text = rest + chunk.toString('utf8');
+        const parts = text.split('\n');
+        rest = parts.pop() ?? '';
+        for (const p of parts) this.log(`${prefix}${p}`);
+      };
+    };
+    child.stdout?.on('data', lines(''));
+    child.stderr?.on('data', lines(''));
+    this.exited = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.log(`*** exited (${signal ?? `code ${code}`})`);
+        if (this.child === child) this.child = undefined;
+        resolve();
+      });
+      child.once('error', (err) => {
+        this.log(`*** could not start: ${err.message}`);
+        if (this.child === child) this.child = undefined;
+        resolve();
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', reject);
+    });
+  }
+
+  private signal(sig: NodeJS.Signals, pid = this.child?.pid): void {
+    if (pid === undefined) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // the group is already gone
+    }
+  }
+
+  async kill(): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.signal('SIGKILL', pid);
+    await this.exited;
+    // The leader is dead; a process it left behind (a PostgreSQL backend) still has the group id.
+    this.signal('SIGKILL', pid);
+  }
+
+  async pause(): Promise<void> {
+    this.signal('SIGSTOP');
+  }
+
+  async resume(): Promise<void> {
+    this.signal('SIGCONT');
+  }
+
+  async stop(graceMs = 5000): Promise<void> {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.signal('SIGCONT', pid);
+    this.signal('SIGTERM', pid);
+    const timer = setTimeout(() => this.signal('SIGKILL', pid), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+    this.signal('SIGKILL', pid);
+  }
+}
