@@ -193,6 +193,7 @@ export async function runReal(
     mkdirSync(nodesRoot, { recursive: true });
     if (nodeUser && !canTraverse(nodesRoot, nodeUser)) {
       nodesRoot = mkdtempSync(join(tmpdir(), 'faultline-nodes-'));
+      chownSync(nodesRoot, nodeUser.uid, nodeUser.gid);
       nodeLog(nodeIds[0], `*** user ${nodeUser.name} cannot reach ${opts.runDir}; node data in ${nodesRoot}`);
     }
     const root = nodesRoot;
@@ -296,20 +297,26 @@ export async function runReal(
     await step(adapter.db.initialize?.(cluster) ?? Promise.resolve());
     const setupMs = (clock.nowNs - setupStartNs) / 1e6;
 
-    // The run itself: the one runner, on the wall clock.
+    // The run itself: the one runner, on the wall clock. History times count from here (Jepsen's
+    // relative time starts once the database is set up); node logs count from the start of setup.
+    const testClock = new WallClock((err) => fail(err));
+    cleanup.add('test clock', () => testClock.stop());
+    const startNs = clock.nowNs;
+    for (const n of realNodes)
+      n.log(`*** test starts: history time 0 = ${(startNs / 1e6).toFixed(3)} in this log`);
     const transport = new AdapterTransport(adapter, cluster, workload);
     cleanup.add('clients', () => transport.closeAll());
     const faults = new RealFaults(
       realNodes,
       clientIds,
       links,
-      () => clock.nowNs,
+      () => testClock.nowNs,
       adapter.db,
       cluster,
       waitReady,
     );
     const env: Environment = {
-      time: clock,
+      time: testClock,
       random,
       nodeIds: adapter.clientNodes?.(cluster) ?? nodeIds,
       clients: transport,
@@ -319,7 +326,6 @@ export async function runReal(
     const finished = new Promise<void>((resolve) => {
       finishRun = resolve;
     });
-    const startNs = clock.nowNs;
     const test = startTest(env, config, workload, sinks.history, () => finishRun());
     const limitMs = (config.timeLimitS * 1000 + config.recoveryMs) * 2 + 20 * config.clientTimeoutMs + 60_000;
     let limitTimer: NodeJS.Timeout | undefined;
@@ -336,7 +342,7 @@ export async function runReal(
       await Promise.race([finished, interruptedPromise, overdue]);
     } finally {
       clearTimeout(limitTimer);
-      clock.stop();
+      testClock.stop();
     }
     const wallNs = clock.nowNs - startNs;
     await faults.settled();

@@ -1,4 +1,6 @@
+import { etcdDescription } from './etcd/description.js';
 import { postgresDescription } from './postgres/description.js';
+import { redisDescription } from './redis/description.js';
 import type { Adapter, AdapterDescription } from './types.js';
 
 /**
@@ -13,6 +15,8 @@ export interface RegisteredAdapter extends AdapterDescription {
 
 const ADAPTERS: readonly RegisteredAdapter[] = [
   { ...postgresDescription, load: async () => (await import('./postgres/index.js')).postgres },
+  { ...etcdDescription, load: async () => (await import('./etcd/index.js')).etcd },
+  { ...redisDescription, load: async () => (await import('./redis/index.js')).redis },
 ];
 
 export function listAdapters(): readonly RegisteredAdapter[] {
