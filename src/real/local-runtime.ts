@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { NodeCommand, NodeInfo } from '../../systems/adapters/types.js';
+import { pidsInGroup } from './proc.js';
 import { isRoot, lookupUser } from './users.js';
 
 /**
@@ -16,8 +17,8 @@ export interface NodeProcess {
   resume(): Promise<void>;
   /** Final stop: SIGCONT, SIGTERM, then SIGKILL after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
-  /** The process group (local) or the container's first process (docker), for /proc look-ups; undefined while down. */
-  groupId(): number | undefined;
+  /** Every process of the node now (host pids), for telling which node opened a connection; empty while down. */
+  pids(): Promise<number[]>;
   readonly running: boolean;
 }
 
@@ -61,8 +62,9 @@ class LocalNode implements NodeProcess {
     return this.child !== undefined;
   }
 
-  groupId(): number | undefined {
-    return this.child?.pid;
+  async pids(): Promise<number[]> {
+    const pid = this.child?.pid;
+    return pid === undefined ? [] : pidsInGroup(pid);
   }
 
   async start(cmd: NodeCommand): Promise<void> {

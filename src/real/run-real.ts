@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { RegisteredAdapter } from '../../systems/adapters/registry.js';
 import { findBinary, missingPackagesMessage } from '../../systems/adapters/requirements.js';
 import type { Adapter, ClusterInfo, NodeInfo } from '../../systems/adapters/types.js';
 import type { Workload } from '../../workloads/types.js';
-import { ConfigError, type RunConfig } from '../runner/config.js';
+import type { RunConfig } from '../runner/config.js';
 import type { Environment } from '../runner/environment.js';
 import type { HistorySink, OpCounts } from '../runner/recorder.js';
 import { startTest } from '../runner/runner.js';
@@ -17,7 +17,7 @@ import { AdapterTransport } from './adapter-transport.js';
 import { Cleanup, interceptStopSignals, type StopSignal } from './cleanup.js';
 import { FaketimeClock, findFaketimeLibrary } from './clock-skew.js';
 import { LocalRuntime, type Runtime } from './local-runtime.js';
-import { anyHoldsSocket, pidsInGroup, socketInode } from './proc.js';
+import { anyHoldsSocket, socketInode } from './proc.js';
 import { CLIENTS_ACTOR, LinkFaults, type ProxyStats, TcpProxy } from './proxy.js';
 import { RealFaults, RealNode } from './real-faults.js';
 import { canTraverse, isRoot, lookupUser } from './users.js';
@@ -45,8 +45,6 @@ export interface RealRunSinks {
 export interface RealRunOptions {
   /** The run directory: nodes' data go under `DIR/nodes/` (removed at the end). */
   runDir: string;
-  /** Builds the Docker runtime (kept apart so local runs never load dockerode). */
-  dockerRuntime?: () => Promise<Runtime>;
   /** How long a node may take to serve clients after a start, ms. */
   readyTimeoutMs?: number;
   /** Keep the nodes' data directories (default: removed with everything else). */
@@ -124,9 +122,11 @@ function run(
 }
 
 /** Before a run directory is made: every package the adapter needs is installed, and Docker is reachable if asked for. */
-export function preflight(real: { adapter: RegisteredAdapter }): void {
+export async function preflight(real: { adapter: RegisteredAdapter; config: RunConfig }): Promise<void> {
   const missing = missingPackagesMessage(real.adapter);
   if (missing !== undefined) throw new RealSetupError(missing);
+  if (real.config.runtime === 'docker')
+    await (await import('./docker-runtime.js')).DockerRuntime.connect('preflight');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -199,7 +199,10 @@ export async function runReal(
     const root = nodesRoot;
     // Registered before the runtime, so it runs after every node has stopped.
     if (!opts.keepData) cleanup.add('node data', () => rmSync(root, { recursive: true, force: true }));
-    runtime = config.runtime === 'docker' ? await step(requireDocker(opts)) : new LocalRuntime();
+    runtime =
+      config.runtime === 'docker'
+        ? await step((await import('./docker-runtime.js')).DockerRuntime.connect(basename(opts.runDir)))
+        : new LocalRuntime();
     const rt = runtime;
     cleanup.add('runtime', () => rt.close());
 
@@ -208,8 +211,7 @@ export async function runReal(
       const inode = await socketInode(remotePort, proxyPort);
       if (inode === undefined || (await anyHoldsSocket([process.pid], inode))) return CLIENTS_ACTOR;
       for (const n of realNodes) {
-        const g = n.proc.groupId();
-        if (g !== undefined && (await anyHoldsSocket(await pidsInGroup(g), inode))) return n.info.id;
+        if (await anyHoldsSocket(await n.proc.pids(), inode)) return n.info.id;
       }
       return CLIENTS_ACTOR;
     };
@@ -223,7 +225,13 @@ export async function runReal(
       const proxyPorts: Record<string, number> = {};
       for (const name of adapter.db.ports) {
         ports[name] = await freePort();
-        const proxy = new TcpProxy({ node: id, targetPort: ports[name], faults: links, identify });
+        const proxy = new TcpProxy({
+          node: id,
+          targetPort: ports[name],
+          faults: links,
+          identify,
+          log: (line) => nodeLog(id, line),
+        });
         proxyPorts[name] = await proxy.listen();
         proxies.push(proxy);
         cleanup.add(`proxy ${id}/${name}`, () => proxy.close());
@@ -315,11 +323,13 @@ export async function runReal(
       cluster,
       waitReady,
     );
+    const clientNodes = adapter.clientNodes?.(cluster) ?? nodeIds;
     const env: Environment = {
       time: testClock,
       random,
-      nodeIds: adapter.clientNodes?.(cluster) ?? nodeIds,
+      nodeIds: clientNodes,
       clients: transport,
+      clientNode: (worker) => clientNodes[worker % clientNodes.length],
       faults,
       start: () => {},
     };
@@ -379,9 +389,4 @@ export async function runReal(
   } finally {
     uninstall();
   }
-}
-
-async function requireDocker(opts: RealRunOptions): Promise<Runtime> {
-  if (!opts.dockerRuntime) throw new ConfigError('--runtime docker is not available here');
-  return opts.dockerRuntime();
 }

@@ -77,7 +77,7 @@ export async function runTest(
     : undefined;
   const { config, workload } = real ?? resolveConfig(partial);
   const realMode = real ? await import('../real/run-real.js') : undefined;
-  if (real && realMode) realMode.preflight(real);
+  if (real && realMode) await realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';
   const dir = createRunDir(storeDir, testName(config), opts.startedAtIso);
   const replay = replayCommand(config, opts.storeDir);
@@ -117,6 +117,10 @@ export async function runTest(
   } catch (err) {
     if (realMode && err instanceof realMode.RunInterruptedError) {
       writeJson(join(dir, 'results.json'), { valid: 'unknown', interrupted: err.signal, replay });
+      throw err;
+    }
+    if (err instanceof Error && err.name === 'RealSetupError') {
+      writeJson(join(dir, 'results.json'), { valid: 'unknown', error: err.message, replay });
       throw err;
     }
     const message = err instanceof Error ? err.message : String(err);
