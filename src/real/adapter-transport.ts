@@ -88,6 +88,8 @@ class AdapterConnection implements ClientConnection {
             if (generation === this.generation) complete(completionFromResult(op, result));
           },
           (err: unknown) => {
+            // Whatever the error, this connection may be broken: the next operation opens a fresh one.
+            if (this.client === opening) this.dropClient();
             if (generation === this.generation)
               complete(completionFromError(this.adapter, this.workload, op, err));
           },

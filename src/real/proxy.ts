@@ -258,7 +258,8 @@ export class TcpProxy {
     if (client.destroyed) return;
     this.stats.connections++;
     const to = this.opts.node;
-    this.opts.log?.(`*** proxy :${this.portValue}: connection from ${from} (port ${client.remotePort})`);
+    if (from !== CLIENTS_ACTOR)
+      this.opts.log?.(`*** proxy :${this.portValue}: connection from ${from} (port ${client.remotePort})`);
     const upstream = connect({ host: '127.0.0.1', port: this.opts.targetPort });
     this.sockets.add(upstream);
     upstream.on('close', () => this.sockets.delete(upstream));
