@@ -31,6 +31,21 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/**
+ * Runs the server in the background of a shell that ignores the stop
+ * signals itself (the server gets them from the group signal), waits for
+ * it and exits with its status; beside it a watchdog reads the harness's
+ * pipe and, at end of file, SIGKILLs the whole group.
+ */
+const NODE_WRAPPER = `exec 3<&0
+"$@" 3<&- &
+pid=$!
+(cat <&3 >/dev/null; kill -KILL 0) &
+exec 3<&-
+trap '' TERM HUP
+wait $pid
+exit $?`;
+
 /** Local processes: each node its own process group (so kill and pause reach the server's children too). */
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
@@ -72,14 +87,17 @@ class LocalNode implements NodeProcess {
     const user = cmd.user !== undefined && isRoot() ? lookupUser(cmd.user) : undefined;
     if (cmd.user !== undefined && isRoot() && !user)
       throw new Error(`no user '${cmd.user}' to run ${cmd.command} as`);
-    const child = spawn(cmd.command, [...cmd.args], {
+    // The server runs under a small shell that also watches our end of a pipe: if the harness dies
+    // without cleaning up (SIGKILL), the pipe closes and the watchdog kills the node's whole group.
+    const child = spawn('/bin/sh', ['-c', NODE_WRAPPER, 'faultline-node', cmd.command, ...cmd.args], {
       cwd: this.info.dir,
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...cmd.env },
       // Its own process group: signals reach every process of the node, and Ctrl-C in the terminal reaches only us.
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       ...(user ? { uid: user.uid, gid: user.gid } : {}),
     });
+    child.stdin?.on('error', () => {});
     this.child = child;
     this.log(`*** started ${cmd.command} ${cmd.args.join(' ')} (pid ${child.pid})`);
     const lines = (prefix: string) => {
@@ -96,6 +114,7 @@ class LocalNode implements NodeProcess {
     this.exited = new Promise<void>((resolve) => {
       child.once('exit', (code, signal) => {
         this.log(`*** exited (${signal ?? `code ${code}`})`);
+        child.stdin?.destroy();
         if (this.child === child) this.child = undefined;
         resolve();
       });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -239,6 +239,11 @@ export async function runReal(
       infos.push({ id, index, dir, ports, proxyPorts });
     }
 
+    // Where everything listens, for whoever looks at the run (and the clean-up tests).
+    writeFileSync(
+      join(opts.runDir, 'nodes.json'),
+      `${JSON.stringify({ runtime: runtime.name, nodes: infos.map(({ id, dir, ports, proxyPorts }) => ({ id, dir, ports, proxyPorts })) }, null, 2)}\n`,
+    );
     const cluster: ClusterInfo = {
       nodes: infos,
       options,

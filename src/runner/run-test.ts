@@ -96,7 +96,8 @@ export async function runTest(
   const nodeLog = (node: NodeId, timeNs: number, line: string) => {
     let w = logs.get(node);
     if (!w) {
-      w = new BufferedFileWriter(join(dir, `${node}.log`));
+      // Real nodes' logs go to disk line by line: someone may be watching them (and the harness may die).
+      w = new BufferedFileWriter(join(dir, `${node}.log`), real ? 0 : undefined);
       logs.set(node, w);
     }
     w.write(`${(timeNs / 1e6).toFixed(3)} ${line}\n`);

@@ -19,15 +19,17 @@ describe.skipIf(!REAL_DB)('etcd, 3 members (real)', () => {
     const run = await realRun({
       system: 'etcd',
       nemesis: ['kill', 'pause', 'partition'],
-      timeLimitS: 25,
+      timeLimitS: 30,
       rateOpsPerS: 50,
       clientTimeoutMs: 2000,
-      nemesisIntervalMs: 3000,
+      // Each kind about every 6 s for about 2 s: faults overlap now and then, the cluster is up in between.
+      nemesisIntervalMs: 6000,
       nemesisDurationMs: 2000,
+      recoveryMs: 3000,
     });
     const summary = run.summary as RealRunSummary;
     expect(run.valid).toBe(true);
-    expect(summary.counts.ok).toBeGreaterThan(100);
+    expect(summary.counts.ok).toBeGreaterThan(50);
     // Every kind of fault really happened: kills restarted nodes, and there were pauses and partitions.
     expect(summary.nodes.reduce((n, x) => n + x.restarts, 0)).toBeGreaterThan(0);
     expect(summary.counts.nemesis).toBeGreaterThan(6);
