@@ -1,4 +1,5 @@
 import { findAdapter, listAdapters, type RegisteredAdapter } from '../../systems/adapters/registry.js';
+import type { Adapter } from '../../systems/adapters/types.js';
 import { findWorkload } from '../../workloads/registry.js';
 import type { Workload } from '../../workloads/types.js';
 import { PARTITION_MODES } from '../nemesis/nemesis.js';
@@ -37,9 +38,13 @@ export function refusal(adapter: RegisteredAdapter, kind: string): string | unde
 }
 
 /** Fill defaults and check a real-mode configuration; throws ConfigError naming what is wrong. */
-export function resolveRealConfig(partial: Partial<RunConfig> & { seed: number }): ResolvedRealRun {
-  const name = partial.system ?? '';
-  const adapter = findAdapter(name);
+export function resolveRealConfig(
+  partial: Partial<RunConfig> & { seed: number },
+  /** An adapter of your own, not in the registry (then `partial.system` may be left out). */
+  own?: Adapter,
+): ResolvedRealRun {
+  const name = own?.name ?? partial.system ?? '';
+  const adapter: RegisteredAdapter | undefined = own ? { ...own, load: async () => own } : findAdapter(name);
   if (!adapter)
     throw new ConfigError(
       `unknown adapter '${name}'; adapters: ${listAdapters()

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
+import type { Adapter } from '../../systems/adapters/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
@@ -32,6 +33,8 @@ export interface RunTestOptions {
   startedAtIso: string;
   /** Wall-clock budget for the checker, ms; out of it the verdict is `unknown`. */
   checkTimeLimitMs?: number;
+  /** Real mode with an adapter of your own (systems/adapters/README.md); `system` is then its name. */
+  adapter?: Adapter;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
   onPhaseDone?: (phase: 'simulation' | 'check') => void;
   /** Progress of the simulation: virtual time so far and about how much the run takes (ns). */
@@ -72,9 +75,12 @@ export async function runTest(
   opts: RunTestOptions,
 ): Promise<TestRun> {
   // An adapter's name means real mode: the same runner, on the wall clock, against real processes.
-  const real: ResolvedRealRun | undefined = isAdapterName(partial.system ?? '')
-    ? resolveRealConfig(partial)
-    : undefined;
+  // An adapter of the caller's own (opts.adapter) means real mode too.
+  const real: ResolvedRealRun | undefined = opts.adapter
+    ? resolveRealConfig(partial, opts.adapter)
+    : isAdapterName(partial.system ?? '')
+      ? resolveRealConfig(partial)
+      : undefined;
   const { config, workload } = real ?? resolveConfig(partial);
   const realMode = real ? await import('../real/run-real.js') : undefined;
   if (real && realMode) await realMode.preflight(real);

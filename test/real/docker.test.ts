@@ -35,7 +35,10 @@ describe.skipIf(!DOCKER)('PostgreSQL in Docker (real)', () => {
     expect(run.valid).toBe(true);
     expect(summary.counts.ok).toBeGreaterThan(500);
     expect(await leftovers(run.dir, summary)).toEqual([]);
-    const containers = await new Docker().listContainers({ all: true, filters: { label: ['faultline.run'] } });
+    const containers = await new Docker().listContainers({
+      all: true,
+      filters: { label: ['faultline.run'] },
+    });
     expect(containers.map((c) => c.Names)).toEqual([]);
   }, 240_000);
 });
