@@ -88,8 +88,8 @@ class AdapterConnection implements ClientConnection {
             if (generation === this.generation) complete(completionFromResult(op, result));
           },
           (err: unknown) => {
-            // Whatever the error, this connection may be broken: the next operation opens a fresh one.
-            if (this.client === opening) this.dropClient();
+            // Unless the client says it is still usable, the next operation opens a fresh connection.
+            if (this.client === opening && client.usable?.() !== true) this.dropClient();
             if (generation === this.generation)
               complete(completionFromError(this.adapter, this.workload, op, err));
           },

@@ -88,7 +88,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function run(
+/** Run a setup command, as `user` when root; resolves with its output, rejects naming it on failure. */
+export function execCommand(
   command: string,
   args: readonly string[],
   opts: { user?: string; env?: Record<string, string>; cwd?: string },
@@ -249,7 +250,7 @@ export async function runReal(
       options,
       workload: workload.name,
       nodeUser: nodeUser?.name,
-      exec: (command, args, o) => step(run(command, args, { user: o?.user, env: o?.env })),
+      exec: (command, args, o) => step(execCommand(command, args, { user: o?.user, env: o?.env })),
       log: nodeLog,
       binary: (name) => {
         const req = adapter.requires.find((r) => r.binaries.some((b) => b.split('/').pop() === name));

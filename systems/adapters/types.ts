@@ -111,6 +111,12 @@ export type OpResult = { type: 'ok'; value: unknown } | { type: 'fail'; error: u
 export interface AdapterClient {
   invoke(op: OpSpec): Promise<OpResult>;
   close(): Promise<void>;
+  /**
+   * After `invoke` threw: can this connection still be used? Without it the
+   * harness reopens the client after every thrown error (safe, slower: a
+   * serialization failure leaves a PostgreSQL connection perfectly usable).
+   */
+  usable?(): boolean;
 }
 
 export interface ErrorClass {

@@ -94,11 +94,24 @@ async function directQuery(node: NodeInfo, sql: string): Promise<pg.QueryResult>
 }
 
 class PgClient implements AdapterClient {
+  private broken = false;
+
   constructor(
     private readonly client: pg.Client,
     private readonly isolation: string,
     private readonly workload: string,
-  ) {}
+  ) {
+    const lost = () => {
+      this.broken = true;
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+  }
+
+  /** An error reply leaves the connection usable; a lost connection (or one lost during COMMIT) does not. */
+  usable(): boolean {
+    return !this.broken;
+  }
 
   async invoke(op: OpSpec): Promise<OpResult> {
     const c = this.client;

@@ -80,6 +80,11 @@ class RedisRegisterClient implements AdapterClient {
       );
   }
 
+  /** A reply error leaves both connections usable; anything that closed one does not. */
+  usable(): boolean {
+    return this.primary.status === 'ready' && this.reads.status === 'ready';
+  }
+
   async close(): Promise<void> {
     this.primary.disconnect();
     if (this.reads !== this.primary) this.reads.disconnect();
