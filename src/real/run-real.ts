@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { RegisteredAdapter } from '../../systems/adapters/registry.js';
 import { findBinary, missingPackagesMessage } from '../../systems/adapters/requirements.js';
 import type { Adapter, ClusterInfo, NodeInfo } from '../../systems/adapters/types.js';
@@ -148,6 +148,8 @@ export async function runReal(
 ): Promise<RealRunSummary> {
   const missing = missingPackagesMessage(registered);
   if (missing !== undefined) throw new RealSetupError(missing);
+  // Absolute: nodes run in their own directories, where a relative store path means something else.
+  opts = { ...opts, runDir: resolve(opts.runDir) };
   const adapter: Adapter = await registered.load();
   const cleanup = new Cleanup();
   const clock = new WallClock((err) => fail(err));
