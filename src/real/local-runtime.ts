@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { NodeCommand, NodeInfo } from '../../systems/adapters/types.js';
-import { pidsInGroup } from './proc.js';
+import { killSurvivors, processTree, startTimes } from './proc.js';
 import { isRoot, lookupUser } from './users.js';
 
 /**
@@ -79,7 +79,7 @@ class LocalNode implements NodeProcess {
 
   async pids(): Promise<number[]> {
     const pid = this.child?.pid;
-    return pid === undefined ? [] : pidsInGroup(pid);
+    return pid === undefined ? [] : processTree(pid);
   }
 
   async start(cmd: NodeCommand): Promise<void> {
@@ -130,40 +130,57 @@ class LocalNode implements NodeProcess {
     });
   }
 
-  private signal(sig: NodeJS.Signals, pid = this.child?.pid): void {
+  /**
+   * Signal every process of the node: its group first (the shell and the
+   * server, so a stopped server forks nothing new), then every process in
+   * its tree (children that made groups of their own).
+   */
+  private async signal(sig: NodeJS.Signals, pid = this.child?.pid): Promise<void> {
     if (pid === undefined) return;
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      // the group is already gone
-    }
+    const send = (target: number) => {
+      try {
+        process.kill(target, sig);
+      } catch {
+        // already gone
+      }
+    };
+    send(-pid);
+    for (const p of await processTree(pid)) send(p);
   }
 
   async kill(): Promise<void> {
     const pid = this.child?.pid;
     if (pid === undefined) return;
-    this.signal('SIGKILL', pid);
+    // The tree is read before the leader dies: afterwards its orphans hang off init.
+    const tree = await startTimes(await processTree(pid));
+    await this.signal('SIGKILL', pid);
+    await killSurvivors(tree);
     await this.exited;
-    // The leader is dead; a process it left behind (a PostgreSQL backend) still has the group id.
-    this.signal('SIGKILL', pid);
   }
 
   async pause(): Promise<void> {
-    this.signal('SIGSTOP');
+    await this.signal('SIGSTOP');
   }
 
   async resume(): Promise<void> {
-    this.signal('SIGCONT');
+    await this.signal('SIGCONT');
   }
 
   async stop(graceMs = 5000): Promise<void> {
     const pid = this.child?.pid;
     if (pid === undefined) return;
-    this.signal('SIGCONT', pid);
-    this.signal('SIGTERM', pid);
-    const timer = setTimeout(() => this.signal('SIGKILL', pid), graceMs);
+    const tree = await startTimes(await processTree(pid));
+    await this.signal('SIGCONT', pid);
+    // The server shuts down its own children; the group's shell and watchdog go with SIGTERM too.
+    try {
+      process.kill(-pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+    const timer = setTimeout(() => void this.signal('SIGKILL', pid), graceMs);
     await this.exited;
     clearTimeout(timer);
-    this.signal('SIGKILL', pid);
+    // Anything the server left behind (an orphaned child) still has its start time: it goes too.
+    await killSurvivors(tree);
   }
 }

@@ -7,26 +7,68 @@ import { readdir, readFile, readlink } from 'node:fs/promises';
  * when every node connects from 127.0.0.1).
  */
 
-/** Pids whose process group is `pgid` (a node started as its own group: its server and every child). */
-export async function pidsInGroup(pgid: number): Promise<number[]> {
-  const out: number[] = [];
+/**
+ * `root` and every process descended from it. A node's processes are its
+ * tree, not only its process group: PostgreSQL makes every backend a group
+ * leader of its own (`setsid` in each child), so a group signal misses them.
+ */
+export async function processTree(root: number): Promise<number[]> {
+  const parent = new Map<number, number[]>();
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return out;
+    return [root];
   }
   for (const e of entries) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = await readFile(`/proc/${e}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start after the last ')'.
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(rest[2]) === pgid) out.push(Number(e));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const kids = parent.get(ppid);
+      if (kids) kids.push(Number(e));
+      else parent.set(ppid, [Number(e)]);
     } catch {
-      // the process ended while we looked
+      // gone
     }
   }
+  const out: number[] = [];
+  const todo = [root];
+  // Bounded: each pid is visited once (a pid is the child of one parent).
+  while (todo.length > 0 && out.length < 100_000) {
+    const pid = todo.pop()!;
+    out.push(pid);
+    for (const k of parent.get(pid) ?? []) todo.push(k);
+  }
+  return out;
+}
+
+/** A process's start time (clock ticks since boot), which tells it from a later process given the same pid. */
+export async function startTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** SIGKILL each process that is still the one we saw (same pid, same start time). */
+export async function killSurvivors(seen: ReadonlyMap<number, string | undefined>): Promise<void> {
+  for (const [pid, start] of seen) {
+    if (start === undefined || (await startTime(pid)) !== start) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+/** The start time of each of `pids`. */
+export async function startTimes(pids: readonly number[]): Promise<Map<number, string | undefined>> {
+  const out = new Map<number, string | undefined>();
+  for (const p of pids) out.set(p, await startTime(p));
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import type { OpSpec } from '../../../src/generator/generator.js';
+import { BANK_ACCOUNTS, BANK_INITIAL_BALANCE } from '../../../workloads/bank/index.js';
 import type { Adapter, AdapterClient, ClusterInfo, ErrorClass, NodeInfo, OpResult } from '../types.js';
 import { postgresDescription } from './description.js';
 
@@ -17,9 +18,6 @@ import { postgresDescription } from './description.js';
  * lost before COMMIT was sent: definite too (the server rolls back). Lost
  * while COMMIT was in flight: indefinite (`info`).
  */
-
-const BANK_ACCOUNTS = 8;
-const BANK_INITIAL_BALANCE = 10;
 
 const SQL_ISOLATION: Record<string, string> = {
   'read-committed': 'READ COMMITTED',
