@@ -51,3 +51,39 @@ describe.skipIf(!REAL_DB)('PostgreSQL list-append (real)', () => {
     expect(anomalyTypes(run.result).length).toBeGreaterThan(0);
   }, 120_000);
 });
+
+describe.skipIf(!REAL_DB)('PostgreSQL bank and rw-register (real)', () => {
+  const run = (workload: string, isolation: string) =>
+    runTest(
+      {
+        system: 'postgres',
+        workload,
+        nemesis: [],
+        seed: 2,
+        timeLimitS: 10,
+        rateOpsPerS: 200,
+        concurrency: 10,
+        clientTimeoutMs: 5000,
+        recoveryMs: 500,
+        adapterOptions: { isolation },
+      },
+      { storeDir: tempStore(), startedAtIso: new Date().toISOString() },
+    );
+
+  it('bank at serializable: every read totals the same, no negative balance', async () => {
+    const r = await run('bank', 'serializable');
+    expect(r.checker).toBe('bank');
+    expect(r.valid).toBe(true);
+  }, 120_000);
+
+  it('bank at read-committed: the check-then-transfer race overdraws accounts', async () => {
+    const r = await run('bank', 'read-committed');
+    expect(r.valid).toBe(false);
+  }, 120_000);
+
+  it('rw-register at serializable: valid', async () => {
+    const r = await run('rw-register', 'serializable');
+    expect(r.checker).toBe('elle-rw-register');
+    expect(r.valid).toBe(true);
+  }, 120_000);
+});
