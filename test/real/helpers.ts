@@ -1,18 +1,26 @@
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import type { RealRunSummary } from '../../src/real/run-real.js';
 
 /** Real-database suites run only when asked (FAULTLINE_REAL_DB=1): they start PostgreSQL, etcd and Redis. */
 export const REAL_DB = process.env.FAULTLINE_REAL_DB === '1';
 
-/** A fresh store directory others may enter (the nodes' user must reach their data under it). */
+const stores: string[] = [];
+
+/** A fresh store directory others may enter (the nodes' user must reach their data under it); removed after the file's tests. */
 export function tempStore(): string {
   const dir = mkdtempSync(join(tmpdir(), 'faultline-real-test-'));
   chmodSync(dir, 0o755);
+  stores.push(dir);
   return dir;
 }
+
+afterAll(() => {
+  for (const d of stores.splice(0)) rmSync(d, { recursive: true, force: true });
+});
 
 /** Whether anything still accepts connections on 127.0.0.1:port. */
 export function portInUse(port: number): Promise<boolean> {
