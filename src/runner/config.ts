@@ -35,6 +35,10 @@ export interface RunConfig {
   partitionModes: PartitionMode[];
   network: Partial<NetworkOptions>;
   workloadOptions: WorkloadOptions;
+  /** Real mode only (the system is an adapter): where nodes run. */
+  runtime?: 'local' | 'docker';
+  /** Real mode only: the adapter's options (`--isolation serializable`, …), every one filled in. */
+  adapterOptions?: Record<string, string>;
 }
 
 export const DEFAULT_CONFIG = {
@@ -104,18 +108,24 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
   };
+  requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
+  requireKnown(system.name, 'bug', config.bugs, system.bugs);
+  checkCommonFields(config);
+  return { config, system, workload };
+}
+
+/** The checks every run's configuration passes, simulated or real (nemesis names, numbers, network). */
+export function checkCommonFields(config: RunConfig): void {
   for (const k of config.nemesis) {
     if (!(NEMESIS_KINDS as readonly string[]).includes(k)) {
       throw new ConfigError(`unknown nemesis '${k}'; choices: ${[...NEMESIS_KINDS, 'all'].join(', ')}`);
     }
   }
-  requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
   for (const m of config.partitionModes) {
     if (!(ALL_PARTITION_MODES as readonly string[]).includes(m))
       throw new ConfigError(`unknown partition mode '${m}'; choices: ${ALL_PARTITION_MODES.join(', ')}`);
   }
   if (config.partitionModes.length === 0) throw new ConfigError('partition modes must not be empty');
-  requireKnown(system.name, 'bug', config.bugs, system.bugs);
   if (!Number.isSafeInteger(config.seed))
     throw new ConfigError(`seed must be an integer, got ${config.seed}`);
   positive('time limit', config.timeLimitS);
@@ -132,7 +142,6 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
   } catch (err) {
     throw new ConfigError(`network: ${(err as Error).message}`);
   }
-  return { config, system, workload };
 }
 
 /** Every name must be one of the system's bugs (or options), or a ConfigError lists the choices. */
@@ -199,6 +208,8 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     parts.push(`--duplication ${config.network.duplicateProbability}`);
   if (config.network.reorderProbability !== undefined)
     parts.push(`--reorder ${config.network.reorderProbability}`);
+  if (config.runtime !== undefined) parts.push(`--runtime ${config.runtime}`);
+  for (const [k, v] of Object.entries(config.adapterOptions ?? {})) parts.push(`--${k} ${v}`);
   if (storeDir !== undefined && storeDir !== 'store') parts.push(`--store ${storeDir}`);
   return parts.join(' ');
 }

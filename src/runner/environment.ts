@@ -91,6 +91,13 @@ export interface Environment {
   readonly random: RandomStreams;
   readonly nodeIds: readonly NodeId[];
   readonly clients: ClientTransport;
+  /**
+   * Which node a worker's operations go to. Default: by process
+   * (`nodeIds[process % n]`, so a worker moves on after an `info`); real
+   * mode binds each worker to one node, as Jepsen binds a thread, so a
+   * client stays with a node a partition cut off.
+   */
+  readonly clientNode?: (worker: number, process: number) => NodeId;
   readonly faults: FaultTarget;
   /** Bring the nodes up (simulation: boot each and send `init`); called once, before clients start. */
   start(): void;

@@ -37,6 +37,8 @@ interface Worker {
 export interface ClientInterpreterOptions {
   concurrency: number;
   timeoutMs: number;
+  /** Which node a worker's operation goes to; default `nodeIds[process % nodeIds.length]`. */
+  nodeFor?: (worker: number, process: number) => NodeId;
   onFinished: () => void;
 }
 
@@ -139,7 +141,7 @@ export class ClientInterpreter {
 
   private invoke(w: Worker, spec: OpSpec): void {
     const nodes = this.nodeIds;
-    const node = nodes[w.process % nodes.length];
+    const node = this.opts.nodeFor ? this.opts.nodeFor(w.index, w.process) : nodes[w.process % nodes.length];
     this.recorder.record('invoke', w.process, spec.f, spec.value, spec.key, node);
     const seq = w.nextSeq++;
     w.pending = { seq, spec, node };

@@ -1,8 +1,11 @@
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckResult } from '../../checkers/types.js';
+import type { Adapter } from '../../systems/adapters/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
+import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
+import type { RealRunSummary } from '../real/run-real.js';
 import { writeRunReport } from '../report/write.js';
 import type { NodeId } from '../sim/types.js';
 import { HistoryFileWriter } from '../store/history-writer.js';
@@ -30,6 +33,8 @@ export interface RunTestOptions {
   startedAtIso: string;
   /** Wall-clock budget for the checker, ms; out of it the verdict is `unknown`. */
   checkTimeLimitMs?: number;
+  /** Real mode with an adapter of your own (systems/adapters/README.md); `system` is then its name. */
+  adapter?: Adapter;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
   onPhaseDone?: (phase: 'simulation' | 'check') => void;
   /** Progress of the simulation: virtual time so far and about how much the run takes (ns). */
@@ -43,7 +48,8 @@ export interface TestRun {
   /** Name of the checker that judged the history (a `fallback:` one while the real one is not registered). */
   checker: string;
   result: CheckResult;
-  summary: SimulationSummary;
+  /** A simulated run's summary, or a real run's (`mode: 'real'`). */
+  summary: SimulationSummary | RealRunSummary;
   historySha256: string;
   replay: string;
   /** report.html in the run directory, or why it could not be written (the verdict stands either way). */
@@ -68,13 +74,22 @@ export async function runTest(
   partial: Partial<RunConfig> & { seed: number },
   opts: RunTestOptions,
 ): Promise<TestRun> {
-  const { config, workload } = resolveConfig(partial);
+  // An adapter's name means real mode: the same runner, on the wall clock, against real processes.
+  // An adapter of the caller's own (opts.adapter) means real mode too.
+  const real: ResolvedRealRun | undefined = opts.adapter
+    ? resolveRealConfig(partial, opts.adapter)
+    : isAdapterName(partial.system ?? '')
+      ? resolveRealConfig(partial)
+      : undefined;
+  const { config, workload } = real ?? resolveConfig(partial);
+  const realMode = real ? await import('../real/run-real.js') : undefined;
+  if (real && realMode) await realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';
   const dir = createRunDir(storeDir, testName(config), opts.startedAtIso);
   const replay = replayCommand(config, opts.storeDir);
   writeJson(join(dir, 'test.json'), {
     name: testName(config),
-    mode: 'simulation',
+    mode: real ? 'real' : 'simulation',
     startedAt: opts.startedAtIso,
     config,
     replay,
@@ -87,21 +102,34 @@ export async function runTest(
   const nodeLog = (node: NodeId, timeNs: number, line: string) => {
     let w = logs.get(node);
     if (!w) {
-      w = new BufferedFileWriter(join(dir, `${node}.log`));
+      // Real nodes' logs go to disk line by line: someone may be watching them (and the harness may die).
+      w = new BufferedFileWriter(join(dir, `${node}.log`), real ? 0 : undefined);
       logs.set(node, w);
     }
     w.write(`${(timeNs / 1e6).toFixed(3)} ${line}\n`);
   };
-  let summary: SimulationSummary;
+  let summary: SimulationSummary | RealRunSummary;
   try {
-    const progress = opts.onSimulationProgress;
-    const expectedNs = expectedSimulatedNs(config);
-    summary = simulate(config, {
-      history,
-      nodeLog,
-      ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
-    });
+    if (real && realMode) {
+      summary = await realMode.runReal(config, real.adapter, workload, { history, nodeLog }, { runDir: dir });
+    } else {
+      const progress = opts.onSimulationProgress;
+      const expectedNs = expectedSimulatedNs(config);
+      summary = simulate(config, {
+        history,
+        nodeLog,
+        ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+      });
+    }
   } catch (err) {
+    if (realMode && err instanceof realMode.RunInterruptedError) {
+      writeJson(join(dir, 'results.json'), { valid: 'unknown', interrupted: err.signal, replay });
+      throw err;
+    }
+    if (err instanceof Error && err.name === 'RealSetupError') {
+      writeJson(join(dir, 'results.json'), { valid: 'unknown', error: err.message, replay });
+      throw err;
+    }
     const message = err instanceof Error ? err.message : String(err);
     writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });
     history.close();

@@ -59,6 +59,7 @@ export function startTest(
     {
       concurrency: config.concurrency,
       timeoutMs: config.clientTimeoutMs,
+      nodeFor: env.clientNode,
       onFinished: () => {
         clientsDone = true;
         maybeFinish();

@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { listAdapters } from '../../../systems/adapters/registry.js';
 import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
 import {
@@ -8,6 +9,7 @@ import {
   parseNemesisKinds,
   parsePartitionModes,
 } from '../../nemesis/nemesis.js';
+import { isAdapterName, RUNTIMES, resolveRealConfig } from '../../real/config.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
 import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
@@ -41,7 +43,31 @@ interface RunFlags {
   reorder?: string;
   json?: boolean;
   quiet?: boolean;
+  runtime?: string;
+  /** Set when --workload was left at its default (an adapter then picks its own first workload). */
+  workloadDefaulted?: boolean;
+  /** Adapter options (`--isolation` …), by their camel-cased flag names. */
+  [adapterOption: string]: unknown;
 }
+
+/** Every adapter option, once, as `--NAME <value>` (the adapters that take it are named in the help). */
+function adapterOptionFlags(): { name: string; description: string; adapters: string[] }[] {
+  const out = new Map<string, { name: string; description: string; adapters: string[] }>();
+  for (const a of listAdapters())
+    for (const o of a.options) {
+      const known = out.get(o.name);
+      if (known) known.adapters.push(a.name);
+      else
+        out.set(o.name, {
+          name: o.name,
+          description: `${o.description}${o.choices ? `: ${o.choices.join(', ')}` : ''} (default ${o.default})`,
+          adapters: [a.name],
+        });
+    }
+  return [...out.values()];
+}
+
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 const LATENCY_DISTRIBUTIONS: readonly LatencyDistribution[] = ['exponential', 'uniform', 'constant'];
 
@@ -123,6 +149,14 @@ export function registerRun(program: Command): void {
     .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
     .option('--json', 'print the outcome as one JSON object (and nothing else on stdout)')
     .option('--quiet', 'print nothing; the exit code is the verdict')
+    .option(
+      '--runtime <name>',
+      `real mode (an adapter as --system): where nodes run: ${RUNTIMES.join(', ')} (default local)`,
+    );
+  const run = program.commands.find((c) => c.name() === 'run')!;
+  for (const o of adapterOptionFlags())
+    run.option(`--${o.name} <value>`, `${o.adapters.join(', ')}: ${o.description}`);
+  run
     .addHelpText(
       'after',
       `
@@ -131,9 +165,11 @@ Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 crashed.
 Examples:
   $ faultline run
   $ faultline run --system lww-register --workload register --nemesis partition,clock --seed 3 --time-limit 20
-  $ faultline run --system single-register --workload list-append --nemesis all --bug no-fsync`,
+  $ faultline run --system single-register --workload list-append --nemesis all --bug no-fsync
+  $ faultline run --system postgres --workload list-append --isolation repeatable-read --time-limit 30 --concurrency 10 --rate 200 --nemesis none`,
     )
-    .action(async (flags: RunFlags) => {
+    .action(async (flags: RunFlags, cmd: Command) => {
+      flags.workloadDefaulted = cmd.getOptionValueSource('workload') === 'default';
       process.exitCode = await runCommand(flags);
     });
 }
@@ -149,11 +185,11 @@ function randomSeed(): number {
 
 /** Flags → a checked configuration; every mistake is a UserError naming the flag. */
 export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: number } {
-  const system = requireChoice(
-    '--system',
-    flags.system,
-    listSystems().map((s) => s.name),
-  );
+  const system = requireChoice('--system', flags.system, [
+    ...listSystems().map((s) => s.name),
+    ...listAdapters().map((a) => a.name),
+  ]);
+  const real = isAdapterName(system);
   const workload = requireChoice(
     '--workload',
     flags.workload,
@@ -222,6 +258,33 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
     if ((partial.network.latencyMeanMs ?? 0) * 2 + 0.5 > 100)
       partial.network.latencyMaxMs = (partial.network.latencyMeanMs ?? 0) * 10 + 0.5;
   }
+  const adapterFlags = adapterOptionFlags().filter((o) => flags[camel(o.name)] !== undefined);
+  if (!real) {
+    if (flags.runtime !== undefined)
+      throw new UserError(
+        `--runtime is for real mode (--system ${listAdapters()
+          .map((a) => a.name)
+          .join('|')})`,
+      );
+    if (adapterFlags.length > 0) {
+      const o = adapterFlags[0];
+      throw new UserError(
+        `--${o.name} is an option of ${o.adapters.join(', ')}, not of the simulated system ${system}`,
+      );
+    }
+  } else {
+    if (flags.runtime !== undefined) partial.runtime = requireChoice('--runtime', flags.runtime, RUNTIMES);
+    partial.adapterOptions = {};
+    for (const o of adapterFlags) partial.adapterOptions[o.name] = String(flags[camel(o.name)]);
+    if (flags.workloadDefaulted) delete partial.workload;
+    try {
+      resolveRealConfig(partial);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UserError(err.message);
+      throw err;
+    }
+    return partial;
+  }
   const sys = listSystems().find((s) => s.name === system)!;
   for (const b of flags.bug) {
     requireChoice(
@@ -261,7 +324,10 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const colors = colorsFor(process.stdout);
   if (seedDrawn && talk) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
   // The header first: a long run says what it is doing before it does it.
-  if (talk) process.stdout.write(`${header(resolveConfig(partial).config)}\n`);
+  if (talk)
+    process.stdout.write(
+      `${header(isAdapterName(partial.system ?? '') ? resolveRealConfig(partial).config : resolveConfig(partial).config)}\n`,
+    );
   const phaseMs: { simulation?: number; check?: number } = {};
   const silent = !talk;
   let simProgress: ReturnType<typeof startProgress> | undefined;
@@ -311,6 +377,15 @@ async function runCommand(flags: RunFlags): Promise<number> {
     });
   } catch (err) {
     stopProgress();
+    const name = err instanceof Error ? err.name : '';
+    if (name === 'RealSetupError') throw new UserError((err as Error).message);
+    if (name === 'RunInterruptedError') {
+      const sig = (err as { signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' }).signal;
+      process.stderr.write(
+        `faultline: interrupted by ${sig}: every node was stopped; the history so far is in the store\n`,
+      );
+      return 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig];
+    }
     if (!(err instanceof runner.RunCrashedError)) throw err;
     // The system (or the simulator) crashed: say so plainly, with where the history so far is and how to replay.
     process.stderr.write(
@@ -351,16 +426,20 @@ async function runCommand(flags: RunFlags): Promise<number> {
 
 /** `raft (bugs: …) / list-append / nemesis partition / seed 2`: what the run is. */
 function header(c: RunConfig): string {
-  return `${c.system}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`;
+  const options = Object.entries(c.adapterOptions ?? {}).map(([k, v]) => ` --${k} ${v}`);
+  return `${c.system}${options.join('')}${c.bugs.length > 0 ? ` (bugs: ${c.bugs.join(', ')})` : ''} / ${c.workload} / nemesis ${c.nemesis.join(',') || 'none'} / seed ${c.seed}`;
 }
 
 function describe(run: TestRun, timing: { simulationS: number; checkS: number }, colors: Colors): string {
   const s = run.summary;
-  const simS = s.simulatedNs / 1e9;
+  const timeLine =
+    'mode' in s
+      ? `  real mode, runtime ${s.runtime}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} set up in ${(s.setupMs / 1000).toFixed(1)} s; ${(s.wallNs / 1e9).toFixed(1)} s of operations (${(s.counts.invoke / Math.max(s.wallNs / 1e9, 1e-9)).toFixed(0)} ops/s); ${s.proxies.connections} proxied connections${s.cleanupProblems.length > 0 ? `; clean-up problems: ${s.cleanupProblems.join('; ')}` : ''}`
+      : `  ${(s.simulatedNs / 1e9).toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(s.simulatedNs / 1e9 / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`;
   const lines = [
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
-    `  ${simS.toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(simS / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`,
-    ...(s.systemMetrics
+    timeLine,
+    ...(!('mode' in s) && s.systemMetrics
       ? [
           `  system: ${Object.entries(s.systemMetrics)
             .map(([k, v]) => `${k} ${v}`)

@@ -1,11 +1,14 @@
 import type { Command } from 'commander';
+import { listAdapters } from '../../../systems/adapters/registry.js';
+import { checkRequirements } from '../../../systems/adapters/requirements.js';
 import { listSystems } from '../../../systems/registry.js';
+import { refusal } from '../../real/config.js';
 
 export function registerSystems(program: Command): void {
   program
     .command('systems')
     .description(
-      'list the bundled systems `faultline run --system` accepts, with their options and bug knobs',
+      'list what `faultline run --system` accepts: bundled simulated systems (options, bug knobs) and real-database adapters (what each needs installed, and whether it is)',
     )
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
@@ -17,8 +20,31 @@ export function registerSystems(program: Command): void {
         bugs: s.bugs.map((b) => ({ name: b.name, description: b.description })),
         options: (s.options ?? []).map((o) => ({ name: o.name, description: o.description })),
       }));
+      const adapters = listAdapters().map((a) => {
+        const requires = checkRequirements(a);
+        return {
+          name: a.name,
+          mode: 'real' as const,
+          description: a.description,
+          defaultNodeCount: a.defaultNodeCount,
+          workloads: [...a.workloads],
+          options: a.options.map((o) => ({
+            name: o.name,
+            description: o.description,
+            choices: o.choices,
+            default: o.default,
+          })),
+          requires: requires.map((r) => ({ package: r.package, installed: r.installed, binaries: r.found })),
+          installed: requires.every((r) => r.installed),
+          refuses: Object.fromEntries(
+            ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk']
+              .map((k) => [k, refusal(a, k)] as const)
+              .filter((x) => x[1] !== undefined),
+          ),
+        };
+      });
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify(systems)}\n`);
+        process.stdout.write(`${JSON.stringify([...systems, ...adapters])}\n`);
         return;
       }
       for (const s of systems) {
@@ -29,6 +55,22 @@ export function registerSystems(program: Command): void {
           process.stdout.write(`${''.padEnd(20)}   --system-option ${o.name}: ${o.description}\n`);
         for (const b of s.bugs)
           process.stdout.write(`${''.padEnd(20)}   --bug ${b.name}: ${b.description}\n`);
+      }
+      process.stdout.write('\nadapters (real mode: real processes on 127.0.0.1, or --runtime docker):\n');
+      for (const a of adapters) {
+        process.stdout.write(
+          `${a.name.padEnd(20)} ${a.description} (${a.defaultNodeCount} node${a.defaultNodeCount === 1 ? '' : 's'}; workloads: ${a.workloads.join(', ')})\n`,
+        );
+        for (const r of a.requires)
+          process.stdout.write(
+            `${''.padEnd(20)}   needs Debian package ${r.package}: ${r.installed ? `installed (${Object.values(r.binaries).join(', ')})` : `NOT installed (apt-get install -y ${r.package})`}\n`,
+          );
+        for (const o of a.options)
+          process.stdout.write(
+            `${''.padEnd(20)}   --${o.name} ${o.choices ? o.choices.join('|') : '<value>'}: ${o.description} (default ${o.default})\n`,
+          );
+        for (const [k, why] of Object.entries(a.refuses))
+          process.stdout.write(`${''.padEnd(20)}   refuses nemesis ${k}: ${why}\n`);
       }
     });
 }
