@@ -8,7 +8,10 @@
  * transaction invoked where it completed. An invocation that never completes
  * counts as `info`: it may or may not have happened.
  */
+
+import { excerpt } from '../../src/history/edn.js';
 import type { Op } from '../../src/history/op.js';
+import { toTypedJson } from '../../src/history/typed-json.js';
 import { f64, i32, u8 } from './arena.js';
 
 export const OK = 0;
@@ -47,6 +50,11 @@ export class MalformedTxnError extends Error {
   }
 }
 
+/** A transaction: an op whose f is txn, or that has no f (Elle infers a transaction from the value). */
+function isTxn(op: Op): boolean {
+  return op.f === 'txn' || op.f === undefined;
+}
+
 /**
  * Index the `txn` operations of a history. Non-txn client ops and nemesis ops
  * are skipped. `fs` lists the micro-op names allowed (e.g. append, r).
@@ -55,7 +63,7 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   let invokes = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (op.process === 'nemesis' || op.f !== 'txn') continue;
+    if (op.process === 'nemesis' || !isTxn(op)) continue;
     invokes++; // upper bound: every op could be a standalone completion
   }
   const cap = invokes;
@@ -99,7 +107,7 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
       if (f === f0) firstKind++;
       else if (f !== f1) {
         throw new MalformedTxnError(
-          `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
+          `operation ${op.index}: unexpected micro-op ${excerpt(formatValue(m), 80)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
           op.index,
         );
       }
@@ -112,7 +120,7 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const p = op.process;
-    if (p === 'nemesis' || op.f !== 'txn') continue;
+    if (p === 'nemesis' || !isTxn(op)) continue;
     if (op.type === 'invoke') {
       const prev = getPending(p);
       if (prev >= 0) {
@@ -198,8 +206,9 @@ export function txnInfo(t: Txns, id: number): TxnInfo {
   };
 }
 
+/** A value as explanations show it: JSON, with the typed encoding for what JSON cannot say (keywords, big integers, …). */
 export function formatValue(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
+  return toTypedJson(v);
 }
 
 export function formatTxn(t: Txns, id: number): string {

@@ -74,6 +74,7 @@ export function loadHistory(
     throw err;
   }
   const problems = validateHistory(history, opts);
-  if (errorsOf(problems).length > 0) return { ok: false, messages: problems.map((p) => formatProblem(path, p)) };
+  if (errorsOf(problems).length > 0)
+    return { ok: false, messages: problems.map((p) => formatProblem(path, p)) };
   return { ok: true, history, warnings: problems.map((p) => formatProblem(path, p)) };
 }

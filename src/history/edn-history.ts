@@ -28,7 +28,8 @@ export function parseEdnHistory(text: string, source: string): History {
     const first = reader.peek();
     if (first === 91 /* [ */ || first === 40 /* ( */) {
       const close = first === 91 ? 93 : 41;
-      const what = first === 91 ? "vector opened on line %: expected ']'" : "list opened on line %: expected ')'";
+      const what =
+        first === 91 ? "vector opened on line %: expected ']'" : "list opened on line %: expected ')'";
       const openLine = reader.nextLine;
       reader.consume();
       for (;;) {
@@ -40,13 +41,13 @@ export function parseEdnHistory(text: string, source: string): History {
         }
         take(reader.nextLine);
       }
-      if (reader.hasNext())
-        throw new EdnSyntaxError(reader.nextLine, 'unexpected content after the history');
+      if (reader.hasNext()) throw new EdnSyntaxError(reader.nextLine, 'unexpected content after the history');
     } else {
       while (reader.hasNext()) take(reader.nextLine);
     }
   } catch (err) {
-    if (err instanceof EdnSyntaxError) throw new HistoryParseError(source, err.line, `bad EDN: ${err.problem}`);
+    if (err instanceof EdnSyntaxError)
+      throw new HistoryParseError(source, err.line, `bad EDN: ${err.problem}`);
     throw err;
   }
   return orderByIndex({ source, format: 'edn', ops, lines }, allIndexed);

@@ -220,9 +220,16 @@ export class EdnReader {
       }
       const c = t.charCodeAt(this.pos);
       let value: Value;
-      if (c === C.LBracket || c === C.LParen || c === C.LBrace || (c === C.Hash && t.charCodeAt(this.pos + 1) === C.LBrace)) {
+      if (
+        c === C.LBracket ||
+        c === C.LParen ||
+        c === C.LBrace ||
+        (c === C.Hash && t.charCodeAt(this.pos + 1) === C.LBrace)
+      ) {
         if (frames.length >= MAX_NESTING_DEPTH) {
-          throw this.error(`nested deeper than ${MAX_NESTING_DEPTH} levels (faultline's limit for history values)`);
+          throw this.error(
+            `nested deeper than ${MAX_NESTING_DEPTH} levels (faultline's limit for history values)`,
+          );
         }
         const kind: FrameKind =
           c === C.LBracket
@@ -256,7 +263,8 @@ export class EdnReader {
         collections--;
         value = this.build(open);
       } else if (c === C.Hash && t.charCodeAt(this.pos + 1) === C.Underscore) {
-        if (frames.length >= MAX_NESTING_DEPTH) throw this.error(`more than ${MAX_NESTING_DEPTH} nested '#_'`);
+        if (frames.length >= MAX_NESTING_DEPTH)
+          throw this.error(`more than ${MAX_NESTING_DEPTH} nested '#_'`);
         frames.push({ kind: 'discard', items: [], line: this.line });
         this.pos += 2;
         continue;
@@ -267,7 +275,8 @@ export class EdnReader {
         this.pos++;
         const tag = this.readToken();
         if (tag === '') throw this.error(`'#' must be followed by a tag, '{' or '_'`);
-        if (frames.length >= MAX_NESTING_DEPTH) throw this.error(`more than ${MAX_NESTING_DEPTH} nested tags`);
+        if (frames.length >= MAX_NESTING_DEPTH)
+          throw this.error(`more than ${MAX_NESTING_DEPTH} nested tags`);
         frames.push({ kind: 'tag', items: [], line, tag });
         continue;
       } else {
@@ -336,7 +345,8 @@ export class EdnReader {
           f.line,
         );
       }
-      if (name in out) throw this.error(`operation map opened on line ${f.line} has :${excerpt(name)} twice`, f.line);
+      if (name in out)
+        throw this.error(`operation map opened on line ${f.line} has :${excerpt(name)} twice`, f.line);
       out[name] = items[i + 1];
     }
     return out;
@@ -357,10 +367,18 @@ export class EdnReader {
       for (let i = 0; i < items.length; i += 2) {
         const k = items[i] as string;
         if (Object.hasOwn(out, k))
-          throw this.error(`map opened on line ${f.line} has the key ${excerpt(JSON.stringify(k))} twice`, f.line);
+          throw this.error(
+            `map opened on line ${f.line} has the key ${excerpt(JSON.stringify(k))} twice`,
+            f.line,
+          );
         // An own property, as JSON.parse makes it: a plain assignment of __proto__ would set the prototype.
         if (k === '__proto__')
-          Object.defineProperty(out, k, { value: items[i + 1], enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, k, {
+            value: items[i + 1],
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         else out[k] = items[i + 1];
       }
       return out;
@@ -370,7 +388,10 @@ export class EdnReader {
     for (let i = 0; i < items.length; i += 2) {
       const key = valueKey(items[i]);
       if (seen.has(key))
-        throw this.error(`map opened on line ${f.line} has the key ${excerpt(writeEdn(items[i]))} twice`, f.line);
+        throw this.error(
+          `map opened on line ${f.line} has the key ${excerpt(writeEdn(items[i]))} twice`,
+          f.line,
+        );
       seen.add(key);
       entries.push([items[i], items[i + 1]]);
     }
@@ -431,7 +452,8 @@ export class EdnReader {
       else if (e === 'f') out += '\f';
       else if (e === 'u') {
         const hex = t.slice(i, i + 4);
-        if (!/^[0-9a-fA-F]{4}$/.test(hex)) throw this.error(`bad unicode escape '\\u${excerpt(hex)}' in string`);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex))
+          throw this.error(`bad unicode escape '\\u${excerpt(hex)}' in string`);
         out += String.fromCharCode(Number.parseInt(hex, 16));
         i += 4;
       } else if (e === undefined) {
@@ -455,7 +477,8 @@ export class EdnReader {
     if (name.length === 1) return Char.of(name);
     const named = NAMED_CHARS[name];
     if (named !== undefined) return Char.of(named);
-    if (/^u[0-9a-fA-F]{4}$/.test(name)) return Char.of(String.fromCharCode(Number.parseInt(name.slice(1), 16)));
+    if (/^u[0-9a-fA-F]{4}$/.test(name))
+      return Char.of(String.fromCharCode(Number.parseInt(name.slice(1), 16)));
     // A surrogate pair is one character in EDN text but two UTF-16 units.
     if (name.length === 2 && name.codePointAt(0)! > 0xffff) return Char.of(name);
     throw this.error(`unknown character literal '\\${excerpt(name)}'`);
@@ -577,7 +600,10 @@ export function writeEdnString(s: string): string {
 function writeChar(c: string): string {
   for (const [name, ch] of Object.entries(NAMED_CHARS)) if (ch === c) return `\\${name}`;
   const code = c.charCodeAt(0);
-  if (c.length === 1 && (code <= 32 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff) || isDelimiter(code)))
+  if (
+    c.length === 1 &&
+    (code <= 32 || code === 0x7f || (code >= 0xd800 && code <= 0xdfff) || isDelimiter(code))
+  )
     return `\\u${code.toString(16).padStart(4, '0')}`;
   return `\\${c}`;
 }

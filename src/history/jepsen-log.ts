@@ -75,7 +75,8 @@ function readEvent(msg: string, index: number): Op | string {
   if (processText.endsWith('nemesis')) process = 'nemesis';
   else {
     process = Number(processText);
-    if (!Number.isSafeInteger(process)) return `process ${excerpt(processText)} is not an integer we can hold`;
+    if (!Number.isSafeInteger(process))
+      return `process ${excerpt(processText)} is not an integer we can hold`;
   }
   const rest = msg.slice(head.length);
   const reader = new EdnReader(rest);

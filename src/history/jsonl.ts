@@ -66,7 +66,10 @@ export class JsonlReader {
   }
 
   history(): History {
-    return orderByIndex({ source: this.source, format: 'jsonl', ops: this.ops, lines: this.lines }, this.allIndexed);
+    return orderByIndex(
+      { source: this.source, format: 'jsonl', ops: this.ops, lines: this.lines },
+      this.allIndexed,
+    );
   }
 }
 
@@ -105,7 +108,12 @@ export function formatOpJsonl(op: Op): string {
   for (const k of Object.keys(op)) {
     if ((CORE_FIELDS as readonly string[]).includes(k) || op[k] === undefined) continue;
     if (k === '__proto__')
-      Object.defineProperty(ordered, k, { value: op[k], enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(ordered, k, {
+        value: op[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     else ordered[k] = op[k];
   }
   return toTypedJson(ordered);

@@ -128,7 +128,11 @@ class TypedJsonParser {
           this.pos++;
           continue;
         }
-      } else if (top !== undefined && top.array && t.charCodeAt(this.pos) === 93 /* ] */ && top.items.length === 0) {
+      } else if (
+        top?.array &&
+        t.charCodeAt(this.pos) === 93 /* ] */ &&
+        top.items.length === 0
+      ) {
         this.pos++;
         stack.pop();
         value = top.items;
@@ -136,7 +140,9 @@ class TypedJsonParser {
         const c = t.charCodeAt(this.pos);
         if (c === 91 /* [ */ || c === 123 /* { */) {
           if (stack.length >= MAX_NESTING_DEPTH)
-            this.fail(`nested deeper than ${MAX_NESTING_DEPTH} levels (faultline's limit for history values)`);
+            this.fail(
+              `nested deeper than ${MAX_NESTING_DEPTH} levels (faultline's limit for history values)`,
+            );
           this.pos++;
           stack.push({ array: c === 91, items: [], keys: c === 91 ? undefined : [], start: this.pos - 1 });
           continue;
@@ -187,7 +193,12 @@ class TypedJsonParser {
       if (k.startsWith('$$')) k = k.slice(1);
       if (Object.hasOwn(out, k)) this.fail(`the key ${excerpt(JSON.stringify(k))} appears twice`, f.start);
       if (k === '__proto__')
-        Object.defineProperty(out, k, { value: vals[i], enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, k, {
+          value: vals[i],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       else out[k] = vals[i];
     }
     return out;
@@ -267,7 +278,8 @@ function decodeTyped(key: string, v: Value): Value | typeof NOT_TYPED {
       if (typeof v !== 'string' || !NAME_RE.test(v)) bad('a symbol needs a name without spaces or brackets');
       return EdnSymbol.of(v as string);
     case '$char':
-      if (typeof v !== 'string' || v.length === 0 || [...v].length !== 1) bad('a character is a string of one character');
+      if (typeof v !== 'string' || v.length === 0 || [...v].length !== 1)
+        bad('a character is a string of one character');
       return Char.of(v as string);
     case '$double': {
       if (typeof v === 'number') return double(v);
@@ -286,7 +298,8 @@ function decodeTyped(key: string, v: Value): Value | typeof NOT_TYPED {
       return Ratio.of(BigInt(m[1]), BigInt(m[2]));
     }
     case '$decimal':
-      if (typeof v !== 'string' || !/^-?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(v)) bad('a decimal is a string of digits');
+      if (typeof v !== 'string' || !/^-?\d+(\.\d*)?([eE][+-]?\d+)?$/.test(v))
+        bad('a decimal is a string of digits');
       return new BigDecimal(v as string);
     case '$list':
       if (!Array.isArray(v)) bad('a list is an array');
@@ -316,7 +329,12 @@ function decodeTyped(key: string, v: Value): Value | typeof NOT_TYPED {
       if (entries.every(([k]) => typeof k === 'string')) {
         const out: Record<string, Value> = {};
         for (const [k, x] of entries)
-          Object.defineProperty(out, k as string, { value: x, enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, k as string, {
+            value: x,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
         return out;
       }
       return new EdnMap(entries);

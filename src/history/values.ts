@@ -184,8 +184,9 @@ export class EdnMap {
   }
   get(k: Value): Value | undefined {
     if (this.index === undefined) {
-      this.index = new Map();
-      this.entries.forEach(([key], i) => this.index!.set(valueKey(key), i));
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.entries.length; i++) index.set(valueKey(this.entries[i][0]), i);
+      this.index = index;
     }
     const i = this.index.get(valueKey(k));
     return i === undefined ? undefined : this.entries[i][1];

@@ -112,14 +112,21 @@ describe('readHistoryFileSync reads JSONL in pieces', () => {
     // A cut-off € (0xe2 0x82) inside a string on line 2501, far past the first 64 KiB piece.
     const bad = Buffer.from(formatOpJsonl(op(1, 'a')).replace('"a"', '"a\u0000"'));
     const at = bad.indexOf(0);
-    const badLine = Buffer.concat([bad.subarray(0, at), Buffer.from([0xe2, 0x82]), bad.subarray(at + 1), Buffer.from('\n')]);
+    const badLine = Buffer.concat([
+      bad.subarray(0, at),
+      Buffer.from([0xe2, 0x82]),
+      bad.subarray(at + 1),
+      Buffer.from('\n'),
+    ]);
     const bytes = Buffer.concat([...lines.slice(0, 2500), badLine, ...lines.slice(2500)]);
     const path = write(bytes);
     expect(() => readHistoryFileSync(path)).toThrow(`${path}:2501: not UTF-8: byte 0xe2`);
     for (const format of ['jsonl', 'edn', 'jepsen-log'] as const)
       expect(() => readHistoryFileSync(path, { format })).toThrow(`${path}:2501: not UTF-8`);
     // "\xff" where "\xfe" was written must never compare equal after reading: both are refused.
-    expect(() => readHistoryFileSync(write(Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d])))).toThrow(':1: not UTF-8: byte 0xff');
+    expect(() => readHistoryFileSync(write(Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d])))).toThrow(
+      ':1: not UTF-8: byte 0xff',
+    );
   });
 
   it('other formats are still detected and read whole', () => {

@@ -42,7 +42,11 @@ const atomArb: fc.Arbitrary<Value> = fc.oneof(
   fc.constantFrom('', 'a', '__proto__', '$kw', ':a', 'nil', 'tab\there', '\u0000', '\ud800', 'é😀'),
   nameArb.map((n) => Keyword.of(n)),
   nameArb.filter((n) => !['nil', 'true', 'false'].includes(n)).map((n) => EdnSymbol.of(n)),
-  fc.oneof(fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }), fc.constantFrom('\n', ' ', '(', '"', '\\'))
+  fc
+    .oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      fc.constantFrom('\n', ' ', '(', '"', '\\'),
+    )
     .filter((c) => c.length === 1)
     .map((c) => Char.of(c)),
 );
@@ -69,15 +73,19 @@ const { value: valueArb } = fc.letrec<{ value: Value }>((tie) => ({
       })
       .map(plainMap),
     fc
-      .uniqueArray(fc.tuple(tie('value'), tie('value')), { minLength: 1, maxLength: 4, selector: ([k]) => valueKey(k) })
+      .uniqueArray(fc.tuple(tie('value'), tie('value')), {
+        minLength: 1,
+        maxLength: 4,
+        selector: ([k]) => valueKey(k),
+      })
       .map((es) =>
         es.every(([k]) => typeof k === 'string')
           ? plainMap(es as [string, Value][])
           : new EdnMap(es as [Value, Value][]),
       ),
-    fc.tuple(fc.constantFrom('inst', 'uuid', 'my.ns/Rec', 'jepsen.history.Op'), tie('value')).map(
-      ([t, v]) => new Tagged(t, v),
-    ),
+    fc
+      .tuple(fc.constantFrom('inst', 'uuid', 'my.ns/Rec', 'jepsen.history.Op'), tie('value'))
+      .map(([t, v]) => new Tagged(t, v)),
   ),
 }));
 
@@ -172,7 +180,10 @@ describe("values compare as Clojure's = does", () => {
     const big = read('9007199254740993');
     expect(big).toBe(9007199254740993n);
     expect(valueEquals(big, read('9007199254740992'))).toBe(false);
-    expect(parseTypedJson('[9007199254740993, 9007199254740992]')).toEqual([9007199254740993n, 9007199254740992n]);
+    expect(parseTypedJson('[9007199254740993, 9007199254740992]')).toEqual([
+      9007199254740993n,
+      9007199254740992n,
+    ]);
     expect(toTypedJson([9007199254740993n])).toBe('[9007199254740993]');
     expect(parseTypedJson('[1.0, 1, 1e3, 0.5]')).toEqual([double(1), 1, double(1000), 0.5]);
   });
@@ -180,7 +191,10 @@ describe("values compare as Clojure's = does", () => {
     const m = read('{"__proto__" {"polluted" 1}}') as Record<string, unknown>;
     expect(Object.getPrototypeOf(m)).toBe(Object.prototype);
     expect(Object.keys(m)).toEqual(['__proto__']);
-    const j = parseTypedJson('{"v": {"__proto__": {"polluted": 1}}}') as Record<string, Record<string, unknown>>;
+    const j = parseTypedJson('{"v": {"__proto__": {"polluted": 1}}}') as Record<
+      string,
+      Record<string, unknown>
+    >;
     expect(Object.keys(j.v)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
