@@ -128,11 +128,7 @@ class TypedJsonParser {
           this.pos++;
           continue;
         }
-      } else if (
-        top?.array &&
-        t.charCodeAt(this.pos) === 93 /* ] */ &&
-        top.items.length === 0
-      ) {
+      } else if (top?.array && t.charCodeAt(this.pos) === 93 /* ] */ && top.items.length === 0) {
         this.pos++;
         stack.pop();
         value = top.items;
