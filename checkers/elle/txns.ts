@@ -12,6 +12,7 @@
 import { excerpt } from '../../src/history/edn.js';
 import type { Op } from '../../src/history/op.js';
 import { toTypedJson } from '../../src/history/typed-json.js';
+import { valueEquals } from '../../src/history/values.js';
 import { f64, i32, u8 } from './arena.js';
 
 export const OK = 0;
@@ -48,6 +49,19 @@ export class MalformedTxnError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Could this completion's value be the completion of that invocation's txn? Reads may differ (nil when invoked). */
+function sameTxn(invoked: unknown, completed: unknown): boolean {
+  if (!Array.isArray(invoked) || !Array.isArray(completed) || invoked.length !== completed.length)
+    return false;
+  for (let j = 0; j < invoked.length; j++) {
+    const a = invoked[j];
+    const b = completed[j];
+    if (!Array.isArray(a) || !Array.isArray(b) || a[0] !== b[0] || !valueEquals(a[1], b[1])) return false;
+    if (a[0] !== 'r' && !valueEquals(a[2], b[2])) return false;
+  }
+  return true;
 }
 
 /** A transaction: an op whose f is txn, or that has no f (Elle infers a transaction from the value). */
@@ -87,6 +101,8 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   };
   const f0 = fs[0];
   const f1 = fs[1] ?? fs[0];
+  /** Per process with more than one txn in flight: the earlier ones, oldest first (the newest is pending). */
+  const overlapping = new Map<number, number[]>();
 
   // Per txn: micro-op count and count of the first kind, summed into prefixes at the end.
   const mopStart = i32(cap + 1);
@@ -124,11 +140,13 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
     if (op.type === 'invoke') {
       const prev = getPending(p);
       if (prev >= 0) {
-        // The previous invocation never completed: treat it as indeterminate.
-        type[prev] = INFO;
-        mops[prev] = checkValue(ops[invokePos[prev]]);
-        mopStart[prev + 1] = mops[prev].length;
-        firstKindStart[prev + 1] = firstKind;
+        // Another txn in flight on this process (Elle accepts this): the earlier one may still complete.
+        let list = overlapping.get(p);
+        if (list === undefined) {
+          list = [];
+          overlapping.set(p, list);
+        }
+        list.push(prev);
       }
       const id = n++;
       type[id] = INFO;
@@ -138,13 +156,25 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
       events[nev++] = id * 2;
     } else {
       let id = getPending(p);
+      const earlier = overlapping.size > 0 ? overlapping.get(p) : undefined;
       if (id < 0) {
         id = n++;
         process[id] = p;
         invokePos[id] = i;
         events[nev++] = id * 2;
-      } else {
+      } else if (earlier === undefined) {
         setPending(p, -1);
+      } else {
+        // Several in flight: the completion answers the oldest invocation whose txn it is (same
+        // micro-ops, keys and written values), else the oldest.
+        const inFlight = [...earlier, id];
+        let k = inFlight.findIndex((c) => sameTxn(ops[invokePos[c]].value, op.value));
+        if (k < 0) k = 0;
+        id = inFlight[k];
+        inFlight.splice(k, 1);
+        setPending(p, inFlight.pop()!);
+        if (inFlight.length === 0) overlapping.delete(p);
+        else overlapping.set(p, inFlight);
       }
       completePos[id] = i;
       if (op.type === 'info') {

@@ -6,6 +6,7 @@
  * `sameValue` (Clojure's `=`), never with `===` or JSON text.
  */
 import { excerpt, writeEdn } from '../../src/history/edn.js';
+import { writeTxn } from '../../src/history/edn-history.js';
 import { valueEquals } from '../../src/history/values.js';
 
 /** What a model sees of an operation: its invocation. */
@@ -107,6 +108,9 @@ export const sameValue: (a: unknown, b: unknown) => boolean = valueEquals;
 export function show(x: unknown): string {
   if (x === undefined) return '?';
   try {
+    // A transaction's micro-op functions are names: shown as keywords, as Jepsen writes them.
+    if (Array.isArray(x) && x.length > 0 && x.every((m) => Array.isArray(m) && typeof m[0] === 'string'))
+      return excerpt(writeTxn(x), 200);
     return excerpt(writeEdn(x), 200);
   } catch {
     return String(x);

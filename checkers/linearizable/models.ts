@@ -128,7 +128,7 @@ function keyedHash<V>(state: KeyedState<V>): string {
   let h = '';
   for (const key in state) {
     const v = state[key];
-    const text = typeof v === 'string' ? `s${v}` : v instanceof Text ? `s${v.text}` : `j${JSON.stringify(v)}`;
+    const text = typeof v === 'string' ? `s${v}` : v instanceof Text ? `s${v.text}` : `j${valueKey(v)}`;
     h += `${key.length}:${key}${text.length}:${text}`;
   }
   return h;

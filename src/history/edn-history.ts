@@ -82,7 +82,8 @@ function name(s: string): string {
   return isKeywordable(s) ? `:${s}` : writeEdnString(s);
 }
 
-function writeTxn(txn: unknown[]): string {
+/** A transaction's micro-ops as EDN, their functions as keywords (`[[:append :x 1] [:r :x [1]]]`). */
+export function writeTxn(txn: unknown[]): string {
   return `[${txn
     .map((mop) =>
       Array.isArray(mop) && typeof mop[0] === 'string'

@@ -377,6 +377,11 @@ function isPlainJson(v: unknown, depth: number): boolean {
   return true;
 }
 
+/** True when JSON.stringify(v) is exactly v's typed JSON text (nothing JSON cannot say, no `$` key). */
+export function isPlainJsonValue(v: unknown): boolean {
+  return isPlainJson(v, 0);
+}
+
 /**
  * A value (or a record of fields, `topLevel`) as typed JSON text. Plain JSON
  * goes through JSON.stringify; anything else through the writer below.

@@ -250,6 +250,22 @@ function canonicalDecimal(text: string): string {
   return `${sign === '-' ? '-' : ''}${sig}e${pointPos}`;
 }
 
+/** True for the classes of this module (a keyword, a set, a tagged literal, …): history values, not other objects. */
+export function isValueInstance(v: unknown): boolean {
+  return (
+    v instanceof Keyword ||
+    v instanceof EdnSymbol ||
+    v instanceof Char ||
+    v instanceof EdnDouble ||
+    v instanceof Ratio ||
+    v instanceof BigDecimal ||
+    v instanceof Tagged ||
+    v instanceof EdnList ||
+    v instanceof EdnSet ||
+    v instanceof EdnMap
+  );
+}
+
 /** Is v an EDN sequence (a vector or a list)? */
 export function isSequential(v: unknown): v is readonly Value[] {
   return Array.isArray(v);

@@ -6,6 +6,7 @@ import { findModel, ModelError } from '../../../checkers/linearizable/models.js'
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
 import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '../../../checkers/types.js';
 import { parseEdn } from '../../history/edn.js';
+import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
@@ -247,10 +248,10 @@ async function checkFile(
   if (typeof result.inputError === 'string') {
     // The history cannot be read by this checker or model: the user's mistake, not a budget.
     process.stderr.write(`${path}: ${result.inputError}\n`);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+    if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
     return 'malformed';
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+  if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
   else {
     process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
     for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
