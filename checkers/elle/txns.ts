@@ -9,9 +9,10 @@
  * counts as `info`: it may or may not have happened.
  */
 
-import { excerpt } from '../../src/history/edn.js';
+import { excerpt, writeEdn } from '../../src/history/edn.js';
+import { writeTxn } from '../../src/history/edn-history.js';
 import type { Op } from '../../src/history/op.js';
-import { toTypedJson } from '../../src/history/typed-json.js';
+import { isPlainJsonValue } from '../../src/history/typed-json.js';
 import { valueEquals } from '../../src/history/values.js';
 import { f64, i32, u8 } from './arena.js';
 
@@ -236,9 +237,15 @@ export function txnInfo(t: Txns, id: number): TxnInfo {
   };
 }
 
-/** A value as explanations show it: JSON, with the typed encoding for what JSON cannot say (keywords, big integers, …). */
+/** A value as explanations show it: as JSON when JSON can say it, else as EDN (`:x`, `#{1 2}`, big integers). */
 export function formatValue(v: unknown): string {
-  return toTypedJson(v);
+  return isPlainJsonValue(v) ? (JSON.stringify(v) ?? 'null') : writeEdn(v);
+}
+
+/** A micro-op as explanations show it: JSON when it can be, else EDN with its function as a keyword. */
+function formatMop(m: unknown): string {
+  if (isPlainJsonValue(m)) return JSON.stringify(m) ?? 'null';
+  return Array.isArray(m) && typeof m[0] === 'string' ? writeTxn([m]).slice(1, -1) : writeEdn(m);
 }
 
 export function formatTxn(t: Txns, id: number): string {
@@ -247,6 +254,6 @@ export function formatTxn(t: Txns, id: number): string {
 
 /** `{index 3, process 1, ok: [["r","x",[1]]]}`: how explanations show a txn. */
 export function formatTxnInfo(i: TxnInfo): string {
-  const mops = i.value.map((m) => formatValue(m)).join(', ');
+  const mops = i.value.map((m) => formatMop(m)).join(', ');
   return `{index ${i.index}, process ${i.process}, ${i.type}: [${mops}]}`;
 }
