@@ -87,11 +87,13 @@ export function writeTxn(txn: unknown[]): string {
   return `[${txn
     .map((mop) =>
       Array.isArray(mop) && typeof mop[0] === 'string'
-        ? (mop instanceof EdnList ? '(%)' : '[%]').replace(
-            '%',
-            [name(mop[0]), ...mop.slice(1).map((x) => writeEdn(x))].join(' '),
-          )
+        ? writeMop(mop, mop instanceof EdnList)
         : writeEdn(mop),
     )
     .join(' ')}]`;
+}
+
+function writeMop(mop: unknown[], list: boolean): string {
+  const inner = [name(mop[0] as string), ...mop.slice(1).map((x) => writeEdn(x))].join(' ');
+  return list ? `(${inner})` : `[${inner}]`;
 }

@@ -113,7 +113,7 @@ interface Frame {
 
 /**
  * An op map as a reader gives it: field names (from keyword or string keys)
- * to values, on an object without a prototype.
+ * to values (a plain object; a `__proto__` field is an own property).
  */
 export type EdnRecord = { [field: string]: Value };
 
@@ -135,6 +135,9 @@ export class EdnReader {
    * records keyed by field name (EdnRecord), as op maps are; -1: none.
    */
   recordDepth = -1;
+  /** Positions of the next backslash and newline searched for by readString (-2: not yet; -1: none left). */
+  private nextSlash = -2;
+  private nextNewline = -2;
 
   constructor(private readonly text: string) {}
 
@@ -202,9 +205,23 @@ export class EdnReader {
     }
   }
 
-  /** Read one whole form starting at pos, without recursion. */
-  private readForm(): Value {
+  /** Read one whole form starting at pos, without recursion; `depth0` collections are already open around it. */
+  private readForm(depth0 = 0): Value {
     const t = this.text;
+    const c0 = t.charCodeAt(this.pos);
+    // An op map (the hot path of every EDN history): fields straight into an object.
+    if (c0 === C.LBrace && this.recordDepth === 0 && depth0 === 0) return this.readRecord();
+    // An atom needs no stack.
+    if (
+      c0 !== C.LBracket &&
+      c0 !== C.LParen &&
+      c0 !== C.LBrace &&
+      c0 !== C.Hash &&
+      c0 !== C.RBracket &&
+      c0 !== C.RParen &&
+      c0 !== C.RBrace
+    )
+      return this.readAtom(c0);
     const frames: Frame[] = [];
     let collections = 0;
     for (;;) {
@@ -238,7 +255,7 @@ export class EdnReader {
               ? 'list'
               : c === C.Hash
                 ? 'set'
-                : collections === this.recordDepth
+                : collections + depth0 === this.recordDepth
                   ? 'record'
                   : 'map';
         this.pos += kind === 'set' ? 2 : 1;
@@ -332,9 +349,54 @@ export class EdnReader {
     }
   }
 
+  /** An op map at pos: keyword (or string) keys to values, read straight into an object. */
+  private readRecord(): EdnRecord {
+    const t = this.text;
+    const line = this.line;
+    this.pos++;
+    const out: EdnRecord = {};
+    for (;;) {
+      this.skipSpace();
+      if (this.pos >= t.length) throw this.error(`unterminated map opened on line ${line}: expected '}'`);
+      const c = t.charCodeAt(this.pos);
+      if (c === C.RBrace) {
+        this.pos++;
+        return out;
+      }
+      if (c === C.RBracket || c === C.RParen)
+        throw this.error(`expected '}' to close the map opened on line ${line}, found '${t[this.pos]}'`);
+      let name: string;
+      let keyText: string;
+      if (c === C.Colon) {
+        keyText = this.readToken();
+        name = keyText.slice(1);
+        if (name === '' || name.startsWith(':')) throw this.error(`malformed keyword '${excerpt(keyText)}'`);
+      } else if (c === C.Quote) {
+        name = this.readString();
+        keyText = JSON.stringify(name);
+      } else {
+        const k = this.readForm(1);
+        throw this.error(
+          `operation map opened on line ${line} has a key ${excerpt(writeEdn(k))} that is not a keyword`,
+          line,
+        );
+      }
+      this.skipSpace();
+      const after = t.charCodeAt(this.pos);
+      if (this.pos >= t.length || after === C.RBrace)
+        throw this.error(`map opened on line ${line} has a key (${excerpt(keyText)}) without a value`);
+      const value = this.readForm(1);
+      if (Object.hasOwn(out, name))
+        throw this.error(`operation map opened on line ${line} has :${excerpt(name)} twice`, line);
+      if (name === '__proto__')
+        Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else out[name] = value;
+    }
+  }
+
   private buildRecord(f: Frame): EdnRecord {
     this.checkPairs(f);
-    const out: EdnRecord = Object.create(null);
+    const out: EdnRecord = {};
     const items = f.items;
     for (let i = 0; i < items.length; i += 2) {
       const k = items[i];
@@ -345,9 +407,16 @@ export class EdnReader {
           f.line,
         );
       }
-      if (name in out)
+      if (Object.hasOwn(out, name))
         throw this.error(`operation map opened on line ${f.line} has :${excerpt(name)} twice`, f.line);
-      out[name] = items[i + 1];
+      if (name === '__proto__')
+        Object.defineProperty(out, name, {
+          value: items[i + 1],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      else out[name] = items[i + 1];
     }
     return out;
   }
@@ -423,20 +492,21 @@ export class EdnReader {
     let i = this.pos + 1;
     let out = '';
     let runStart = i;
-    // Next quote and next backslash at or after i, each searched for again only once passed.
+    // The next quote, backslash and newline at or after i, each searched for again only once
+    // passed; the reader keeps the last two between strings (a file without backslashes would
+    // otherwise be searched to its end for every string).
     let quote = t.indexOf('"', i);
-    let slash = t.indexOf('\\', i);
-    let newline = t.indexOf('\n', i);
     for (;;) {
       // Jump to the next quote or backslash; count the newlines passed.
       if (quote !== -1 && quote < i) quote = t.indexOf('"', i);
-      if (slash !== -1 && slash < i) slash = t.indexOf('\\', i);
+      if (this.nextSlash !== -1 && this.nextSlash < i) this.nextSlash = t.indexOf('\\', i);
+      const slash = this.nextSlash;
       if (quote === -1) throw this.error(`unterminated string opened on line ${startLine}`, startLine);
       const q = slash !== -1 && slash < quote ? slash : quote;
-      if (newline !== -1 && newline < i) newline = t.indexOf('\n', i);
-      while (newline !== -1 && newline < q) {
+      if (this.nextNewline !== -1 && this.nextNewline < i) this.nextNewline = t.indexOf('\n', i);
+      while (this.nextNewline !== -1 && this.nextNewline < q) {
         this.line++;
-        newline = t.indexOf('\n', newline + 1);
+        this.nextNewline = t.indexOf('\n', this.nextNewline + 1);
       }
       i = q;
       if (t.charCodeAt(i) === C.Quote) break;

@@ -153,6 +153,14 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
 }
 
 function readWhole(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  // Decoding replaces every invalid sequence with U+FFFD: without one, the bytes were UTF-8.
+  if (!text.includes('\ufffd')) return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let buf: Buffer;
   try {
     buf = readFileSync(path);

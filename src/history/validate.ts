@@ -49,16 +49,26 @@ export function validateHistory(history: History, opts: ValidateOptions = {}): H
       'the ops are not listed in :index order; they are read in :index order (Jepsen history order)',
     );
   }
-  const seenIndex = new Map<number, number>();
+  // Indices that only ever increase cannot repeat: the map of seen ones is built only once one does not.
+  let seenIndex: Map<number, number> | undefined;
+  let maxIndex = -1;
   let prevTime = Number.NEGATIVE_INFINITY;
   let prevTimeLine = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const line = lines[i] ?? i + 1;
-    const dup = seenIndex.get(op.index);
-    if (dup !== undefined) {
-      add(line, 'error', 'duplicate-index', `index ${op.index} was already used by the op on line ${dup}`);
-    } else seenIndex.set(op.index, line);
+    if (op.index > maxIndex && seenIndex === undefined) maxIndex = op.index;
+    else {
+      if (seenIndex === undefined) {
+        seenIndex = new Map();
+        for (let j = 0; j < i; j++)
+          if (!seenIndex.has(ops[j].index)) seenIndex.set(ops[j].index, lines[j] ?? j + 1);
+      }
+      const dup = seenIndex.get(op.index);
+      if (dup !== undefined) {
+        add(line, 'error', 'duplicate-index', `index ${op.index} was already used by the op on line ${dup}`);
+      } else seenIndex.set(op.index, line);
+    }
     if (op.time < prevTime) {
       add(
         line,

@@ -80,5 +80,9 @@ describe('history formats round-trip (fast-check)', () => {
     expect(formatOpEdn(op)).toBe(
       '{:index 0, :time 5, :type :ok, :process 1, :f :txn, :value [[:append "x" 1] [:r "y" [1 2]]]}',
     );
+    // Names that are not keywords are written as strings, whatever they hold (`$\``, a replacement pattern once).
+    const odd: Op = { ...op, value: [['$`'], ['a b', 1, 2]] };
+    expect(formatOpEdn(odd)).toContain(':value [["$`"] ["a b" 1 2]]');
+    expectSameOps(parseEdnHistory(formatOpEdn(odd), 'h.edn').ops, [odd]);
   });
 });
