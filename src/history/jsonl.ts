@@ -1,8 +1,14 @@
 import { HistoryParseError } from './errors.js';
 import { forEachLine } from './lines.js';
-import { hasOwnIndex, toOp } from './normalize.js';
+import { toOp } from './normalize.js';
 import { CORE_FIELDS, type History, type Op } from './op.js';
-import { parseTypedJson, plainJsonSuffices, TypedJsonError, toTypedJson } from './typed-json.js';
+import {
+  hasLargeNumber,
+  parseTypedJson,
+  plainJsonSuffices,
+  TypedJsonError,
+  toTypedJson,
+} from './typed-json.js';
 
 /** Parse faultline's native format: one JSON operation per line, values in the typed JSON encoding. */
 export function parseJsonl(text: string, source: string): History {
@@ -26,6 +32,7 @@ export class JsonlReader {
   private readonly lines: number[] = [];
   private linesSeen = 0;
   private allIndexed = true;
+  private inIndexOrder = true;
 
   constructor(readonly source: string) {}
 
@@ -43,8 +50,16 @@ export class JsonlReader {
       const lineNo = before + n;
       if (line.trim() === '') return;
       let raw: unknown;
+      let plain = false;
       try {
-        raw = plainJsonSuffices(line) ? JSON.parse(line) : parseTypedJson(line, true);
+        if (plainJsonSuffices(line)) {
+          raw = JSON.parse(line);
+          plain = true;
+          if (hasLargeNumber(raw)) {
+            raw = parseTypedJson(line, true);
+            plain = false;
+          }
+        } else raw = parseTypedJson(line, true);
       } catch (err) {
         // Name the problem in our own words (and never echo a huge line).
         let why: string;
@@ -56,9 +71,15 @@ export class JsonlReader {
         }
         throw new HistoryParseError(source, lineNo, `invalid JSON: ${why}`);
       }
-      if (this.allIndexed && !hasOwnIndex(raw)) this.allIndexed = false;
-      const op = toOp(raw, ops.length);
+      if (
+        this.allIndexed &&
+        (raw === null || typeof raw !== 'object' || (raw as { index?: unknown }).index === undefined)
+      )
+        this.allIndexed = false;
+      const op = toOp(raw, ops.length, plain);
       if (typeof op === 'string') throw new HistoryParseError(source, lineNo, op);
+      if (this.inIndexOrder && ops.length > 0 && op.index < ops[ops.length - 1].index)
+        this.inIndexOrder = false;
       ops.push(op);
       lines.push(lineNo);
     });
@@ -66,10 +87,8 @@ export class JsonlReader {
   }
 
   history(): History {
-    return orderByIndex(
-      { source: this.source, format: 'jsonl', ops: this.ops, lines: this.lines },
-      this.allIndexed,
-    );
+    const h: History = { source: this.source, format: 'jsonl', ops: this.ops, lines: this.lines };
+    return this.inIndexOrder ? h : orderByIndex(h, this.allIndexed);
   }
 }
 

@@ -11,12 +11,14 @@ import { Keyword, nameOf, Tagged, type Value } from './values.js';
  * Names are names whichever way they are written: `type`, `f`, a `nemesis`
  * process, and the function of each micro-op of a transaction (the value of
  * an op whose f is `txn`, or that has no f) are read from a keyword or a
- * string as a JS string. Every other value is kept exactly.
+ * string as a JS string. Every other value is kept exactly. `fromPlainJson`:
+ * raw is JSON.parse's (a plain object, no keyword anywhere).
  */
-export function toOp(raw: unknown, position: number): Op | string {
+export function toOp(raw: unknown, position: number, fromPlainJson = false): Op | string {
   // A Jepsen record (`#jepsen.history.Op{…}`) is its map.
-  if (raw instanceof Tagged && isRecordLike(raw.value)) raw = raw.value;
-  if (!isRecordLike(raw)) return `expected an operation map, found ${describe(raw)}`;
+  if (!fromPlainJson && raw instanceof Tagged && isRecordLike(raw.value)) raw = raw.value;
+  if (fromPlainJson ? raw === null || typeof raw !== 'object' || Array.isArray(raw) : !isRecordLike(raw))
+    return `expected an operation map, found ${describe(raw)}`;
   const r = raw as Record<string, unknown>;
   const typeName = nameOf(r.type);
   if (r.type === undefined) return 'operation has no "type"';
@@ -44,7 +46,8 @@ export function toOp(raw: unknown, position: number): Op | string {
     return `"time" must be a number; found ${describe(time)}`;
 
   const value = r.value === undefined ? null : r.value;
-  if ((f === 'txn' || f === undefined) && Array.isArray(value)) nameMicroOps(value);
+  // (JSON.parse makes no keywords: its micro-op names are strings already.)
+  if (!fromPlainJson && (f === 'txn' || f === undefined) && Array.isArray(value)) nameMicroOps(value);
   // Core fields first, in the canonical order, then everything else as it came.
   const op: Op = { index, time, type: typeName, process, f, value };
   if (f === undefined) delete op.f;

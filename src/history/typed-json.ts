@@ -45,19 +45,46 @@ export class TypedJsonError extends Error {}
 
 /**
  * True when JSON.parse would read this text exactly as the typed parser
- * does: no `"$` (no typed value, no escaped key), no number that is large
- * (16+ digits) or an integral float (`1.0`, `1e3`), no deep nesting. Digits
- * inside strings may send a line to the typed parser needlessly, never the
- * other way round.
+ * does, as far as the text can tell: no `"$` (no typed value, no escaped
+ * key), no integral float (`1.0`, `1e3`), no deep nesting. Digits inside
+ * strings may send a line to the typed parser needlessly, never the other way
+ * round. Big integers are left to `hasLargeNumber` on JSON.parse's result.
  */
 export function plainJsonSuffices(line: string): boolean {
-  if (line.includes('"$')) return false;
-  if (RISKY_NUMBER.test(line)) return false;
+  // `"$` (a typed value or an escaped key): one-character search, then a look at the char before.
+  for (let i = line.indexOf('$'); i !== -1; i = line.indexOf('$', i + 1))
+    if (line.charCodeAt(i - 1) === 34) return false;
+  if (line.indexOf('.') !== -1 && INTEGRAL_FLOAT.test(line)) return false;
+  if (digitBefore(line, 'e') || digitBefore(line, 'E')) return false;
   if (line.length > 2 * MAX_NESTING_DEPTH && openersExceed(line, MAX_NESTING_DEPTH)) return false;
   return true;
 }
 
-const RISKY_NUMBER = /\d{16}|\d\.0*(?![0-9])|\d[eE]/;
+const INTEGRAL_FLOAT = /\d\.0*(?![0-9])/;
+
+/** Is some `ch` in s right after a digit (an exponent, or a word like "1e" in a string)? */
+function digitBefore(s: string, ch: string): boolean {
+  for (let i = s.indexOf(ch); i !== -1; i = s.indexOf(ch, i + 1)) {
+    const c = s.charCodeAt(i - 1);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
+
+/**
+ * True when JSON.parse's result holds a number of 16 digits or more (|n| ≥
+ * 10^15), which it may have rounded: the line is then read by the typed parser.
+ */
+export function hasLargeNumber(v: unknown): boolean {
+  if (typeof v === 'number') return v >= 1e15 || v <= -1e15;
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (hasLargeNumber(v[i])) return true;
+    return false;
+  }
+  for (const k in v) if (hasLargeNumber((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
 
 /** More than `limit` '[' and '{' in s (a bound on the nesting). */
 function openersExceed(s: string, limit: number): boolean {
