@@ -26,16 +26,20 @@ function multiRegisterOracle(history: readonly Op[], initial: Map<string, Value>
   }
   const open = new Map<unknown, { op: Op; pos: number }>();
   const ivs: I[] = [];
-  history.forEach((op, pos) => {
-    if (op.process === 'nemesis') return;
-    if (op.type === 'invoke') return void open.set(op.process, { op, pos });
+  for (let pos = 0; pos < history.length; pos++) {
+    const op = history[pos];
+    if (op.process === 'nemesis') continue;
+    if (op.type === 'invoke') {
+      open.set(op.process, { op, pos });
+      continue;
+    }
     const inv = open.get(op.process)!;
     open.delete(op.process);
-    if (op.type === 'fail') return;
+    if (op.type === 'fail') continue;
     if (op.type === 'info')
-      return void ivs.push({ mops: inv.op.value as Mop[], known: false, call: inv.pos, ret: Infinity });
-    ivs.push({ mops: op.value as Mop[], known: true, call: inv.pos, ret: pos });
-  });
+      ivs.push({ mops: inv.op.value as Mop[], known: false, call: inv.pos, ret: Infinity });
+    else ivs.push({ mops: op.value as Mop[], known: true, call: inv.pos, ret: pos });
+  }
   for (const { op, pos } of open.values())
     ivs.push({ mops: op.value as Mop[], known: false, call: pos, ret: Infinity });
   const run = (state: Map<string, Value>, mops: Mop[]): Map<string, Value> | undefined => {
@@ -255,6 +259,7 @@ describe("values compared with Clojure's =, in-process and on worker threads", (
         workers: 2,
         workerMinOps: 10,
         workerHeadStartMs: 0,
+        workerMinRemainingSteps: 0,
       });
       expect(onWorkers.stats.workers, 'workers were used').toBeGreaterThan(0);
       expect(onWorkers.valid).toBe(!bad);
@@ -269,7 +274,13 @@ describe("values compared with Clojure's =, in-process and on worker threads", (
       op.index = i;
       op.time = i;
     });
-    const opts = { minimise: false, workers: 2, workerMinOps: 10, workerHeadStartMs: 0 } as const;
+    const opts = {
+      minimise: false,
+      workers: 2,
+      workerMinOps: 10,
+      workerHeadStartMs: 0,
+      workerMinRemainingSteps: 0,
+    } as const;
     expect(checkLinearizableSync(history, 'kv', { minimise: false }).valid).toBe(false);
     const seven = await checkLinearizable(history, 'kv', { ...opts, initialValue: 7 });
     expect(seven.stats.workers).toBeGreaterThan(0);
