@@ -14,10 +14,12 @@ if (!existsSync(compiled)) {
   );
   process.exit(255);
 }
-// A reader that stops early (`faultline … | head`) closes the pipe: stop quietly, as Unix tools do.
+// A reader that stops early (`faultline … | head`) closes the pipe: drop the rest of the output quietly, as
+// Unix tools do, but finish and exit with the verdict's code (0 valid, 1 invalid, …), which `set -o pipefail`
+// and `PIPESTATUS` report: a closed pipe must never turn INVALID into 0.
 process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') process.exit(0);
-  throw err;
+  if (err.code !== 'EPIPE') throw err;
+  process.stdout.write = () => true;
 });
 // Most checks are over before V8's optimising compiler pays: it waits for 400 ms of CPU (src/jit.ts).
 if (process.argv[2] === 'check') {

@@ -9,7 +9,7 @@ const elleListAppend: Checker = {
   name: 'elle-list-append',
   description:
     'Elle list-append: infers ww/wr/rw, process and real-time dependencies and names cycles and other anomalies (default model strict-serializable)',
-  takes: ['consistencyModels'],
+  takes: ['consistencyModels', 'anomalies'],
   check: async (history, opts) => (await elle()).checkListAppend(history, opts),
 };
 
@@ -17,7 +17,7 @@ const elleRwRegister: Checker = {
   name: 'elle-rw-register',
   description:
     'Elle rw-register: infers dependencies of read/write register transactions and names cycles and other anomalies (default model strict-serializable)',
-  takes: ['consistencyModels', 'wfrKeys', 'sequentialKeys', 'linearizableKeys'],
+  takes: ['consistencyModels', 'anomalies', 'wfrKeys', 'sequentialKeys', 'linearizableKeys'],
   check: async (history, opts) => (await elle()).checkRwRegister(history, opts),
 };
 

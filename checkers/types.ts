@@ -1,4 +1,5 @@
 import type { Op } from '../src/history/op.js';
+import type { Value } from '../src/history/values.js';
 
 /** Every checker answers with this; `unknown` whenever a budget ran out. Never guess. */
 export interface CheckResult {
@@ -30,12 +31,20 @@ export interface CheckOptions {
    * skips it, when nobody will look at the witness. Default true.
    */
   minimise?: boolean;
+  /**
+   * Linearizable: the model's initial value (`--initial-value`, Knossos'
+   * `(cas-register 0)`): of the register, of every key of a keyed model, or the
+   * map of a multi-register. Absent: the model's own (nil for registers).
+   */
+  initialValue?: Value;
   /** Wall-clock budget; out of it → valid: 'unknown'. */
   timeLimitMs?: number;
   /** Memory budget for the search; out of it → valid: 'unknown'. */
   memoryLimitBytes?: number;
   /** Elle: consistency models to check, spelled as Elle spells them. */
   consistencyModels?: string[];
+  /** Elle: specific anomalies to fail on besides those the models forbid (Elle's `:anomalies`). */
+  anomalies?: string[];
   /**
    * Elle rw-register: infer version orders from more than the initial state
    * (Elle's `:wfr-keys?`, `:sequential-keys?`, `:linearizable-keys?`): writes
@@ -56,6 +65,8 @@ export interface CheckOptions {
 export type CheckerSpecificOption =
   | 'independent'
   | 'split'
+  | 'initialValue'
+  | 'anomalies'
   | 'consistencyModels'
   | 'wfrKeys'
   | 'sequentialKeys'

@@ -1,7 +1,7 @@
 /**
  * Cycle search, as Elle does it: split the graph into strongly connected
  * components, then within each component look for a short cycle of each
- * anomaly type in order of severity (G0 before G1c before G-single …),
+ * anomaly type in order of severity (G0 before G1c before G-single-item …),
  * skipping types already implied by a cycle found there. A cycle of a type is
  * found by a breadth-first search over (vertex, path state) pairs that starts
  * on one edge of the type's first relationship and must come back to its
@@ -51,8 +51,10 @@ function variants(base: CycleSpec[]): CycleSpec[] {
 export const CYCLE_SPECS: readonly CycleSpec[] = variants([
   { type: 'G0', first: WW, rest: WW, kind: 'plain', requires: 0 },
   { type: 'G1c', first: WR, rest: WW | WR, kind: 'plain', requires: 0 },
-  { type: 'G-single', first: RW, rest: WW | WR, kind: 'plain', requires: 0 },
-  { type: 'G-nonadjacent', first: RW, rest: WW | WR | RW, kind: 'nonadjacent', requires: 0 },
+  // Every rw edge of list-append and rw-register is on an item (a key), never a predicate, so their
+  // cycles are Elle's item-level anomalies: G-single-item, G-nonadjacent-item, G2-item (elle.txn).
+  { type: 'G-single-item', first: RW, rest: WW | WR, kind: 'plain', requires: 0 },
+  { type: 'G-nonadjacent-item', first: RW, rest: WW | WR | RW, kind: 'nonadjacent', requires: 0 },
   { type: 'G2-item', first: RW, rest: WW | WR | RW, kind: 'g2item', requires: 0 },
 ]);
 
@@ -132,8 +134,8 @@ export function classifyCycle(rels: readonly number[]): string {
     else if (r === REALTIME) realtime++;
   }
   let data: string;
-  if (rw === 1) data = 'G-single';
-  else if (rw > 1) data = adjacent ? 'G2-item' : 'G-nonadjacent';
+  if (rw === 1) data = 'G-single-item';
+  else if (rw > 1) data = adjacent ? 'G2-item' : 'G-nonadjacent-item';
   else if (wr > 0) data = 'G1c';
   else if (ww > 0) data = 'G0';
   else throw new Error(`cannot classify a cycle with no data dependencies: ${rels.join(',')}`);
@@ -259,7 +261,7 @@ export class CycleSearcher {
         this.queue = i32(size);
         this.stamp = 0;
       }
-      // When the first relationship is not among the later ones (G-single …) and the
+      // When the first relationship is not among the later ones (G-single-item …) and the
       // later ones alone are acyclic here, b can only get back to a if b comes before
       // a in their topological order: most first edges need no search at all.
       const topo =

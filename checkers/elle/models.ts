@@ -1,7 +1,10 @@
 /**
  * Elle's consistency-model lattice and anomaly taxonomy, as in Jepsen's
- * `elle.consistency-model`: which anomalies imply which, which models
- * proscribe which anomalies, and which models imply which. From these we
+ * `elle.consistency-model` (jepsen-io/elle, 2024: with `update-atomic`,
+ * which replaced ROLA): which anomalies imply which, which models proscribe
+ * which anomalies, and which models imply which. These tables are Elle's,
+ * entry for entry; test/elle/lattice.test.ts checks every model against
+ * every anomaly. From these we
  * derive (a) the anomaly types worth searching for, given the models the user
  * wants checked, and (b) the `not` / `also-not` boundary of a set of
  * anomalies found.
@@ -143,12 +146,12 @@ const MODELS = dag(
     'monotonic-atomic-view': ['read-committed'],
     'monotonic-view': ['PL-2'],
     'monotonic-snapshot-read': ['PL-2'],
-    'parallel-snapshot-isolation': ['causal-cerone', 'ROLA'],
+    'parallel-snapshot-isolation': ['causal-cerone', 'update-atomic'],
     prefix: ['causal-cerone'],
     'read-atomic': ['monotonic-atomic-view'],
     'read-committed': ['read-uncommitted'],
     'repeatable-read': ['cursor-stability', 'monotonic-atomic-view'],
-    ROLA: ['read-atomic'],
+    'update-atomic': ['read-atomic'],
     serializable: ['repeatable-read', 'snapshot-isolation', 'view-serializable'],
     'session-serializable': ['1SR'],
     'snapshot-isolation': [
@@ -201,7 +204,7 @@ const DIRECT_PROSCRIBED = dag(
     'snapshot-isolation': ['internal', 'G1', 'G-SI', 'G-nonadjacent', 'PL-SI-cycle-exists'],
     'read-atomic': ['internal', 'G1a', 'future-read'],
     'repeatable-read': ['G1', 'G2-item', 'PL-2.99-cycle-exists', 'lost-update'],
-    ROLA: ['lost-update'],
+    'update-atomic': ['lost-update'],
     'strict-serializable': ['G1', 'G1c-realtime', 'G2-realtime', 'PL-SS-cycle-exists'],
     'strong-session-PL-1': ['strong-session-PL-1-cycle-exists', 'G0-process'],
     'strong-session-PL-2': ['strong-session-PL-2-cycle-exists', 'G1c-process'],
@@ -294,3 +297,42 @@ export function boundary(anomalies: Iterable<string>): { not: string[]; alsoNot:
 
 /** Anomaly types that never fail a check but make it unknown. */
 export const UNKNOWN_ANOMALY_TYPES: readonly string[] = ['empty-transaction-graph', 'cycle-search-timeout'];
+
+/**
+ * Anomalies faultline reports that Elle does not: a read of a value no
+ * transaction wrote (`garbage-read`; Elle's list-append throws on it, its
+ * rw-register ignores it). Each implies G1a, so it fails what G1a fails.
+ */
+export const BEYOND_ELLE_ANOMALIES: readonly string[] = ['garbage-read'];
+
+/** Every anomaly name Elle knows (its anomaly-depths keys), faultline's own, and the unknown types. */
+export const ALL_ANOMALIES: readonly string[] = (() => {
+  const s = new Set<string>();
+  for (const [a, bs] of IMPLIED_ANOMALIES) {
+    s.add(a);
+    for (const b of bs) s.add(b);
+  }
+  for (const [, as] of DIRECT_PROSCRIBED) for (const a of as) s.add(a);
+  for (const a of UNKNOWN_ANOMALY_TYPES) s.add(a);
+  return [...s].sort();
+})();
+
+/** Anomalies which imply any of these (themselves included): Elle's all-anomalies-implying. */
+export function allAnomaliesImplying(anomalies: Iterable<string>): Set<string> {
+  return reach(IMPLYING_ANOMALIES, anomalies);
+}
+
+/** The anomalies a model forbids directly, beyond those of the models it implies (Elle's direct-proscribed-anomalies). */
+export function directlyProscribedBy(model: string): readonly string[] {
+  return DIRECT_PROSCRIBED.get(canonicalModelName(model)) ?? [];
+}
+
+/** Canonical names of every model in the lattice (Elle's `models` graph vertices). */
+export function latticeModels(): string[] {
+  const s = new Set<string>();
+  for (const [a, bs] of MODELS) {
+    s.add(a);
+    for (const b of bs) s.add(b);
+  }
+  return [...s].sort();
+}

@@ -8,7 +8,12 @@
  * transaction invoked where it completed. An invocation that never completes
  * counts as `info`: it may or may not have happened.
  */
+
+import { excerpt, writeEdn } from '../../src/history/edn.js';
+import { writeTxn } from '../../src/history/edn-history.js';
 import type { Op } from '../../src/history/op.js';
+import { isPlainJsonValue } from '../../src/history/typed-json.js';
+import { valueEquals } from '../../src/history/values.js';
 import { f64, i32, u8 } from './arena.js';
 
 export const OK = 0;
@@ -47,6 +52,24 @@ export class MalformedTxnError extends Error {
   }
 }
 
+/** Could this completion's value be the completion of that invocation's txn? Reads may differ (nil when invoked). */
+function sameTxn(invoked: unknown, completed: unknown): boolean {
+  if (!Array.isArray(invoked) || !Array.isArray(completed) || invoked.length !== completed.length)
+    return false;
+  for (let j = 0; j < invoked.length; j++) {
+    const a = invoked[j];
+    const b = completed[j];
+    if (!Array.isArray(a) || !Array.isArray(b) || a[0] !== b[0] || !valueEquals(a[1], b[1])) return false;
+    if (a[0] !== 'r' && !valueEquals(a[2], b[2])) return false;
+  }
+  return true;
+}
+
+/** A transaction: an op whose f is txn, or that has no f (Elle infers a transaction from the value). */
+function isTxn(op: Op): boolean {
+  return op.f === 'txn' || op.f === undefined;
+}
+
 /**
  * Index the `txn` operations of a history. Non-txn client ops and nemesis ops
  * are skipped. `fs` lists the micro-op names allowed (e.g. append, r).
@@ -55,7 +78,7 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   let invokes = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
-    if (op.process === 'nemesis' || op.f !== 'txn') continue;
+    if (op.process === 'nemesis' || !isTxn(op)) continue;
     invokes++; // upper bound: every op could be a standalone completion
   }
   const cap = invokes;
@@ -79,6 +102,8 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   };
   const f0 = fs[0];
   const f1 = fs[1] ?? fs[0];
+  /** Per process with more than one txn in flight: the earlier ones, oldest first (the newest is pending). */
+  const overlapping = new Map<number, number[]>();
 
   // Per txn: micro-op count and count of the first kind, summed into prefixes at the end.
   const mopStart = i32(cap + 1);
@@ -99,7 +124,7 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
       if (f === f0) firstKind++;
       else if (f !== f1) {
         throw new MalformedTxnError(
-          `operation ${op.index}: unexpected micro-op ${JSON.stringify(m)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
+          `operation ${op.index}: unexpected micro-op ${excerpt(formatValue(m), 80)}; expected ${fs.map((x) => `["${x}", key, value]`).join(' or ')}`,
           op.index,
         );
       }
@@ -112,15 +137,17 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     const p = op.process;
-    if (p === 'nemesis' || op.f !== 'txn') continue;
+    if (p === 'nemesis' || !isTxn(op)) continue;
     if (op.type === 'invoke') {
       const prev = getPending(p);
       if (prev >= 0) {
-        // The previous invocation never completed: treat it as indeterminate.
-        type[prev] = INFO;
-        mops[prev] = checkValue(ops[invokePos[prev]]);
-        mopStart[prev + 1] = mops[prev].length;
-        firstKindStart[prev + 1] = firstKind;
+        // Another txn in flight on this process (Elle accepts this): the earlier one may still complete.
+        let list = overlapping.get(p);
+        if (list === undefined) {
+          list = [];
+          overlapping.set(p, list);
+        }
+        list.push(prev);
       }
       const id = n++;
       type[id] = INFO;
@@ -130,13 +157,25 @@ export function indexTxns(ops: readonly Op[], fs: readonly string[]): Txns {
       events[nev++] = id * 2;
     } else {
       let id = getPending(p);
+      const earlier = overlapping.size > 0 ? overlapping.get(p) : undefined;
       if (id < 0) {
         id = n++;
         process[id] = p;
         invokePos[id] = i;
         events[nev++] = id * 2;
-      } else {
+      } else if (earlier === undefined) {
         setPending(p, -1);
+      } else {
+        // Several in flight: the completion answers the oldest invocation whose txn it is (same
+        // micro-ops, keys and written values), else the oldest.
+        const inFlight = [...earlier, id];
+        let k = inFlight.findIndex((c) => sameTxn(ops[invokePos[c]].value, op.value));
+        if (k < 0) k = 0;
+        id = inFlight[k];
+        inFlight.splice(k, 1);
+        setPending(p, inFlight.pop()!);
+        if (inFlight.length === 0) overlapping.delete(p);
+        else overlapping.set(p, inFlight);
       }
       completePos[id] = i;
       if (op.type === 'info') {
@@ -198,8 +237,15 @@ export function txnInfo(t: Txns, id: number): TxnInfo {
   };
 }
 
+/** A value as explanations show it: as JSON when JSON can say it, else as EDN (`:x`, `#{1 2}`, big integers). */
 export function formatValue(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
+  return isPlainJsonValue(v) ? (JSON.stringify(v) ?? 'null') : writeEdn(v);
+}
+
+/** A micro-op as explanations show it: JSON when it can be, else EDN with its function as a keyword. */
+function formatMop(m: unknown): string {
+  if (isPlainJsonValue(m)) return JSON.stringify(m) ?? 'null';
+  return Array.isArray(m) && typeof m[0] === 'string' ? writeTxn([m]).slice(1, -1) : writeEdn(m);
 }
 
 export function formatTxn(t: Txns, id: number): string {
@@ -208,6 +254,6 @@ export function formatTxn(t: Txns, id: number): string {
 
 /** `{index 3, process 1, ok: [["r","x",[1]]]}`: how explanations show a txn. */
 export function formatTxnInfo(i: TxnInfo): string {
-  const mops = i.value.map((m) => formatValue(m)).join(', ');
+  const mops = i.value.map((m) => formatMop(m)).join(', ');
   return `{index ${i.index}, process ${i.process}, ${i.type}: [${mops}]}`;
 }

@@ -1,4 +1,6 @@
+import { excerpt, writeEdn } from '../../src/history/edn.js';
 import type { Op } from '../../src/history/op.js';
+import { Keyword, mapEntries, type Value } from '../../src/history/values.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 
 /**
@@ -53,21 +55,23 @@ export function checkBank(history: readonly Op[], opts: CheckOptions = {}): Chec
 
   for (const op of history) {
     if (op.type !== 'ok' || op.f !== 'read' || op.process === 'nemesis') continue;
-    const v = op.value;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    const entries = mapEntries(op.value);
+    if (entries === undefined) {
       return {
         valid: 'unknown',
-        inputError: `op ${op.index}: a bank read's value must map accounts to balances, got ${JSON.stringify(v)}`,
+        inputError: `op ${op.index}: a bank read's value must map accounts to balances, got ${excerpt(writeEdn(op.value), 80)}`,
       };
     }
-    const balances = v as Record<string, unknown>;
+    // Accounts by name: a string key as it is, an integer or a keyword (Jepsen's EDN) as its text.
+    const balances: Record<string, unknown> = {};
+    for (const [k, b] of entries) balances[accountName(k)] = b;
     const keys = Object.keys(balances).sort();
     for (const k of keys) {
       const b = balances[k];
       if (b !== null && (typeof b !== 'number' || !Number.isFinite(b))) {
         return {
           valid: 'unknown',
-          inputError: `op ${op.index}: account ${k}'s balance must be a number or null, got ${JSON.stringify(b)}`,
+          inputError: `op ${op.index}: account ${k}'s balance must be a number or null, got ${excerpt(writeEdn(b), 80)}`,
         };
       }
     }
@@ -137,4 +141,11 @@ function describeBadRead(b: BankBadRead): string {
     case 'missing-key':
       return `missing-key: ${at} lacks account${b.accounts!.length === 1 ? '' : 's'} ${b.accounts!.join(', ')} the first read had`;
   }
+}
+
+/** An account's name from a map key (src/history/values.ts): strings as they are, keywords by name, others as EDN. */
+function accountName(k: Value): string {
+  if (typeof k === 'string') return k;
+  if (k instanceof Keyword) return k.name;
+  return writeEdn(k);
 }

@@ -5,6 +5,7 @@
  */
 import { availableParallelism, totalmem } from 'node:os';
 import type { Op } from '../../src/history/op.js';
+import { toTypedJson } from '../../src/history/typed-json.js';
 import type { CheckOptions, CheckResult } from '../types.js';
 import { explainFailure, type FailureReport } from './explain.js';
 import { minimiseNonLinearizable } from './minimise.js';
@@ -108,9 +109,9 @@ export function defaultWorkerCount(): number {
 
 const DEFAULT_MINIMISE_MS = 2_000;
 
-function resolveModel(model: Model | string): Model {
+function resolveModel(model: Model | string, opts: LinearizableOptions): Model {
   if (typeof model !== 'string') return model;
-  const found = findModel(model);
+  const found = findModel(model, { initialValue: opts.initialValue });
   if (!found) throw new TypeError(`unknown model '${model}'; choices: ${MODEL_NAMES.join(', ')}`);
   return found;
 }
@@ -119,8 +120,8 @@ interface Setup {
   model: Model;
   /** The model the parts are searched with: `model.perKey` when the history was split. */
   partModel: Model;
-  /** How a worker thread finds `partModel` (a built-in model by name); undefined: in-process only. */
-  worker: { modelName: string; perKey: boolean } | undefined;
+  /** How a worker thread finds `partModel` (a built-in model by name and options); undefined: in-process only. */
+  worker: { modelName: string; perKey: boolean; initialValue?: string } | undefined;
   independent: boolean;
   prepared: ReturnType<typeof prepare>;
   budget: SearchBudget;
@@ -143,13 +144,20 @@ function setup(
   opts: LinearizableOptions,
 ): Setup | { rejected: LinearizableResult } {
   const t0 = performance.now();
-  const named = resolveModel(modelArg);
+  let named: Model;
+  try {
+    named = resolveModel(modelArg, opts);
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    return { rejected: inputError({ name: String(modelArg) } as Model, err.message, t0) };
+  }
   const independent = opts.independent === true;
   // Independent tuples: a map of copies of the model, one per key, checked like kv.
   const model: Model = independent
     ? (keyed(named.name, named.description ?? named.name, named) as Model)
     : named;
-  const builtIn = findModel(named.name) === named;
+  const builtIn = typeof modelArg === 'string' || findModel(named.name) === named;
+  const initialValue = opts.initialValue === undefined ? undefined : toTypedJson(opts.initialValue);
   const budget: SearchBudget = {};
   if (opts.timeLimitMs !== undefined) budget.deadlineMs = Date.now() + opts.timeLimitMs;
   budget.memoryLimitBytes = opts.memoryLimitBytes ?? defaultMemoryLimitBytes();
@@ -161,9 +169,9 @@ function setup(
       ? undefined
       : independent
         ? partModel === named
-          ? { modelName: named.name, perKey: false }
+          ? { modelName: named.name, perKey: false, initialValue }
           : undefined
-        : { modelName: named.name, perKey: partModel !== named };
+        : { modelName: named.name, perKey: partModel !== named, initialValue };
     return { model, partModel, worker, independent, prepared, budget, t0 };
   } catch (err) {
     if (err instanceof MalformedHistoryError || err instanceof ModelError) {
@@ -237,6 +245,7 @@ export async function checkLinearizable(
         s.budget,
         threads,
         cancel,
+        s.worker.initialValue,
       );
       if (kept) {
         const search = kept.search;
@@ -334,10 +343,16 @@ function finish(
     const part = prepared.parts[failedAt];
     const outcome = outcomes[failedAt];
     const failure = explainFailure(partModel, part.ops, outcome, part.key);
+    const failing = part.ops[outcome.failing!];
+    // Knossos takes a read of nil as a read of unknown value; faultline as a read of nil. Say so where it matters.
+    const nilRead =
+      failing !== undefined && failing.input.f === 'read' && failing.output === null
+        ? ' (a read of nil is taken as reading nil; Knossos would take it as a read of unknown value: record such reads as :info or :fail)'
+        : '';
     const result: LinearizableResult = {
       valid: false,
       ...base,
-      summary: `not linearizable: ${failure.explanation}`,
+      summary: `not linearizable: ${failure.explanation}${nilRead}`,
       failure,
     };
     if (opts.minimise !== false) {
@@ -382,6 +397,10 @@ function finish(
       unknownReason: reason,
       summary: `unknown: the ${limit} ran out with ${finished} of ${outcomes.length} parts linearizable`,
     };
+  }
+  if (prepared.opCount === 0 && prepared.dropped.failed + prepared.dropped.unknownReads === 0) {
+    // A history with no operations at all: nothing was checked, so never valid.
+    return { valid: 'unknown', ...base, summary: 'unknown: the history holds no client operations to check' };
   }
   return {
     valid: true,

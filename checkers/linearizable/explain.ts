@@ -3,6 +3,7 @@
  * linearization found before it, the states the object could be in just
  * before it, and the ops concurrent with it. Everything is plain JSON.
  */
+import { isValueInstance } from '../../src/history/values.js';
 import { describeOp, describeState, type Model, show } from './model.js';
 import type { PreparedOp } from './prepare.js';
 import type { SearchOutcome } from './search.js';
@@ -68,8 +69,8 @@ export function explainFailure<S>(
 ): FailureReport {
   const x = ops[outcome.failing!];
   const raw = outcome.statesBefore ?? [];
-  // Plain JSON (a model state may serialise as something simpler, like Text as its string).
-  const states = raw.map((st) => (st === undefined ? null : (JSON.parse(JSON.stringify(st)) as unknown)));
+  // Plain data (a model state may serialise as something simpler, like Text as its string); history values as they are.
+  const states = raw.map((st) => (st === undefined ? null : plainState(st, 0)));
   const described = raw.map((s) => describeState(model, s));
   const op = reportOp(model, x);
   // The key as the history spells it (the part key may be an internal form).
@@ -96,4 +97,24 @@ export function explainFailure<S>(
   };
   if (shownKey !== undefined) report.key = shownKey;
   return report;
+}
+
+/** A model state as data for the result: history values kept, other objects by their toJSON (Text → its string). */
+function plainState(v: unknown, depth: number): unknown {
+  if (v === null || typeof v !== 'object' || depth > 1000 || isValueInstance(v)) return v;
+  if (Array.isArray(v)) return v.map((x) => plainState(x, depth + 1));
+  const proto = Object.getPrototypeOf(v);
+  if (proto === Object.prototype || proto === null) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v))
+      Object.defineProperty(out, k, {
+        value: plainState((v as Record<string, unknown>)[k], depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return out;
+  }
+  const toJSON = (v as { toJSON?: () => unknown }).toJSON;
+  return typeof toJSON === 'function' ? toJSON.call(v) : v;
 }

@@ -5,7 +5,7 @@
 import type { Op } from '../../src/history/op.js';
 import type { Checker, CheckOptions } from '../types.js';
 import { checkLinearizable, type LinearizableResult } from './check.js';
-import { findModel, MODEL_NAMES } from './models.js';
+import { MODEL_NAMES } from './models.js';
 
 export {
   checkLinearizable,
@@ -28,7 +28,15 @@ export {
   kvAppend,
   MODEL_NAMES,
   MODELS,
+  MODELS_WITH_INITIAL_VALUE,
   ModelError,
+  type ModelOptions,
+  makeCasRegister,
+  makeCounter,
+  makeKv,
+  makeMultiRegister,
+  makeRegister,
+  multiRegister,
   mutex,
   register,
   set,
@@ -40,7 +48,7 @@ export const linearizableChecker: Checker = {
   name: 'linearizable',
   description: 'linearizability against a sequential model (Wing & Gong / Lowe search, split per key)',
   models: MODEL_NAMES,
-  takes: ['independent', 'split'],
+  takes: ['independent', 'split', 'initialValue'],
   check(history: readonly Op[], opts: CheckOptions): Promise<LinearizableResult> {
     const name = opts.model;
     if (name === undefined) {
@@ -48,7 +56,7 @@ export const linearizableChecker: Checker = {
         new TypeError(`the linearizable checker needs a model: ${MODEL_NAMES.join(', ')}`),
       );
     }
-    if (!findModel(name)) {
+    if (!MODEL_NAMES.includes(name)) {
       return Promise.reject(new TypeError(`unknown model '${name}'; choices: ${MODEL_NAMES.join(', ')}`));
     }
     return checkLinearizable(history, name, opts);

@@ -2,7 +2,12 @@
  * The model contract of the linearizability checker: a sequential
  * specification given as a pure step function over small, hashable states
  * (Porcupine's surface). Everything else about the search is internal.
+ * Values are history values (src/history/values.ts); compare them with
+ * `sameValue` (Clojure's `=`), never with `===` or JSON text.
  */
+import { excerpt, writeEdn } from '../../src/history/edn.js';
+import { writeTxn } from '../../src/history/edn-history.js';
+import { valueEquals } from '../../src/history/values.js';
 
 /** What a model sees of an operation: its invocation. */
 export interface ModelInput {
@@ -36,7 +41,7 @@ export interface Model<S = unknown> {
    * Identity of a state for memoisation. Equal states must hash equal. Without
    * `equal`, equal hashes mean equal states (the hash is then a canonical key,
    * strings are fine). Default: primitives by value, other states by their
-   * JSON text.
+   * `valueKey` (equal under Clojure's `=`, equal key).
    */
   hash?(state: S): number | string;
   equal?(a: S, b: S): boolean;
@@ -93,38 +98,20 @@ export interface Model<S = unknown> {
   describeState?(state: S): string;
 }
 
-/** Equality on JSON-like values (what histories carry). */
-export function sameValue(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') {
-    // 1 and 1.0 are the same JSON number; undefined vs null stays different.
-    return false;
-  }
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameValue(a[i], b[i])) return false;
-    return true;
-  }
-  if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) {
-    if (!Object.hasOwn(b, k)) return false;
-    if (!sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
-  }
-  return true;
-}
+/**
+ * Equality of history values: Clojure's `=`, as Knossos' models compare
+ * (src/history/values.ts): 1 ≠ 1.0, :a ≠ "a", #{1 2} ≠ [1 2], (1 2) = [1 2].
+ */
+export const sameValue: (a: unknown, b: unknown) => boolean = valueEquals;
 
-/** A short, readable rendering of a JSON-like value (nil for null, like Jepsen). */
+/** A short, readable rendering of a history value, as EDN (nil for null, like Jepsen). */
 export function show(x: unknown): string {
-  if (x === null) return 'nil';
   if (x === undefined) return '?';
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return String(x);
-  if (Array.isArray(x)) return `[${x.map(show).join(' ')}]`;
   try {
-    return JSON.stringify(x);
+    // A transaction's micro-op functions are names: shown as keywords, as Jepsen writes them.
+    if (Array.isArray(x) && x.length > 0 && x.every((m) => Array.isArray(m) && typeof m[0] === 'string'))
+      return excerpt(writeTxn(x), 200);
+    return excerpt(writeEdn(x), 200);
   } catch {
     return String(x);
   }

@@ -75,10 +75,19 @@ export function pairOperations(
     const op = history[pos];
     const p = op.process;
     if (p === 'nemesis') continue;
+    if (op.f === undefined) {
+      throw new MalformedHistoryError(
+        `op index ${op.index}: ${op.type} by process ${String(p)} has no f; the linearizable checker needs every operation's function`,
+      );
+    }
     if (op.type === 'invoke') {
       const prev = open.get(p);
-      // A process that invokes again without completing: the earlier op's outcome is unknown.
-      if (prev !== undefined) unknown(prev, 'pending', -1);
+      // Which completion answers which invocation cannot be told: refuse, as Jepsen's rule says.
+      if (prev !== undefined) {
+        throw new MalformedHistoryError(
+          `op index ${op.index}: process ${String(p)} invokes ${op.f} while its ${prev.input.f} (op index ${prev.invokeIndex}) has not completed; the linearizable checker needs one operation at a time per process (Elle's checkers accept such histories)`,
+        );
+      }
       const o: PreparedOp = {
         input: { f: op.f, value: op.value === undefined ? null : op.value, key: op.key },
         output: undefined,
@@ -98,7 +107,7 @@ export function pairOperations(
     const o = open.get(p);
     if (o === undefined) {
       throw new MalformedHistoryError(
-        `op index ${op.index}: ${op.type} ${op.f} by process ${String(p)} has no invocation before it`,
+        `op index ${op.index}: ${op.type} ${op.f} by process ${String(p)} has no invocation before it; the linearizable checker needs every operation's invocation (Elle's checkers accept histories of completions only)`,
       );
     }
     open.delete(p);

@@ -8,6 +8,7 @@
  *   the tuple of its keys' state ids, with an incremental hash, so a step
  *   copies a few integers instead of rebuilding and rehashing the whole map.
  */
+import { valueKey } from '../../src/history/values.js';
 import type { Model, ModelInput } from './model.js';
 
 export const ILLEGAL = -1;
@@ -100,7 +101,7 @@ export class StateTable<S> {
       ? m.hash(s)
       : s === null || (typeof s !== 'object' && typeof s !== 'function')
         ? s
-        : JSON.stringify(s);
+        : valueKey(s);
     const id = this.byKey.get(key);
     if (id !== undefined) return id;
     this.byKey.set(key, this.states.length);

@@ -8,7 +8,9 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Part } from './prepare.js';
+import { toTypedJson } from '../../src/history/typed-json.js';
+import { isCloneSafe } from '../../src/history/values.js';
+import type { Part, PreparedOp } from './prepare.js';
 import type { SearchBudget, SearchOutcome } from './search.js';
 import type { WorkerInput } from './worker.js';
 
@@ -33,8 +35,11 @@ export async function runOnWorkers(
   workerCount: number,
   /** Int32 flag shared with the workers (and whoever else searches): set when a part failed. */
   cancel: SharedArrayBuffer = new SharedArrayBuffer(4),
+  initialValue?: string,
 ): Promise<SearchOutcome<unknown>[] | undefined> {
   const n = Math.min(workerCount, parts.length);
+  // Class instances (keywords, sets, …) lose their prototype in structured cloning: send values as typed JSON then.
+  const typedValues = parts.some((p) => p.ops.some((o) => !opIsCloneSafe(o)));
   // Greedy balance by op count, largest parts first.
   const batches: { load: number; parts: { index: number; ops: Part['ops'] }[] }[] = [];
   for (let i = 0; i < n; i++) batches.push({ load: 0, parts: [] });
@@ -42,7 +47,7 @@ export async function runOnWorkers(
   for (const index of order) {
     let best = batches[0];
     for (const b of batches) if (b.load < best.load) best = b;
-    best.parts.push({ index, ops: parts[index].ops });
+    best.parts.push({ index, ops: typedValues ? parts[index].ops.map(encodeOp) : parts[index].ops });
     best.load += parts[index].ops.length;
   }
   const outcomes: SearchOutcome<unknown>[] = new Array(parts.length);
@@ -55,6 +60,8 @@ export async function runOnWorkers(
             const data: WorkerInput = {
               modelName,
               perKey,
+              initialValue,
+              typedValues,
               parts: batch.parts,
               deadlineMs: budget.deadlineMs,
               memoryLimitBytes:
@@ -82,4 +89,15 @@ export async function runOnWorkers(
   }
   for (let i = 0; i < outcomes.length; i++) if (outcomes[i] === undefined) return undefined;
   return outcomes;
+}
+
+function opIsCloneSafe(o: PreparedOp): boolean {
+  return isCloneSafe(o.input.value) && isCloneSafe(o.input.key) && isCloneSafe(o.output);
+}
+
+/** An op with its values as typed JSON text (worker.ts decodes them). */
+function encodeOp(o: PreparedOp): PreparedOp {
+  const input = { ...o.input, value: toTypedJson(o.input.value) };
+  if (o.input.key !== undefined) input.key = toTypedJson(o.input.key);
+  return { ...o, input, output: o.output === undefined ? undefined : toTypedJson(o.output) };
 }

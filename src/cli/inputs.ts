@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { formatProblem, HistoryParseError } from '../history/errors.js';
 import { HISTORY_FORMATS, type History, type HistoryFormat } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
-import { validateHistory } from '../history/validate.js';
+import { errorsOf, validateHistory } from '../history/validate.js';
 import { optimiseNow } from '../jit.js';
 import { requireChoice, UserError } from './user-error.js';
 
@@ -51,10 +51,19 @@ function fileBytes(path: string): number {
   }
 }
 
-export type LoadedHistory = { ok: true; history: History } | { ok: false; messages: string[] };
+export type LoadedHistory =
+  | { ok: true; history: History; warnings: string[] }
+  | { ok: false; messages: string[] };
 
-/** Read and validate one history; problems come back as `FILE:LINE: message` lines. */
-export function loadHistory(path: string, format: HistoryFormat | undefined): LoadedHistory {
+/**
+ * Read and validate one history. Errors make it unloadable; warnings (see
+ * src/history/validate.ts) come back beside it. Both as `FILE:LINE: message` lines.
+ */
+export function loadHistory(
+  path: string,
+  format: HistoryFormat | undefined,
+  opts: { strict?: boolean } = {},
+): LoadedHistory {
   // A big file makes a long run: V8's optimising compiler pays from the start (src/jit.ts).
   if (fileBytes(path) > BIG_INPUT_BYTES) optimiseNow();
   let history: History;
@@ -64,7 +73,8 @@ export function loadHistory(path: string, format: HistoryFormat | undefined): Lo
     if (err instanceof HistoryParseError) return { ok: false, messages: [err.message] };
     throw err;
   }
-  const problems = validateHistory(history);
-  if (problems.length > 0) return { ok: false, messages: problems.map((p) => formatProblem(path, p)) };
-  return { ok: true, history };
+  const problems = validateHistory(history, opts);
+  if (errorsOf(problems).length > 0)
+    return { ok: false, messages: problems.map((p) => formatProblem(path, p)) };
+  return { ok: true, history, warnings: problems.map((p) => formatProblem(path, p)) };
 }

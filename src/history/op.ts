@@ -16,9 +16,15 @@ export interface Op {
   time: number;
   type: OpType;
   process: Process;
-  /** read, write, cas, txn, add, transfer, … */
-  f: string;
-  /** txn: [["append","x",1],["r","y",[1,2]]]; cas: [from, to]. */
+  /**
+   * read, write, cas, txn, add, transfer, … (a name: read from a keyword or a
+   * string). Absent when the op has none: Elle infers a transaction from the value.
+   */
+  f?: string;
+  /**
+   * txn: [["append","x",1],["r","y",[1,2]]]; cas: [from, to]. A history value
+   * (src/history/values.ts): EDN's types kept distinct, compared with valueEquals.
+   */
   value: unknown;
   node?: string;
   error?: unknown;
@@ -41,6 +47,11 @@ export interface History {
   ops: Op[];
   /** `lines[i]` is the 1-based source line on which `ops[i]` starts. */
   lines: number[];
+  /**
+   * Set when every op carried an `index` and the file did not list them in
+   * that order: the ops were put in `index` order (Jepsen's history order).
+   */
+  reorderedByIndex?: boolean;
 }
 
 export type HistoryFormat = 'jsonl' | 'edn' | 'jepsen-log';

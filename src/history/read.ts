@@ -1,7 +1,8 @@
+import { isUtf8 } from 'node:buffer';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { parseEdnHistory } from './edn-history.js';
 import { HistoryParseError } from './errors.js';
-import { looksLikeJepsenLog, parseJepsenLog } from './jepsen-log.js';
+import { looksLikeJepsenLog, looksLikeLogLine, parseJepsenLog } from './jepsen-log.js';
 import { JsonlReader, parseJsonl } from './jsonl.js';
 import type { History, HistoryFormat } from './op.js';
 
@@ -10,7 +11,7 @@ export interface ReadOptions {
   format?: HistoryFormat;
 }
 
-/** Decide the format from the first non-blank content. */
+/** Decide the format from the content's first 4096 characters; undefined when none fits. */
 export function detectFormat(text: string): HistoryFormat | undefined {
   const head = text.slice(0, 4096);
   if (looksLikeJepsenLog(head)) return 'jepsen-log';
@@ -18,7 +19,11 @@ export function detectFormat(text: string): HistoryFormat | undefined {
   if (!m) return 'jsonl'; // empty: any format reads it as no ops
   const rest = head.slice(m.index);
   if (/^\{\s*"/.test(rest)) return 'jsonl';
-  if (rest[0] === '{' || rest[0] === '[' || rest[0] === '#' || rest[0] === ';') return 'edn';
+  const c = rest[0];
+  if (c === '{' || c === '[' || c === '(' || c === '#' || c === ';') return 'edn';
+  // A Jepsen log whose first 4 KiB hold no op event yet (start-up lines).
+  const firstLine = rest.slice(0, rest.indexOf('\n') === -1 ? rest.length : rest.indexOf('\n'));
+  if (looksLikeLogLine(firstLine)) return 'jepsen-log';
   return undefined;
 }
 
@@ -33,14 +38,31 @@ export function parseHistory(text: string, source: string, opts: ReadOptions = {
       'cannot tell the format (expected JSONL op maps, Jepsen EDN or a Jepsen console log); use --format',
     );
   }
+  let h: History;
   switch (format) {
     case 'jsonl':
-      return parseJsonl(text, source);
+      h = parseJsonl(text, source);
+      break;
     case 'edn':
-      return parseEdnHistory(text, source);
+      h = parseEdnHistory(text, source);
+      break;
     case 'jepsen-log':
-      return parseJepsenLog(text, source);
+      h = parseJepsenLog(text, source);
+      break;
   }
+  if (h.ops.length === 0 && /\S/.test(text)) {
+    if (opts.format !== undefined) throw nothingRead(source, format);
+    if (format === 'jepsen-log') throw nothingRead(source, format);
+  }
+  return h;
+}
+
+function nothingRead(source: string, format: HistoryFormat): HistoryParseError {
+  return new HistoryParseError(
+    source,
+    0,
+    `read no operations as ${format}${format === 'jepsen-log' ? ' (no line is a jepsen.util op event)' : ''}; is this the right format?`,
+  );
 }
 
 /** Read and parse a history file. Unreadable files throw a HistoryParseError at line 0. */
@@ -55,7 +77,8 @@ const CHUNK_BYTES = 64 * 1024;
  * Read and parse a history file. JSONL (named by `format` or detected) is
  * parsed a piece of whole lines at a time as it is read, so the file never
  * becomes one string: no 512 MiB string limit, and no copy of the text
- * beside the ops. Other formats are read whole.
+ * beside the ops. Other formats are read whole. Bytes that are not UTF-8
+ * are refused with the line they are on, never replaced.
  */
 export function readHistoryFileSync(path: string, opts: ReadOptions = {}): History {
   if (opts.format !== undefined && opts.format !== 'jsonl') return parseHistory(readWhole(path), path, opts);
@@ -76,6 +99,7 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
   let buf = Buffer.allocUnsafe(CHUNK_BYTES);
   let have = 0; // bytes at the start of buf not parsed yet: a partial line (or, before the format is known, all)
   let reader: JsonlReader | undefined;
+  let first = true;
   for (;;) {
     if (have === buf.length) {
       const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -88,6 +112,14 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
     } catch (err) {
       throw cannotRead(path, err);
     }
+    if (first && n > 0) {
+      first = false;
+      // A UTF-8 byte order mark is not content.
+      if (n >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+        buf.copy(buf, 0, 3, n);
+        n -= 3;
+      }
+    }
     if (n === 0) break;
     const end = have + n;
     const newline = buf.lastIndexOf(0x0a, end - 1);
@@ -96,6 +128,7 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
       continue;
     }
     // A newline byte is never inside a UTF-8 sequence: cutting there decodes as the whole file would.
+    checkUtf8(buf, 0, newline, path, reader?.lineCount ?? 0);
     const text = buf.toString('utf8', 0, newline);
     if (reader === undefined) {
       // Decide as parseHistory does, from the first 4096 characters.
@@ -110,19 +143,84 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
     buf.copy(buf, 0, newline + 1, end);
     have = end - newline - 1;
   }
+  checkUtf8(buf, 0, have, path, reader?.lineCount ?? 0);
   const rest = buf.toString('utf8', 0, have);
   // A file too short to decide from is all in `rest`.
   if (reader === undefined) return parseHistory(rest, path, opts);
   reader.push(rest);
+  // Every line that is not blank is an op or an error: JSONL that read nothing was empty.
   return reader.history();
 }
 
 function readWhole(path: string): string {
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(path, 'utf8');
   } catch (err) {
     throw cannotRead(path, err);
   }
+  // Decoding replaces every invalid sequence with U+FFFD: without one, the bytes were UTF-8.
+  if (!text.includes('\ufffd')) return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  let buf: Buffer;
+  try {
+    buf = readFileSync(path);
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  let start = 0;
+  if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
+  checkUtf8(buf, start, buf.length, path, 0);
+  return buf.toString('utf8', start);
+}
+
+/** Refuse bytes that are not UTF-8, naming the line (lines before `from`: `linesBefore`). */
+function checkUtf8(buf: Buffer, from: number, to: number, path: string, linesBefore: number): void {
+  if (isUtf8(buf.subarray(from, to))) return;
+  const bad = firstInvalidUtf8(buf, from, to);
+  let line = linesBefore + 1;
+  let lineStart = from;
+  for (let i = buf.indexOf(0x0a, from); i !== -1 && i < bad; i = buf.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  throw new HistoryParseError(
+    path,
+    line,
+    `not UTF-8: byte 0x${buf[bad].toString(16).padStart(2, '0')} at byte ${bad - lineStart + 1} of the line; faultline reads histories as UTF-8 and never replaces bytes (re-encode the file, e.g. with iconv)`,
+  );
+}
+
+/** Offset of the first byte that does not begin or continue a valid UTF-8 sequence. */
+export function firstInvalidUtf8(buf: Uint8Array, from: number, to: number): number {
+  let i = from;
+  while (i < to) {
+    const b = buf[i];
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    let n: number;
+    let min: number;
+    if (b >= 0xc2 && b <= 0xdf) {
+      n = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      n = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 3;
+      min = 0x10000;
+    } else return i;
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = buf[i + k];
+      if (i + k >= to || (c & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return to;
 }
 
 /** Unreadable files are a HistoryParseError at line 0. */

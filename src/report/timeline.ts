@@ -149,8 +149,9 @@ export function buildTimeline(history: readonly Op[], opts: { positional?: boole
 
   for (const o of history) {
     if (o.process === 'nemesis') {
+      // An op may have no f (Elle's histories): it shows as ''.
       const event: NemesisEvent = {
-        f: o.f,
+        f: o.f ?? '',
         time: t(o.time),
         index: o.index,
         type: o.type,
@@ -158,7 +159,7 @@ export function buildTimeline(history: readonly Op[], opts: { positional?: boole
         band: -1,
       };
       nemesisEvents.push(event);
-      const fault = faultOf(o.f);
+      const fault = faultOf(o.f ?? '');
       if (!fault) continue;
       const running = openBands.get(fault.kind);
       if (fault.edge === 'start') {
@@ -200,11 +201,12 @@ export function buildTimeline(history: readonly Op[], opts: { positional?: boole
         ops.processes.push(proc);
         laneOf.set(proc, lane);
       }
-      let f = fOf.get(o.f);
+      const fName = o.f ?? '';
+      let f = fOf.get(fName);
       if (f === undefined) {
         f = ops.fs.length;
-        ops.fs.push(o.f);
-        fOf.set(o.f, f);
+        ops.fs.push(fName);
+        fOf.set(fName, f);
       }
       const i = ops.lane.length;
       ops.lane.push(lane);

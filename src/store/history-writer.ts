@@ -1,5 +1,6 @@
 import { formatOpJsonl } from '../history/jsonl.js';
 import { CORE_FIELDS, type Op } from '../history/op.js';
+import { isPlainJsonValue } from '../history/typed-json.js';
 import { BufferedFileWriter } from './store.js';
 
 /**
@@ -22,7 +23,10 @@ export class HistoryFileWriter {
 
   write(op: Op): void {
     if (this.file.isClosed) throw new Error(`${this.path}: write after close`);
-    this.file.write(`${inCanonicalOrder(op) ? JSON.stringify(op) : formatOpJsonl(op)}\n`);
+    // JSON.stringify only when it writes the typed encoding exactly (no big integer, NaN, keyword, …).
+    this.file.write(
+      `${inCanonicalOrder(op) && isPlainJsonValue(op) ? JSON.stringify(op) : formatOpJsonl(op)}\n`,
+    );
     this.lines++;
   }
 

@@ -45,7 +45,7 @@ describe('elle list-append: one history per anomaly', () => {
     const h = hist(seq(t(0, [['append', 'x', 1]], 'fail'), t(1, [['r', 'x', [1]]])));
     const r = await checkListAppend(h, SER);
     expect(r.valid).toBe(false);
-    expect(types(r)).toEqual(['G1a']);
+    expect(types(r)).toEqual(['G1a', 'empty-transaction-graph']);
     expect(r.not).toEqual(['read-committed']);
     expect(r.anomalies!.G1a[0].explanation).toMatch(/failed \(aborted\)/);
   });
@@ -64,7 +64,7 @@ describe('elle list-append: one history per anomaly', () => {
     expect(r.valid).toBe(false);
     // Elle finds G-single too: the unread append of 2 came after 1, the last element T2 read,
     // so T2 rw-precedes the txn it read from (Elle's previously-appended-element).
-    expect(types(r)).toEqual(['G-single', 'G1b']);
+    expect(types(r)).toEqual(['G-single-item', 'G1b']);
     expect(r.not).toEqual(['read-committed']);
   });
 
@@ -107,8 +107,8 @@ describe('elle list-append: one history per anomaly', () => {
       ),
     );
     const r = await checkListAppend(h, SER);
-    expect(types(r)).toEqual(['G-single']);
-    expect(r.not).toEqual(['consistent-view']);
+    expect(types(r)).toEqual(['G-single-item']);
+    expect(r.not).toEqual(['consistent-view', 'repeatable-read']);
     expect(r['also-not']).toContain('serializable');
     expect(r['also-not']).toContain('snapshot-isolation');
   });
@@ -136,8 +136,8 @@ describe('elle list-append: one history per anomaly', () => {
     );
     const r = await checkListAppend(h, { consistencyModels: ['snapshot-isolation'] });
     expect(r.valid).toBe(false);
-    expect(types(r)).toEqual(['G-nonadjacent']);
-    expect(r.not).toEqual(['snapshot-isolation']);
+    expect(types(r)).toEqual(['G-nonadjacent-item']);
+    expect(r.not).toEqual(['repeatable-read', 'snapshot-isolation']);
   });
 
   it('G2-item: write skew', async () => {
@@ -198,17 +198,17 @@ describe('elle list-append: one history per anomaly', () => {
   it('G-single-process and G-single-realtime: a stale read', async () => {
     const same = hist(seq(t(0, [['append', 'x', 1]]), t(0, [['r', 'x', []]]), t(1, [['r', 'x', [1]]])));
     const r = await checkListAppend(same);
-    expect(types(r)).toEqual(['G-single-process']);
+    expect(types(r)).toEqual(['G-single-item-process']);
     expect(r.not).toEqual(['strong-session-snapshot-isolation']);
-    expect(r.anomalies!['G-single-process'][0].explanation).toContain('ran on process 0');
+    expect(r.anomalies!['G-single-item-process'][0].explanation).toContain('ran on process 0');
     expect((await checkListAppend(same, SER)).valid).toBe(true);
     const other = hist(seq(t(0, [['append', 'x', 1]]), t(1, [['r', 'x', []]]), t(2, [['r', 'x', [1]]])));
     const s = await checkListAppend(other);
-    expect(types(s)).toEqual(['G-single-realtime']);
+    expect(types(s)).toEqual(['G-single-item-realtime']);
     // Elle's lattice: G-single-realtime rules out strong snapshot isolation and everything above it.
     expect(s.not).toEqual(['strong-snapshot-isolation']);
     expect(s['also-not']).toContain('strict-serializable');
-    expect(s.anomalies!['G-single-realtime'][0].explanation).toMatch(
+    expect(s.anomalies!['G-single-item-realtime'][0].explanation).toMatch(
       /completed \(operation \d+\) before T\d began/,
     );
   });
@@ -253,7 +253,7 @@ describe('elle list-append: one history per anomaly', () => {
       ),
     );
     const r = await checkListAppend(h);
-    expect(types(r)).toEqual(['internal']);
+    expect(types(r)).toEqual(['empty-transaction-graph', 'internal']);
     expect(r.not).toEqual(['read-atomic']);
     expect(r.anomalies!.internal[0].explanation).toContain('its own earlier micro-ops');
   });
@@ -268,7 +268,7 @@ describe('elle list-append: one history per anomaly', () => {
       ),
     );
     const r = await checkListAppend(h);
-    expect(types(r)).toEqual(['future-read']);
+    expect(types(r)).toEqual(['empty-transaction-graph', 'future-read']);
     expect(r.not).toEqual(['read-committed']);
     expect(r.anomalies!['future-read'][0].explanation).toContain('before appending 1 itself');
   });
@@ -293,7 +293,7 @@ describe('elle list-append: one history per anomaly', () => {
   it('garbage read', async () => {
     const h = hist(seq(t(0, [['append', 'x', 1]]), t(1, [['r', 'x', [1, 5]]])));
     const r = await checkListAppend(h, SER);
-    expect(types(r)).toEqual(['garbage-read']);
+    expect(types(r)).toEqual(['empty-transaction-graph', 'garbage-read']);
     expect(r.not).toEqual(['read-committed']);
     expect(r.anomalies!['garbage-read'][0].explanation).toContain('no transaction ever appended');
   });
@@ -325,8 +325,8 @@ describe('elle list-append: one history per anomaly', () => {
     );
     const r = await checkListAppend(h, SER);
     // Elle finds G-single too: T2 read the initial state T1's append changed, and appended after it.
-    expect(types(r)).toEqual(['G-single', 'lost-update']);
-    expect(r.not).toEqual(['ROLA', 'cursor-stability']);
+    expect(types(r)).toEqual(['G-single-item', 'lost-update']);
+    expect(r.not).toEqual(['cursor-stability', 'update-atomic']);
   });
 });
 
@@ -471,7 +471,7 @@ describe('elle: budgets, options, errors', () => {
     const r = await checkListAppend(h, { outDir: dir });
     expect(JSON.parse(JSON.stringify(r))).toEqual(r);
     const files = readdirSync(join(dir, 'elle')).filter((f) => f.endsWith('.svg'));
-    expect(files).toEqual(['G-single-1.svg']);
+    expect(files).toEqual(['G-single-item-1.svg']);
     const svg = readFileSync(join(dir, 'elle', files[0]), 'utf8');
     expect(svg).toMatch(/^<svg /);
     expect(svg).toContain('rw');
@@ -492,11 +492,11 @@ describe('elle: budgets, options, errors', () => {
         ]),
       );
     const r = await checkListAppend(hist(skew('x', 'y', 0), skew('u', 'v', 2)), { ...SER, outDir: dir });
-    expect(r.anomalies!['G-single']).toHaveLength(2);
+    expect(r.anomalies!['G-single-item']).toHaveLength(2);
     const files = readdirSync(join(dir, 'elle'))
       .filter((f) => f.endsWith('.svg'))
       .sort();
-    expect(files).toEqual(['G-single-1.svg', 'G-single-2.svg']);
+    expect(files).toEqual(['G-single-item-1.svg', 'G-single-item-2.svg']);
     for (const f of files) {
       const svg = readFileSync(join(dir, 'elle', f), 'utf8');
       expect(svg.match(/<text/g)?.length).toBe(svg.match(/<\/text>/g)?.length);
@@ -602,7 +602,7 @@ describe('elle rw-register', () => {
       ),
     );
     const r = await checkRwRegister(h, SER);
-    expect(types(r)).toEqual(['G1a', 'G1b', 'garbage-read', 'internal']);
+    expect(types(r)).toEqual(['G1a', 'G1b', 'empty-transaction-graph', 'garbage-read', 'internal']);
     expect(r.not).toEqual(['read-committed']);
   });
 
@@ -638,9 +638,9 @@ describe('elle rw-register', () => {
       ),
     );
     const r = await checkRwRegister(h, SER);
-    expect(types(r)).toEqual(['G-single']);
-    expect(r.not).toEqual(['consistent-view']);
-    expect(r.anomalies!['G-single'][0].explanation).toContain('every key starts as nil');
+    expect(types(r)).toEqual(['G-single-item']);
+    expect(r.not).toEqual(['consistent-view', 'repeatable-read']);
+    expect(r.anomalies!['G-single-item'][0].explanation).toContain('every key starts as nil');
   });
 
   it('G2-item and lost update', async () => {
@@ -676,7 +676,7 @@ describe('elle rw-register', () => {
     const s = await checkRwRegister(lost, SER);
     // Elle finds G2-item too: both read the initial nil, which each other's write overwrote.
     expect(types(s)).toEqual(['G2-item', 'lost-update']);
-    expect(s.not).toEqual(['ROLA', 'cursor-stability']);
+    expect(s.not).toEqual(['cursor-stability', 'update-atomic']);
   });
 
   it('G0 from versions ordered by process order (sequential keys)', async () => {
@@ -698,7 +698,7 @@ describe('elle rw-register', () => {
     const r = await checkRwRegister(h, { ...SER, sequentialKeys: true });
     // Elle finds G-single too, in the same component: process 2's read of x = 1 rw-precedes
     // T2 (x = 2 came next), T2 ww-precedes T1 on y, and T1 wrote the x = 1 it read.
-    expect(types(r)).toEqual(['G-single', 'G0']);
+    expect(types(r)).toEqual(['G-single-item', 'G0']);
     expect(r.not).toEqual(['read-uncommitted']);
     expect(r.anomalies!.G0[0].explanation).toContain('sequentially consistent');
   });
@@ -706,11 +706,11 @@ describe('elle rw-register', () => {
   it('G-single-realtime with linearizable keys', async () => {
     const h = hist(seq(t(0, [['w', 'x', 1]]), t(1, [['r', 'x', null]])));
     const q = await checkRwRegister(h);
-    expect(types(q)).toEqual(['G-single-realtime']);
+    expect(types(q)).toEqual(['G-single-item-realtime']);
     expect(q.not).toEqual(['strong-snapshot-isolation']);
     // Assuming x linearizable orders 1 before nil, which contradicts the initial state.
     const r = await checkRwRegister(h, { linearizableKeys: true });
-    expect(types(r)).toEqual(['G-single-realtime', 'cyclic-versions']);
+    expect(types(r)).toEqual(['G-single-item-realtime', 'cyclic-versions']);
     expect(r.not).toEqual(['read-uncommitted']);
   });
 

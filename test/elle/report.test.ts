@@ -81,10 +81,10 @@ describe('elle: plain-word report', () => {
 
   it('G-single: the rw step says what the reader did not see', async () => {
     const r = await checkListAppend(gSingle(), SER);
-    expect(r['anomaly-types']).toEqual(['G-single']);
+    expect(r['anomaly-types']).toEqual(['G-single-item']);
     expect(r.report).toHaveLength(1);
     const line = r.report![0];
-    expect(line).toMatch(/^G-single \(T1 = operation \d+, T2 = operation \d+\): T1 < T2 because /);
+    expect(line).toMatch(/^G-single-item \(T1 = operation \d+, T2 = operation \d+\): T1 < T2 because /);
     expect(line).toContain('observed the initial (empty) state of "x", which T2 changed by appending 3');
     expect(line).toContain('T2 < T1 because T1 observed T2\'s append of 5 to key "y"');
     expect(line).toMatch(/: a contradiction$/);
@@ -107,7 +107,7 @@ describe('elle: plain-word report', () => {
     const r = await checkRwRegister(h, SER);
     expect(r.report).toHaveLength(1);
     expect(r.report![0]).toMatch(
-      /^G-single \(T1 = operation \d+, T2 = operation \d+\): T1 < T2 because .*every key starts as nil/,
+      /^G-single-item \(T1 = operation \d+, T2 = operation \d+\): T1 < T2 because .*every key starts as nil/,
     );
   });
 
@@ -128,7 +128,7 @@ describe('elle: plain-word report', () => {
 
     const notValid: [string, ElleResult][] = [
       ['G1c', await checkListAppend(g1c(), SER)],
-      ['G-single', await checkListAppend(gSingle(), SER)],
+      ['G-single-item', await checkListAppend(gSingle(), SER)],
       ['G2-item and G1a', await checkListAppend(skewAndAborted(), SER)],
       ['empty', await checkListAppend([])],
       ['memory', await checkListAppend(g1c(), { memoryLimitBytes: 1024 })],
@@ -161,7 +161,7 @@ describe('elle: plain-word report', () => {
     );
     const empty = await checkListAppend([]);
     expect(empty.report).toEqual([
-      'empty-transaction-graph: the history holds no ok or info transactions, so there is nothing to check',
+      'empty-transaction-graph: the history holds no transactions, so there is nothing to check',
     ]);
     const memory = await checkListAppend(g1c(), { memoryLimitBytes: 1024 });
     expect(memory.report![0]).toMatch(
@@ -176,9 +176,12 @@ describe('elle: plain-word report', () => {
     for (let i = 0; i < 105; i++) steps.push(seq(t(0, [['append', i, 1]], 'fail'), t(1, [['r', i, [1]]])));
     const r = await checkListAppend(hist(...steps), SER);
     expect(r.anomalies!.G1a).toHaveLength(105);
-    expect(r.report).toHaveLength(101);
-    expect(r.report![99]).toMatch(/^G1a: operation \d+ read key 99 /);
-    expect(r.report![100]).toBe('G1a: 5 more cases, each explained under anomalies["G1a"]');
+    // Nothing depends on anything here (Elle's empty-transaction-graph), besides the 105 G1a cases.
+    const g1a = r.report!.filter((l) => l.startsWith('G1a'));
+    expect(g1a).toHaveLength(101);
+    expect(g1a[99]).toMatch(/^G1a: operation \d+ read key 99 /);
+    expect(g1a[100]).toBe('G1a: 5 more cases, each explained under anomalies["G1a"]');
+    expect(r.report).toHaveLength(102);
   });
 });
 

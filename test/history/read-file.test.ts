@@ -100,19 +100,33 @@ describe('readHistoryFileSync reads JSONL in pieces', () => {
     }
   });
 
-  it('short files, empty files and invalid UTF-8 read as their whole text does', () => {
+  it('short files and empty files read as their whole text does', () => {
     for (const text of ['', '\n', `${formatOpJsonl(op(0, null))}`, `\n\n${formatOpJsonl(op(0, 'x'))}\n`]) {
       expectSameAsWholeText(write(text), text);
     }
-    const bytes = Buffer.concat(
-      Array.from({ length: 3000 }, (_, i) =>
-        Buffer.concat([
-          Buffer.from(formatOpJsonl(op(i, 'v', { raw: 'ab' })).replace('"ab"', '"a')),
-          Buffer.from([0xe2, 0x82, 0x22, 0x7d, 0x0a]), // a cut-off € then `"}` and newline
-        ]),
-      ),
+  });
+
+  it('bytes that are not UTF-8 are refused with their line, never replaced', () => {
+    const good = Buffer.from(`${formatOpJsonl(op(0, 'v'))}\n`);
+    const lines = Array.from({ length: 3000 }, () => good);
+    // A cut-off € (0xe2 0x82) inside a string on line 2501, far past the first 64 KiB piece.
+    const bad = Buffer.from(formatOpJsonl(op(1, 'a')).replace('"a"', '"a\u0000"'));
+    const at = bad.indexOf(0);
+    const badLine = Buffer.concat([
+      bad.subarray(0, at),
+      Buffer.from([0xe2, 0x82]),
+      bad.subarray(at + 1),
+      Buffer.from('\n'),
+    ]);
+    const bytes = Buffer.concat([...lines.slice(0, 2500), badLine, ...lines.slice(2500)]);
+    const path = write(bytes);
+    expect(() => readHistoryFileSync(path)).toThrow(`${path}:2501: not UTF-8: byte 0xe2`);
+    for (const format of ['jsonl', 'edn', 'jepsen-log'] as const)
+      expect(() => readHistoryFileSync(path, { format })).toThrow(`${path}:2501: not UTF-8`);
+    // "\xff" where "\xfe" was written must never compare equal after reading: both are refused.
+    expect(() => readHistoryFileSync(write(Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d])))).toThrow(
+      ':1: not UTF-8: byte 0xff',
     );
-    expectSameAsWholeText(write(bytes), bytes.toString('utf8'));
   });
 
   it('other formats are still detected and read whole', () => {

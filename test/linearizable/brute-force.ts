@@ -77,7 +77,7 @@ function intervals(history: readonly Op[]): Interval[] {
     if (op.type === 'fail') return;
     const known = op.type === 'ok';
     out.push({
-      f: inv.op.f,
+      f: inv.op.f ?? '',
       key: inv.op.key,
       value: inv.op.value,
       output: known ? op.value : undefined,
@@ -88,7 +88,7 @@ function intervals(history: readonly Op[]): Interval[] {
   });
   for (const { op, pos } of open.values()) {
     out.push({
-      f: op.f,
+      f: op.f ?? '',
       key: op.key,
       value: op.value,
       output: undefined,

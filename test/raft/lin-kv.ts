@@ -49,7 +49,13 @@ export function checkKvLinearizable(history: readonly Op[], budgetStates = 2_000
     if (o.process === 'nemesis') return;
     if (o.type === 'invoke') {
       const key = JSON.stringify(o.key);
-      const op: KOp = { f: o.f, value: o.value, ok: false, invokeAt: pos, doneAt: Number.POSITIVE_INFINITY };
+      const op: KOp = {
+        f: o.f ?? '',
+        value: o.value,
+        ok: false,
+        invokeAt: pos,
+        doneAt: Number.POSITIVE_INFINITY,
+      };
       open.set(o.process, { key, op });
       return;
     }

@@ -170,7 +170,7 @@ describe.skipIf(!run)('report.html in Chromium', () => {
     const history = parseJsonl(readFileSync(join(store, linPath, 'history.jsonl'), 'utf8'), 'h').ops;
     const invocations = history.filter((o) => o.type === 'invoke' && o.process !== 'nemesis').length;
     const faults = history.filter(
-      (o) => o.process === 'nemesis' && o.type === 'invoke' && o.f.startsWith('start-'),
+      (o) => o.process === 'nemesis' && o.type === 'invoke' && o.f?.startsWith('start-'),
     ).length;
     const tl = page.locator('#timeline');
     expect(await tl.getAttribute('data-ops')).toBe(String(invocations));

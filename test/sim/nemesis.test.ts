@@ -42,7 +42,7 @@ describe('nemesis', () => {
       expect(nem[i + 1].type).toBe('info');
       expect(nem[i + 1].f).toBe(nem[i].f);
     }
-    const started = new Set(nem.filter((o) => o.f.startsWith('start-')).map((o) => o.f.slice(6)));
+    const started = new Set(nem.filter((o) => o.f?.startsWith('start-')).map((o) => o.f!.slice(6)));
     expect([...started].sort()).toEqual([...NEMESIS_KINDS].sort());
     // Each start is matched by a stop of the same kind.
     for (const k of NEMESIS_KINDS) {

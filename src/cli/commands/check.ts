@@ -1,9 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { ALL_MODELS } from '../../../checkers/elle/models.js';
+import { ALL_ANOMALIES, ALL_MODELS } from '../../../checkers/elle/models.js';
+import { findModel, ModelError } from '../../../checkers/linearizable/models.js';
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
 import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '../../../checkers/types.js';
+import { parseEdn } from '../../history/edn.js';
+import { toTypedJson } from '../../history/typed-json.js';
+import type { Value } from '../../history/values.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
 import { reportExcerpt } from '../report.js';
@@ -16,6 +20,8 @@ interface CheckFlags {
   independent?: boolean;
   /** False with --no-split. */
   split?: boolean;
+  initialValue?: string;
+  anomalies?: string;
   json?: boolean;
   format?: string;
   timeLimit?: string;
@@ -44,8 +50,16 @@ export function registerCheck(program: Command): void {
       'linearizable: check a keyed history (kv, kv-append, --independent) as one object, not split per key',
     )
     .option(
+      '--initial-value <edn>',
+      "linearizable: the model's initial value as EDN (Knossos' (cas-register 0) is --initial-value 0; multi-register: '{:x 0 :y 0}'); every key of a keyed model starts with it",
+    )
+    .option(
+      '--anomalies <names>',
+      "elle: comma-separated anomalies to fail on besides those the models forbid (Elle's :anomalies), e.g. G1,G2-item",
+    )
+    .option(
       '--consistency-models <models>',
-      'elle: comma-separated models to check, e.g. serializable,strict-serializable',
+      "elle: comma-separated models to check, Elle's names and aliases (e.g. serializable,strict-serializable; default strict-serializable; none: only --anomalies)",
     )
     .option('--wfr-keys', 'elle-rw-register: infer versions assuming writes follow reads within a txn')
     .option(
@@ -73,7 +87,9 @@ Examples:
   $ faultline check ../shared/data/kv/c10-bad.txt --checker linearizable --model kv-append --json
   $ faultline check ../shared/data/kv/c10-ok.txt --checker linearizable --model kv-append --no-split
   $ faultline check store/latest/history.jsonl --checker linearizable --model kv
-  $ faultline check history.jsonl --checker elle-list-append --consistency-models serializable,strict-serializable`,
+  $ faultline check history.jsonl --checker elle-list-append --consistency-models serializable,strict-serializable
+  $ faultline check history.edn --checker linearizable --model cas-register --initial-value 0
+  $ faultline check history.edn --checker elle-list-append --consistency-models read-committed --anomalies G2-item`,
     )
     .action(async (files: string[], flags: CheckFlags) => {
       process.exitCode = await runCheck(files, flags);
@@ -107,6 +123,18 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
     requireTaker('--no-split', 'split', checker);
     opts.split = false;
   }
+  if (flags.initialValue !== undefined) {
+    requireTaker('--initial-value', 'initialValue', checker);
+    opts.initialValue = parseInitialValue(flags.initialValue, opts.model);
+  }
+  if (flags.anomalies !== undefined) {
+    requireTaker('--anomalies', 'anomalies', checker);
+    opts.anomalies = flags.anomalies
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean)
+      .map((a) => requireChoice('--anomalies', a, ALL_ANOMALIES));
+  }
   if (flags.timeLimit !== undefined)
     opts.timeLimitMs = parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000;
   if (flags.memoryLimit !== undefined) {
@@ -114,11 +142,15 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   }
   if (flags.consistencyModels !== undefined) {
     requireTaker('--consistency-models', 'consistencyModels', checker);
-    opts.consistencyModels = flags.consistencyModels
-      .split(',')
-      .map((m) => m.trim())
-      .filter(Boolean)
-      .map((m) => requireChoice('--consistency-models', m, ALL_MODELS));
+    // `none`: no model at all, only the --anomalies named (Elle's :consistency-models nil).
+    opts.consistencyModels =
+      flags.consistencyModels.trim() === 'none'
+        ? []
+        : flags.consistencyModels
+            .split(',')
+            .map((m) => m.trim())
+            .filter(Boolean)
+            .map((m) => requireChoice('--consistency-models', m, ALL_MODELS));
   }
   for (const [flag, on, key] of [
     ['--wfr-keys', flags.wfrKeys, 'wfrKeys'],
@@ -150,6 +182,27 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   return exitCodeForValid(overall);
 }
 
+/** `--initial-value` as EDN, checked against the model now (a model that takes none is refused by name). */
+function parseInitialValue(text: string, model: string | undefined): Value {
+  let v: Value;
+  try {
+    v = parseEdn(text);
+  } catch (err) {
+    throw new UserError(
+      `--initial-value: not an EDN value (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  if (model !== undefined) {
+    try {
+      findModel(model, { initialValue: v });
+    } catch (err) {
+      if (err instanceof ModelError) throw new UserError(`--initial-value: ${err.message}`);
+      throw err;
+    }
+  }
+  return v;
+}
+
 /** A flag of an option the checker does not take is refused, naming the checkers that do. */
 function requireTaker(flag: string, option: CheckerSpecificOption, checker: Checker): void {
   if (checker.takes?.includes(option)) return;
@@ -177,6 +230,12 @@ async function checkFile(
       process.stdout.write(`${JSON.stringify({ file: path, valid: 'unknown', error: loaded.messages })}\n`);
     return 'malformed';
   }
+  if (loaded.warnings.length > 0) {
+    // Shapes validate warns about (times out of order, …) do not stop a check; name how many there were.
+    process.stderr.write(
+      `${loaded.warnings[0]}${loaded.warnings.length > 1 ? ` (and ${loaded.warnings.length - 1} more warnings: faultline validate FILE lists them)` : ''}\n`,
+    );
+  }
   const fileOpts = { ...opts };
   if (flags.out) {
     fileOpts.outDir = fileCount === 1 ? flags.out : join(flags.out, basename(path));
@@ -189,10 +248,10 @@ async function checkFile(
   if (typeof result.inputError === 'string') {
     // The history cannot be read by this checker or model: the user's mistake, not a budget.
     process.stderr.write(`${path}: ${result.inputError}\n`);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+    if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
     return 'malformed';
   }
-  if (flags.json) process.stdout.write(`${JSON.stringify({ file: path, ...result })}\n`);
+  if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
   else {
     process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
     for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
