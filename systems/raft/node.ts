@@ -1,6 +1,6 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId, SimNode } from '../../src/sim/types.js';
-import { type Command, commandKey, KvStateMachine, malformed } from './kv-state.js';
+import { type Command, commandKey, KvStateMachine, malformed } from '../shared/kv-state.js';
 import {
   appendEntries,
   type EntryCommand,

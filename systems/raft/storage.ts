@@ -1,5 +1,5 @@
 import type { Disk } from '../../src/sim/types.js';
-import type { KvSnapshotData } from './kv-state.js';
+import type { KvSnapshotData } from '../shared/kv-state.js';
 
 /**
  * Raft's stable storage on the simulated disk, three files:
