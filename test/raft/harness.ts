@@ -1,21 +1,16 @@
-import { findChecker } from '../../checkers/registry.js';
-import type { Op } from '../../src/history/op.js';
 import type { NemesisKind, PartitionMode } from '../../src/nemesis/nemesis.js';
 import type { RunConfig } from '../../src/runner/config.js';
-import { MemoryHistorySink } from '../../src/runner/recorder.js';
-import { type SimulationSummary, simulate } from '../../src/runner/simulate.js';
 import { type ClientEndpoint, Simulation } from '../../src/sim/simulation.js';
 import type { Body } from '../../src/sim/types.js';
 import { RaftNode, type RaftStatus, raft } from '../../systems/raft/index.js';
-import { findWorkload } from '../../workloads/registry.js';
-import { checkKvLinearizable } from './lin-kv.js';
+import { runConfig, type ScenarioOutcome } from '../helpers/run-checked.js';
+
+export { runConfig, type ScenarioOutcome } from '../helpers/run-checked.js';
 
 /**
- * Runs the Raft system through the project's simulator and runner (the
- * same path as `faultline run`), keeping the history in memory, and judges
- * it with the workload's registered checker (for the register workload the
- * small search in lin-kv.ts stands in while `linearizable` is not
- * registered).
+ * Raft scenarios through the project's simulator and runner (the same path
+ * as `faultline run`, judged by the workload's registered checker: see
+ * ../helpers/run-checked.ts), and a scripted cluster for directed tests.
  */
 
 export interface RaftScenario {
@@ -33,15 +28,6 @@ export interface RaftScenario {
   recoveryMs?: number;
   nodes?: number;
   clientTimeoutMs?: number;
-}
-
-export interface ScenarioOutcome {
-  valid: true | false | 'unknown';
-  /** Which checkers judged, with their verdicts. */
-  verdicts: Record<string, true | false | 'unknown'>;
-  ops: Op[];
-  summary: SimulationSummary;
-  logs: string[];
 }
 
 export function scenarioConfig(s: RaftScenario): Partial<RunConfig> & { seed: number } {
@@ -64,52 +50,11 @@ export function scenarioConfig(s: RaftScenario): Partial<RunConfig> & { seed: nu
   };
 }
 
-function combine(a: true | false | 'unknown', b: true | false | 'unknown'): true | false | 'unknown' {
-  if (a === false || b === false) return false;
-  if (a === 'unknown' || b === 'unknown') return 'unknown';
-  return true;
-}
-
 export async function runScenario(
   s: RaftScenario,
   opts: { keepLogs?: boolean } = {},
 ): Promise<ScenarioOutcome> {
   return runConfig(scenarioConfig(s), opts);
-}
-
-/** Simulate a run configuration and judge its history with the workload's registered checker. */
-export async function runConfig(
-  config: Partial<RunConfig> & { seed: number },
-  opts: { keepLogs?: boolean } = {},
-): Promise<ScenarioOutcome> {
-  const history = new MemoryHistorySink();
-  const logs: string[] = [];
-  const summary = simulate(config, {
-    history,
-    ...(opts.keepLogs
-      ? { nodeLog: (node, timeNs, line) => logs.push(`${(timeNs / 1e6).toFixed(3)} ${node} ${line}`) }
-      : {}),
-  });
-  const workloadName = config.workload ?? 'register';
-  const workload = findWorkload(workloadName);
-  if (!workload) throw new Error(`unknown workload ${workloadName}`);
-  const verdicts: Record<string, true | false | 'unknown'> = {};
-  let valid: true | false | 'unknown' = true;
-  const checker = findChecker(workload.checker.name);
-  if (checker) {
-    const r = await checker.check(history.ops, { ...workload.checker.options, timeLimitMs: 20_000 });
-    verdicts[checker.name] = r.valid;
-    valid = combine(valid, r.valid);
-  }
-  if (!checker && workloadName === 'register') {
-    const r = checkKvLinearizable(history.ops);
-    verdicts['lin-kv (test)'] = r.valid;
-    valid = combine(valid, r.valid);
-  } else if (!checker) {
-    verdicts[`${workload.checker.name} (not registered)`] = 'unknown';
-    valid = 'unknown';
-  }
-  return { valid, verdicts, ops: history.ops, summary, logs };
 }
 
 /** Seeds from..to in order until one is invalid; the first invalid seed, or undefined. */
