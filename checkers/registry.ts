@@ -1,4 +1,5 @@
 import { checkBank } from './invariants/bank.js';
+import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
 import type { Checker } from './types.js';
 
@@ -33,7 +34,13 @@ const bank: Checker = {
  * Every checker the CLI and the workloads can name. Add a checker by adding
  * one entry here; a checker never knows which system produced its history.
  */
-const CHECKERS: readonly Checker[] = [elleListAppend, elleRwRegister, linearizableChecker, bank];
+const CHECKERS: readonly Checker[] = [
+  elleListAppend,
+  elleRwRegister,
+  linearizableChecker,
+  bank,
+  consensusChecker,
+];
 
 export function listCheckers(): readonly Checker[] {
   return CHECKERS;

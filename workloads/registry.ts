@@ -1,4 +1,5 @@
 import { bankWorkload } from './bank/index.js';
+import { consensusWorkload } from './consensus/index.js';
 import { listAppendWorkload } from './list-append/index.js';
 import { registerWorkload } from './register/index.js';
 import { rwRegisterWorkload } from './rw-register/index.js';
@@ -14,6 +15,7 @@ const WORKLOADS: readonly Workload[] = [
   listAppendWorkload,
   rwRegisterWorkload,
   bankWorkload,
+  consensusWorkload,
 ];
 
 export function listWorkloads(): readonly Workload[] {
