@@ -58,7 +58,7 @@ export const BUG_MIXES: readonly BugMix[] = [
     nemesisIntervalMs: 300,
     nemesisDurationMs: 1000,
     anomaly: 'not linearizable (a read misses an acknowledged write)',
-    why: 'kills leave restarted nodes far behind (they recover only their snapshot), and a Paxos leader need not be up to date: when the cut-off leader is replaced by such a node, its phase 1 finds every slot it missed in progress, and with the knob it answers reads from its stale state before re-proposing them',
+    why: "learners hear that a slot was chosen only with the leader's next message, so when the leader is cut off (or paused, or killed) its last slots are chosen and acknowledged but not learned by the others; the next leader's phase 1 finds them in progress, and with the knob it answers the reads queued during the election from its state before re-proposing them",
   },
   {
     bug: 'ignore-accepted',
