@@ -216,7 +216,13 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
 
   const summary =
     valid === true
-      ? `agreement and validity hold on ${keysDecided} decided key(s); termination after the heal: ${termination === true ? `all ${proposesAfterHeal} proposes decided` : 'not observed'}`
+      ? `agreement and validity hold on ${keysDecided} decided key(s); ${
+          termination !== true
+            ? 'termination not observed (no propose after the last fault healed)'
+            : healedAtIndex === -1
+              ? `termination (no faults): all ${proposesAfterHeal} proposes decided`
+              : `termination after the heal: all ${proposesAfterHeal} proposes decided`
+        }`
       : valid === 'unknown'
         ? 'nothing was learned: agreement and validity were not tested'
         : [

@@ -30,6 +30,9 @@ describe('consensus checker: known answers', () => {
     const r = await findChecker('consensus')?.check(h, {});
     expect(r?.valid).toBe(true);
     expect(r).toMatchObject({ agreement: true, validity: true, termination: true, keysDecided: 1 });
+    expect(r?.summary).toBe(
+      'agreement and validity hold on 1 decided key(s); termination (no faults): all 2 proposes decided',
+    );
   });
 
   it('agreement: two learners learning different values is invalid, and names both', () => {
