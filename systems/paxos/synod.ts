@@ -18,8 +18,10 @@ import { mayAccept, mayPromise, NO_BALLOT, nextBallot, promiseAfterAccept } from
  * ballot, accepted_ballot, accepted_value}` or `synod_nack {key, ballot,
  * promised}`; `synod_accept {key, ballot, value}` → `synod_accepted {key,
  * ballot}` or a nack; `synod_decided {key, value}` from a proposer that saw a
- * majority accept (and from an acceptor that already knows, instead of a
- * promise).
+ * majority accept (and from a node that already learned it, instead of a
+ * promise: a late proposer needs nothing else). Accepts follow the acceptor's
+ * rules alone, whatever the node learned: the roles stay apart, as in the
+ * paper.
  *
  * Errors: a proposal that timed out is `timeout` (indefinite) once this
  * node sent the client's value in phase 2, and temporarily-unavailable
@@ -236,7 +238,6 @@ export class SynodInstances {
   private acceptorAccept(key: unknown, ballot: number, value: unknown): Body {
     const inst = this.instance(key);
     if (!inst) return { type: 'synod_nack', key, ballot, promised: ballot };
-    if (inst.decided) return { type: 'synod_decided', key, value: inst.decidedValue };
     if (!mayAccept(inst.promised, ballot))
       return { type: 'synod_nack', key, ballot, promised: inst.promised };
     if (inst.acceptedBallot !== ballot || !sameValue(inst.acceptedValue, value)) {
