@@ -52,6 +52,23 @@ describe('paxos: requests', () => {
     expect(c.request(leader, { type: 'read', key: 'x' })).toMatchObject({ code: 11 });
   });
 
+  it('a consensus proposal that times out is definite before phase 2 and indefinite after', () => {
+    // Before: n1 cut off, its prepare never gets a majority; its client's value cannot be chosen.
+    const before = new PaxosCluster({ seed: 7, nodes: 3 });
+    before.sim.network.partition([['n1'], ['n2', 'n3']]);
+    expect(before.request('n1', { type: 'propose', key: 'k', value: 1 })).toMatchObject({ code: 11 });
+    // After: n1's accept reached n2, but the answer was lost; the value may yet be chosen.
+    const after = new PaxosCluster({ seed: 7, nodes: 3 });
+    after.sim.network.partition([['n1', 'n2'], ['n3']]);
+    const id = after.send('n1', { type: 'propose', key: 'k', value: 1 });
+    const n2 = () => after.node('n2')?.consensus.acceptorState('k');
+    for (let i = 0; i < 100_000 && (n2()?.acceptedBallot ?? 0) === 0; i++)
+      after.sim.run(after.sim.nowNs + 10_000);
+    after.sim.network.cutOneWay(['n2'], ['n1']);
+    after.runForMs(1500);
+    expect(after.reply(id)).toMatchObject({ code: 0 });
+  });
+
   it('applies a request delivered twice only once', () => {
     const c = new PaxosCluster({ seed: 2 });
     const leader = c.electLeader();
