@@ -1,4 +1,5 @@
 import type { Op } from '../../src/history/op.js';
+import { valueKey } from '../../src/history/values.js';
 import type { Checker, CheckResult } from '../types.js';
 
 /**
@@ -22,7 +23,8 @@ import type { Checker, CheckResult } from '../types.js';
  * Faults are read from the nemesis's `info` ops: `start-KIND` begins one,
  * `stop-KIND` ends it. Valid when all three hold; `unknown` when no
  * operation learned anything (nothing to judge agreement or validity by);
- * invalid otherwise. Values are compared by their JSON text, never coerced.
+ * invalid otherwise. Values are compared as Clojure's `=` compares them
+ * (`valueKey`: 1 and 1.0 and "1" all differ), never coerced.
  */
 
 export interface ConsensusViolation {
@@ -67,11 +69,17 @@ interface Proposal {
 }
 
 function keyTextOf(op: Op): string {
-  return op.key === undefined ? 'null' : JSON.stringify(op.key);
+  return op.key === undefined ? 'nil' : valueKey(op.key);
 }
 
+/** A value for people (report lines). */
 function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+  if (typeof v === 'bigint') return String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return valueKey(v);
+  }
 }
 
 export function checkConsensus(history: readonly Op[]): ConsensusResult {
@@ -96,7 +104,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
     if (op.process === 'nemesis') {
       if (op.type !== 'info') continue;
       lastNemesis = i;
-      const m = /^(start|stop)-(.+)$/.exec(op.f);
+      const m = /^(start|stop)-(.+)$/.exec(op.f ?? '');
       if (m?.[1] === 'start') active.add(m[2]);
       else if (m?.[1] === 'stop') active.delete(m[2]);
       unhealed = active.size > 0;
@@ -111,7 +119,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
       if (op.f === 'propose') {
         if (op.value === null || op.value === undefined)
           return fail(`op ${op.index}: a propose must carry the value proposed`);
-        const proposal: Proposal = { text: show(op.value), invokeAt: i, outcome: 'pending' };
+        const proposal: Proposal = { text: valueKey(op.value), invokeAt: i, outcome: 'pending' };
         let list = proposals.get(keyText);
         if (!list) {
           list = [];
@@ -138,7 +146,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
       list = [];
       learns.set(keyText, list);
     }
-    list.push({ value: op.value, text: show(op.value), at: i });
+    list.push({ value: op.value, text: valueKey(op.value), at: i });
   }
 
   const violations: ConsensusViolation[] = [];
@@ -155,7 +163,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
         key,
         kind: 'agreement',
         text: `key ${keyText}: learners learned ${firsts.length} different values: ${firsts
-          .map((l) => `${l.text} (index ${history[l.at].index})`)
+          .map((l) => `${show(l.value)} (index ${history[l.at].index})`)
           .join(', ')}`,
         ops: firsts.map((l) => history[l.at].index),
       });
@@ -174,7 +182,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
         violations.push({
           key,
           kind: 'validity',
-          text: `key ${keyText}: ${l.text} was learned (index ${history[l.at].index}) but ${why}`,
+          text: `key ${keyText}: ${show(l.value)} was learned (index ${history[l.at].index}) but ${why}`,
           ops: [history[l.at].index, ...same.map((p) => history[p.invokeAt].index)],
         });
       }

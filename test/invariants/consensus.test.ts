@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConsensus } from '../../checkers/invariants/consensus.js';
 import { findChecker } from '../../checkers/registry.js';
 import type { Op, OpType, Process } from '../../src/history/op.js';
+import { double, kw } from '../../src/history/values.js';
 
 /** A history from [type, process, f, value, key?] rows; index and time from the position. */
 function history(rows: [OpType, Process, string, unknown, unknown?][]): Op[] {
@@ -117,7 +118,20 @@ describe('consensus checker: known answers', () => {
     expect(rescued.valid).toBe(true);
   });
 
-  it('values are compared as written: 1 and "1" differ', () => {
+  it('values are compared as Clojure compares them: 1, 1.0 and "1" differ; 1 and 1n do not', () => {
+    const learnedTwice = (a: unknown, b: unknown) =>
+      checkConsensus(
+        history([
+          ['invoke', 0, 'propose', a, 'a'],
+          ['ok', 0, 'propose', a, 'a'],
+          ['invoke', 1, 'read', null, 'a'],
+          ['ok', 1, 'read', b, 'a'],
+        ]),
+      ).agreement;
+    expect(learnedTwice(1, double(1))).toBe(false);
+    expect(learnedTwice(1, 1n)).toBe(true);
+    expect(learnedTwice(kw('x'), 'x')).toBe(false);
+
     const r = checkConsensus(
       history([
         ['invoke', 0, 'propose', 1, 'a'],
@@ -267,7 +281,7 @@ function bruteForce(h: readonly Op[]): {
     const active = new Set<string>();
     for (const x of nemesisInfos) {
       if (x.i > upTo) break;
-      const [verb, ...kind] = x.op.f.split('-');
+      const [verb, ...kind] = (x.op.f ?? '').split('-');
       if (verb === 'start') active.add(kind.join('-'));
       if (verb === 'stop') active.delete(kind.join('-'));
     }
