@@ -55,6 +55,8 @@ export const PENDING_REQUESTS_MAX = 256;
 export const READ_CONFIRMATIONS_MAX = 1024;
 /** Appended but uncommitted entries a leader accepts before refusing new requests. */
 export const UNCOMMITTED_ENTRIES_MAX = 1024;
+/** Unanswered replication messages remembered per peer (lost ones are forgotten oldest first). */
+export const UNANSWERED_TRACKED_MAX = 256;
 /** Applied entries kept in the log before they are folded into a snapshot. */
 export const SNAPSHOT_INTERVAL_ENTRIES = 1000;
 /**
@@ -130,6 +132,15 @@ interface Peer {
   matchIndex: number;
   /** An AppendEntries/InstallSnapshot is out and unanswered (one at a time; entries batch up meanwhile). */
   inFlight: boolean;
+  /** Number of the last AppendEntries/InstallSnapshot sent (echoed back as `n`). */
+  sentN: number;
+  /**
+   * Numbers of the messages sent and not answered yet: only a message's first
+   * answer frees the in-flight slot, so a duplicated message or answer cannot
+   * start a second stream of sends (under duplication the streams multiplied
+   * until the simulation drowned). At most UNANSWERED_TRACKED_MAX, oldest dropped.
+   */
+  unanswered: Set<number>;
   /** Highest read-round sequence this peer answered in the current term. */
   ackSeq: number;
   /** Read-round sequence carried by the last message sent. */
@@ -218,6 +229,8 @@ export class RaftNode implements SimNode {
         nextIndex: 1,
         matchIndex: 0,
         inFlight: false,
+        sentN: 0,
+        unanswered: new Set(),
         ackSeq: 0,
         sentSeq: 0,
         sentCommit: 0,
@@ -583,6 +596,9 @@ export class RaftNode implements SimNode {
 
   private sendAppend(p: Peer): void {
     p.inFlight = true;
+    const n = ++p.sentN;
+    p.unanswered.add(n);
+    if (p.unanswered.size > UNANSWERED_TRACKED_MAX) p.unanswered.delete(p.unanswered.values().next().value!);
     p.sentSeq = this.readSeq;
     p.sentCommit = this.commitIndex;
     if (p.nextIndex <= this.snapIndex) {
@@ -593,6 +609,7 @@ export class RaftNode implements SimNode {
         type: 'raft_snapshot',
         term: this.term,
         seq: this.readSeq,
+        n,
         last_index: snap.lastIndex,
         last_term: snap.lastTerm,
         data: snap.data,
@@ -606,6 +623,7 @@ export class RaftNode implements SimNode {
       type: 'raft_append',
       term: this.term,
       seq: this.readSeq,
+      n,
       prev_index: prev,
       prev_term: this.termAt(prev),
       entry_terms: this.terms.slice(from, to),
@@ -642,7 +660,7 @@ export class RaftNode implements SimNode {
     if (this.role !== 'leader' || term !== this.term) return;
     const p = this.peers.find((x) => x.id === from);
     if (!p) return;
-    p.inFlight = false;
+    if (p.unanswered.delete(m.n as number)) p.inFlight = false;
     p.heardTick = this.tick;
     const seq = m.seq as number;
     if (seq > p.ackSeq) p.ackSeq = seq;
@@ -681,7 +699,14 @@ export class RaftNode implements SimNode {
   private acceptLeader(from: NodeId, m: Body): boolean {
     const term = m.term as number;
     if (term < this.term) {
-      this.ctx.send(from, { type: 'raft_append_res', term: this.term, ok: false, hint: 0, seq: m.seq });
+      this.ctx.send(from, {
+        type: 'raft_append_res',
+        term: this.term,
+        ok: false,
+        hint: 0,
+        seq: m.seq,
+        n: m.n,
+      });
       return false;
     }
     if (term === this.term && this.role === 'leader')
@@ -700,6 +725,7 @@ export class RaftNode implements SimNode {
     let entryTerms = m.entry_terms as number[];
     let entryCommands = m.entry_commands as EntryCommand[];
     const seq = m.seq;
+    const n = m.n;
     if (prev < this.snapIndex) {
       // The start is inside our snapshot: committed, hence identical. Skip to the snapshot's end.
       const skip = Math.min(entryTerms.length, this.snapIndex - prev);
@@ -710,6 +736,7 @@ export class RaftNode implements SimNode {
           ok: true,
           match: prev + entryTerms.length,
           seq,
+          n,
         });
         return;
       }
@@ -725,6 +752,7 @@ export class RaftNode implements SimNode {
         ok: false,
         hint: this.conflictHint(prev),
         seq,
+        n,
       });
       return;
     }
@@ -758,7 +786,7 @@ export class RaftNode implements SimNode {
       this.commitIndex = Math.max(this.commitIndex, Math.min(leaderCommit, lastNew));
       this.applyCommitted();
     }
-    this.ctx.send(from, { type: 'raft_append_res', term: this.term, ok: true, match: lastNew, seq });
+    this.ctx.send(from, { type: 'raft_append_res', term: this.term, ok: true, match: lastNew, seq, n });
   }
 
   /** Where the leader should retry: our end, or the first entry of the conflicting term. */
@@ -799,7 +827,14 @@ export class RaftNode implements SimNode {
       this.answerFromSessions();
       this.serveAppliedReads();
     }
-    this.ctx.send(from, { type: 'raft_append_res', term: this.term, ok: true, match: lastIndex, seq: m.seq });
+    this.ctx.send(from, {
+      type: 'raft_append_res',
+      term: this.term,
+      ok: true,
+      match: lastIndex,
+      seq: m.seq,
+      n: m.n,
+    });
   }
 
   // ---- applying ----------------------------------------------------------------------
