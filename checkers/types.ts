@@ -13,6 +13,8 @@ export interface CheckResult {
   report?: string[];
   /** Set when the input cannot be checked at all (a history the model cannot read): a user error. */
   inputError?: string;
+  /** With `inputError`: the `index` of the operation it is about, when it is about one (the CLI names its line). */
+  inputErrorIndex?: number;
   [detail: string]: unknown;
 }
 

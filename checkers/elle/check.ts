@@ -123,7 +123,13 @@ function runElleInArena(
   } catch (e) {
     if (e instanceof MalformedTxnError) {
       const error = { type: 'unexpected-txn-micro-op-types', message: e.message };
-      return { valid: 'unknown', error, inputError: e.message, report: [errorLine(error)] };
+      return {
+        valid: 'unknown',
+        error,
+        inputError: e.message,
+        inputErrorIndex: e.opIndex,
+        report: [errorLine(error)],
+      };
     }
     if (e instanceof UnanalysableHistory) {
       return {

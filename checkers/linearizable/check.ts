@@ -175,13 +175,14 @@ function setup(
     return { model, partModel, worker, independent, prepared, budget, t0 };
   } catch (err) {
     if (err instanceof MalformedHistoryError || err instanceof ModelError) {
-      return { rejected: inputError(model, err.message, t0) };
+      const at = err instanceof MalformedHistoryError ? err.opIndex : undefined;
+      return { rejected: inputError(model, err.message, t0, at) };
     }
     throw err;
   }
 }
 
-function inputError(model: Model, message: string, t0: number): LinearizableResult {
+function inputError(model: Model, message: string, t0: number, opIndex?: number): LinearizableResult {
   return {
     valid: 'unknown',
     checker: 'linearizable',
@@ -189,6 +190,7 @@ function inputError(model: Model, message: string, t0: number): LinearizableResu
     summary: `cannot check: ${message}`,
     error: message,
     inputError: message,
+    ...(opIndex === undefined ? {} : { inputErrorIndex: opIndex }),
     operations: 0,
     partitions: 0,
     dropped: { failed: 0, unknownReads: 0 },
@@ -273,7 +275,7 @@ export async function checkLinearizable(
       }
     } catch (err) {
       if (!(err instanceof ModelError)) throw err;
-      return inputError(s.model, err.message, s.t0);
+      return inputError(s.model, err.message, s.t0, opOfModelError(s, err.message));
     }
   }
   return runInProcess(history, s, opts);
@@ -310,9 +312,30 @@ function runInProcess(history: readonly Op[], s: Setup, opts: LinearizableOption
     );
     return finish(history, s, opts, outcomes, 0);
   } catch (err) {
-    if (err instanceof ModelError) return inputError(s.model, err.message, s.t0);
+    if (err instanceof ModelError)
+      return inputError(s.model, err.message, s.t0, opOfModelError(s, err.message));
     throw err;
   }
+}
+
+/**
+ * The op a model refused (its invocation's index), found after the fact so
+ * the search's hot loop stays as it is: the first op whose step from the
+ * initial state throws the same message (the refusals are about an op's
+ * shape, not the state). Undefined when none does.
+ */
+function opOfModelError(s: Setup, message: string): number | undefined {
+  const model = s.partModel;
+  for (const part of s.prepared.parts) {
+    for (const op of part.ops) {
+      try {
+        model.step(model.init(), op.input, op.known ? op.output : null);
+      } catch (err) {
+        if (err instanceof ModelError && err.message === message) return op.invokeIndex;
+      }
+    }
+  }
+  return undefined;
 }
 
 function finish(
@@ -390,7 +413,7 @@ function finish(
     const limit =
       reason === 'time'
         ? `time limit ${opts.timeLimitMs} ms`
-        : `memory limit ${Math.round((opts.memoryLimitBytes ?? 0) / 1048576)} MiB`;
+        : `memory limit ${Math.round((s.budget.memoryLimitBytes ?? 0) / 1048576)} MiB`;
     return {
       valid: 'unknown',
       ...base,

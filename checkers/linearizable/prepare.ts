@@ -47,7 +47,15 @@ export interface Prepared {
 }
 
 /** A history the checker cannot read as operations (a completion with no invocation). */
-export class MalformedHistoryError extends Error {}
+export class MalformedHistoryError extends Error {
+  constructor(
+    message: string,
+    /** The `index` of the op at fault. */
+    readonly opIndex?: number,
+  ) {
+    super(message);
+  }
+}
 
 export function pairOperations(
   history: readonly Op[],
@@ -78,6 +86,7 @@ export function pairOperations(
     if (op.f === undefined) {
       throw new MalformedHistoryError(
         `op index ${op.index}: ${op.type} by process ${String(p)} has no f; the linearizable checker needs every operation's function`,
+        op.index,
       );
     }
     if (op.type === 'invoke') {
@@ -86,6 +95,7 @@ export function pairOperations(
       if (prev !== undefined) {
         throw new MalformedHistoryError(
           `op index ${op.index}: process ${String(p)} invokes ${op.f} while its ${prev.input.f} (op index ${prev.invokeIndex}) has not completed; the linearizable checker needs one operation at a time per process (Elle's checkers accept such histories)`,
+          op.index,
         );
       }
       const o: PreparedOp = {
@@ -108,6 +118,7 @@ export function pairOperations(
     if (o === undefined) {
       throw new MalformedHistoryError(
         `op index ${op.index}: ${op.type} ${op.f} by process ${String(p)} has no invocation before it; the linearizable checker needs every operation's invocation (Elle's checkers accept histories of completions only)`,
+        op.index,
       );
     }
     open.delete(p);
@@ -152,17 +163,21 @@ export function unwrapIndependent(history: readonly Op[]): Op[] {
     if (!Array.isArray(v) || v.length !== 2) {
       throw new MalformedHistoryError(
         `${what} has value ${show(v)}, not a tuple [key value] (independent: every client op's value must be one)`,
+        op.index,
       );
     }
     const key: unknown = v[0];
     if (key === null || key === undefined)
-      throw new MalformedHistoryError(`${what} has a nil key in ${show(v)}`);
+      throw new MalformedHistoryError(`${what} has a nil key in ${show(v)}`, op.index);
     if (op.type === 'invoke') invokedKey.set(p, key);
     else {
       const invoked = invokedKey.get(p);
       invokedKey.delete(p);
       if (invoked !== undefined && !sameValue(invoked, key)) {
-        throw new MalformedHistoryError(`${what} has key ${show(key)}, its invocation key ${show(invoked)}`);
+        throw new MalformedHistoryError(
+          `${what} has key ${show(key)}, its invocation key ${show(invoked)}`,
+          op.index,
+        );
       }
     }
     out[pos] = { ...op, key, value: v[1] };

@@ -10,7 +10,7 @@ import { registerSystems } from './commands/systems.js';
 import { registerValidate } from './commands/validate.js';
 import { registerWorkloads } from './commands/workloads.js';
 import { EXIT } from './exit-codes.js';
-import { UserError } from './user-error.js';
+import { errorReport, printError, reportOf } from './output.js';
 
 /**
  * The `faultline` command line. Each command lives in its own module under
@@ -37,8 +37,43 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `--json` anywhere before a `--`: errors are JSON objects on stdout too. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
+}
+
+/**
+ * A first word that names no command, with or without --help after it
+ * (commander would print the top help for `faultline NOPE --help` and exit 0).
+ */
+function unknownCommand(program: Command, argv: readonly string[]): string | undefined {
+  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+  const first = argv.findIndex((a) => !a.startsWith('-'));
+  if (first === -1) return undefined;
+  const word = argv[first];
+  if (word === 'help') {
+    const topic = argv[first + 1];
+    return topic !== undefined && !topic.startsWith('-') && !names.includes(topic) ? topic : undefined;
+  }
+  return names.includes(word) ? undefined : word;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  const json = wantsJson(argv);
+  if (argv.length === 0) {
+    // Bare `faultline` is a mistake, not a request for help: say so, show the commands, exit 254.
+    process.stderr.write(program.helpInformation());
+    printError(errorReport('name a command (`faultline --help` lists them)', EXIT.badArguments), json);
+    return EXIT.badArguments;
+  }
+  const unknown = unknownCommand(program, argv);
+  if (unknown !== undefined) {
+    const names = program.commands.map((c) => c.name()).join(', ');
+    printError(errorReport(`unknown command '${unknown}'; commands: ${names}`, EXIT.badArguments), json);
+    return EXIT.badArguments;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.valid;
@@ -52,11 +87,17 @@ export async function main(argv: string[]): Promise<number> {
       ) {
         return EXIT.valid;
       }
+      // Commander has printed its message on stderr already; under --json it goes to stdout too.
+      if (json) {
+        const message = err.message.replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify(errorReport(message, EXIT.badArguments))}\n`);
+      }
       return EXIT.badArguments;
     }
-    if (err instanceof UserError) {
-      process.stderr.write(`faultline: ${err.message}\n`);
-      return err.exitCode;
+    const report = reportOf(err);
+    if (report) {
+      printError(report, json);
+      return report.exitCode;
     }
     process.stderr.write(
       `faultline: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -5,19 +5,29 @@ import { EXIT, type ExitCode } from './exit-codes.js';
  * printed as one clear message, never with a stack trace.
  */
 export class UserError extends Error {
+  /** The file the mistake is in or about, when there is one (`--json` errors carry it). */
+  readonly file: string | undefined;
+  /** Its 1-based line, when known. */
+  readonly line: number | undefined;
+
   constructor(
     message: string,
     readonly exitCode: ExitCode = EXIT.badArguments,
+    where: { file?: string; line?: number } = {},
   ) {
     super(message);
     this.name = 'UserError';
+    this.file = where.file;
+    this.line = where.line;
   }
 }
 
 /** Refuse a value that is not one of `choices`, naming the flag and the choices. */
 export function requireChoice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UserError(`${flag}: unknown value '${value}'; choices: ${choices.join(', ')}`);
+  throw new UserError(
+    `${flag}: unknown value '${value}'; choices: ${choices.length > 0 ? choices.join(', ') : '(none)'}`,
+  );
 }
 
 /** Parse a number flag, naming the flag on error. */

@@ -92,6 +92,8 @@ export async function runTest(
     mode: real ? 'real' : 'simulation',
     startedAt: opts.startedAtIso,
     config,
+    // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
+    checker: { name: workload.checker.name, options: workload.checker.options },
     replay,
   });
   updateLatest(storeDir, dir);

@@ -1,4 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
+import { REPO_ROOT } from './paths.js';
+
+/** The launcher users run. */
+export const BIN = join(REPO_ROOT, 'bin', 'faultline.js');
 
 export interface CliRun {
   code: number;
@@ -30,4 +36,24 @@ export async function runCli(args: string[]): Promise<CliRun> {
     process.stderr.write = err;
     process.exitCode = savedExit;
   }
+}
+
+/**
+ * Run the real `faultline` binary (bin/faultline.js over dist/, which `npm ci`
+ * builds) in a child process: exit codes, signals and stack traces as a user
+ * sees them.
+ */
+export function runBin(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[] } = {},
+): CliRun {
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    timeout: opts.timeoutMs ?? 60_000,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.error) throw r.error;
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_ANOMALIES, ALL_MODELS } from '../../../checkers/elle/models.js';
 import { findModel, ModelError } from '../../../checkers/linearizable/models.js';
@@ -8,14 +8,24 @@ import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '
 import { parseEdn } from '../../history/edn.js';
 import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
+import type { History } from '../../history/op.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
-import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
+import { fsFailure } from '../fs-errors.js';
+import {
+  expandInputs,
+  formatLocated,
+  type InputEntry,
+  loadHistory,
+  parseFormatFlag,
+  type StoredChecker,
+} from '../inputs.js';
+import { type ErrorReport, errorReport, printError } from '../output.js';
 import { reportExcerpt } from '../report.js';
 import { colorsFor, verdictWord, withElapsed } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface CheckFlags {
-  checker: string;
+  checker?: string;
   model?: string;
   independent?: boolean;
   /** False with --no-split. */
@@ -38,8 +48,14 @@ export function registerCheck(program: Command): void {
   program
     .command('check')
     .description('check histories with a checker; exit 0 valid, 1 invalid, 2 unknown, 254 bad input')
-    .argument('<files...>', 'history files, or directories (every .jsonl, .edn, .log and .txt in them)')
-    .requiredOption('--checker <name>', 'checker to run (see `faultline checkers`)')
+    .argument(
+      '<files...>',
+      "history files, run directories (faultline's store/latest, or a Jepsen store directory's history.edn), or directories of history files",
+    )
+    .option(
+      '--checker <name>',
+      "checker to run (see `faultline checkers`); a faultline run directory's own (from its test.json) when left out",
+    )
     .option('--model <model>', 'model for the linearizable checker: register, cas-register, kv, kv-append, …')
     .option(
       '--independent',
@@ -86,6 +102,7 @@ Examples:
   $ faultline check ../shared/data/jepsen-etcd --checker linearizable --model cas-register
   $ faultline check ../shared/data/kv/c10-bad.txt --checker linearizable --model kv-append --json
   $ faultline check ../shared/data/kv/c10-ok.txt --checker linearizable --model kv-append --no-split
+  $ faultline check store/latest
   $ faultline check store/latest/history.jsonl --checker linearizable --model kv
   $ faultline check history.jsonl --checker elle-list-append --consistency-models serializable,strict-serializable
   $ faultline check history.edn --checker linearizable --model cas-register --initial-value 0
@@ -97,21 +114,57 @@ Examples:
 }
 
 async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
-  const checker = findChecker(flags.checker);
-  if (!checker) {
-    const names = listCheckers().map((c) => c.name);
-    throw new UserError(
-      `--checker: unknown checker '${flags.checker}'; choices: ${names.length > 0 ? names.join(', ') : '(none registered)'}`,
-    );
+  const checker = flags.checker === undefined ? undefined : requireChecker('--checker', flags.checker);
+  // Flags are checked before any file is read: a mistake in them is reported at once.
+  const flagOpts = checker ? optionsFromFlags(checker, flags) : undefined;
+  const format = parseFormatFlag(flags.format);
+  const entries = expandInputs(files);
+  const tally = { valid: 0, invalid: 0, unknown: 0, notChecked: 0 };
+  let overall: true | false | 'unknown' = true;
+  let failed = false;
+  for (const entry of entries) {
+    // One file at a time in its own call, so its history is garbage before the next file is read.
+    const outcome = await checkEntry(entry, checker, flagOpts, format, flags, entries.length);
+    if (outcome.verdict === undefined) tally.notChecked++;
+    else {
+      overall = combineValid(overall, outcome.verdict);
+      tally[outcome.verdict === true ? 'valid' : outcome.verdict === false ? 'invalid' : 'unknown']++;
+    }
+    if (outcome.failed) failed = true;
   }
-  const opts: CheckOptions = {};
+  if (entries.length > 1 && !flags.json) {
+    const parts = [
+      `${tally.valid} valid`,
+      `${tally.invalid} INVALID`,
+      `${tally.unknown} unknown`,
+      ...(tally.notChecked > 0 ? [`${tally.notChecked} not checked`] : []),
+    ];
+    process.stdout.write(`${entries.length} files: ${parts.join(', ')}\n`);
+  }
+  // Like Jepsen's test-all: an input that could not be checked outranks every verdict (all are printed).
+  if (failed) return EXIT.badArguments;
+  return exitCodeForValid(overall);
+}
+
+function requireChecker(flag: string, name: string): Checker {
+  const checker = findChecker(name);
+  if (checker) return checker;
+  const names = listCheckers().map((c) => c.name);
+  throw new UserError(
+    `${flag}: unknown checker '${name}'; choices: ${names.length > 0 ? names.join(', ') : '(none registered)'}`,
+  );
+}
+
+/** The check options the flags ask for, refusing any this checker does not take. */
+function optionsFromFlags(checker: Checker, flags: CheckFlags, stored?: CheckOptions): CheckOptions {
+  const opts: CheckOptions = { ...(stored ?? {}) };
   if (checker.models && checker.models.length > 0) {
-    if (flags.model === undefined) {
+    if (flags.model !== undefined) opts.model = requireChoice('--model', flags.model, checker.models);
+    else if (opts.model === undefined) {
       throw new UserError(
         `--model: the ${checker.name} checker needs a model; choices: ${checker.models.join(', ')}`,
       );
     }
-    opts.model = requireChoice('--model', flags.model, checker.models);
   } else if (flags.model !== undefined) {
     throw new UserError(`--model: the ${checker.name} checker takes no model`);
   }
@@ -167,19 +220,7 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   }
   // A witness is only shown in the JSON result: the plain verdict lines do without the minimisation.
   if (!flags.json) opts.minimise = false;
-  const format = parseFormatFlag(flags.format);
-  const paths = expandInputs(files);
-
-  let overall: true | false | 'unknown' = true;
-  let malformed = false;
-  for (const path of paths) {
-    // One file at a time in its own call, so its history is garbage before the next file is read.
-    const verdict = await checkFile(path, checker, opts, format, flags, paths.length);
-    if (verdict === 'malformed') malformed = true;
-    else overall = combineValid(overall, verdict);
-  }
-  if (malformed) return EXIT.badArguments;
-  return exitCodeForValid(overall);
+  return opts;
 }
 
 /** `--initial-value` as EDN, checked against the model now (a model that takes none is refused by name). */
@@ -214,49 +255,138 @@ function requireTaker(flag: string, option: CheckerSpecificOption, checker: Chec
   );
 }
 
-/** Read, check and print one file: its verdict, or 'malformed' for input it cannot take. */
-async function checkFile(
-  path: string,
-  checker: Checker,
-  opts: CheckOptions,
-  format: ReturnType<typeof parseFormatFlag>,
+/** What became of one input: its verdict if one was reached, and whether anything failed (exit 254). */
+interface EntryOutcome {
+  verdict?: CheckResult['valid'];
+  failed: boolean;
+}
+
+/** The checker and options for one input: the flags', or a faultline run directory's own. */
+function checkerFor(
+  entry: InputEntry,
+  checker: Checker | undefined,
+  flagOpts: CheckOptions | undefined,
   flags: CheckFlags,
-  fileCount: number,
-): Promise<CheckResult['valid'] | 'malformed'> {
-  const loaded = loadHistory(path, format);
-  if (!loaded.ok) {
-    for (const m of loaded.messages) process.stderr.write(`${m}\n`);
-    if (flags.json)
-      process.stdout.write(`${JSON.stringify({ file: path, valid: 'unknown', error: loaded.messages })}\n`);
-    return 'malformed';
-  }
-  if (loaded.warnings.length > 0) {
-    // Shapes validate warns about (times out of order, …) do not stop a check; name how many there were.
-    process.stderr.write(
-      `${loaded.warnings[0]}${loaded.warnings.length > 1 ? ` (and ${loaded.warnings.length - 1} more warnings: faultline validate FILE lists them)` : ''}\n`,
+): { checker: Checker; opts: CheckOptions } {
+  if (checker && flagOpts) return { checker, opts: flagOpts };
+  const stored: StoredChecker | undefined = entry.storedChecker;
+  if (!stored) {
+    throw new UserError(
+      entry.runDir
+        ? `--checker: ${entry.runDir} is not a faultline run directory (no test.json), so name a checker (see \`faultline checkers\`)`
+        : '--checker: name a checker (see `faultline checkers`); only a faultline run directory says its own',
     );
   }
-  const fileOpts = { ...opts };
+  const found = requireChecker(`${entry.runDir}/test.json: checker`, stored.name);
+  return { checker: found, opts: optionsFromFlags(found, flags, stored.options) };
+}
+
+/** Read, check and print one input. A verdict reached is printed before any error writing --out. */
+async function checkEntry(
+  entry: InputEntry,
+  checker: Checker | undefined,
+  flagOpts: CheckOptions | undefined,
+  format: ReturnType<typeof parseFormatFlag>,
+  flags: CheckFlags,
+  inputCount: number,
+): Promise<EntryOutcome> {
+  const json = flags.json === true;
+  const path = entry.path;
+  if (entry.problem !== undefined) {
+    printError(errorReport(`${path}: ${entry.problem}`, EXIT.badArguments, path), json, '');
+    return { failed: true };
+  }
+  let chosen: { checker: Checker; opts: CheckOptions };
+  try {
+    chosen = checkerFor(entry, checker, flagOpts, flags);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    printError(errorReport(err.message, EXIT.badArguments, path), json, '');
+    return { failed: true };
+  }
+  const loaded = loadHistory(path, format);
+  if (!loaded.ok) {
+    const errors = loaded.problems.filter((p) => p.severity === 'error');
+    for (const p of errors)
+      printError(errorReport(formatLocated(p), EXIT.badArguments, p.file, p.line), json, '');
+    return { failed: true };
+  }
+  const warnings = loaded.problems.filter((p) => p.severity === 'warning');
+  if (warnings.length > 0) {
+    // Shapes validate warns about (times out of order, …) do not stop a check; name how many there were.
+    process.stderr.write(
+      `${formatLocated(warnings[0])}${warnings.length > 1 ? ` (and ${warnings.length - 1} more warnings: faultline validate FILE lists them)` : ''}\n`,
+    );
+  }
+  const fileOpts: CheckOptions = { ...chosen.opts };
+  let outError: ErrorReport | undefined;
   if (flags.out) {
-    fileOpts.outDir = fileCount === 1 ? flags.out : join(flags.out, basename(path));
-    mkdirSync(fileOpts.outDir, { recursive: true });
+    const outDir = inputCount === 1 ? flags.out : join(flags.out, entry.label);
+    try {
+      mkdirSync(outDir, { recursive: true });
+      fileOpts.outDir = outDir;
+    } catch (err) {
+      outError = outputError(err, outDir);
+      if (!outError) throw err;
+    }
   }
   // A long check shows how long it has been running (on stderr; nothing with --json).
-  const result = await withElapsed({ label: `checking ${path}`, silent: flags.json === true }, () =>
-    checker.check(loaded.history.ops, fileOpts),
-  );
+  const check = () =>
+    withElapsed({ label: `checking ${path}`, silent: json }, () =>
+      chosen.checker.check(loaded.history.ops, fileOpts),
+    );
+  let result: CheckResult;
+  try {
+    result = await check();
+  } catch (err) {
+    // Writing the explanations failed (a full or read-only disk): check again without them, so the verdict is not lost.
+    const failure = fileOpts.outDir === undefined ? undefined : outputError(err, fileOpts.outDir);
+    if (!failure) throw err;
+    outError = failure;
+    delete fileOpts.outDir;
+    result = await check();
+  }
   if (typeof result.inputError === 'string') {
     // The history cannot be read by this checker or model: the user's mistake, not a budget.
-    process.stderr.write(`${path}: ${result.inputError}\n`);
-    if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
-    return 'malformed';
+    const line = lineOfIndex(loaded.history, result.inputErrorIndex);
+    const where = line === undefined ? path : `${path}:${line}`;
+    process.stderr.write(`${where}: ${result.inputError}\n`);
+    if (json) {
+      process.stdout.write(
+        `${toTypedJson({ file: path, ...(line === undefined ? {} : { line }), error: result.inputError, exitCode: EXIT.badArguments, ...result })}\n`,
+      );
+    }
+    return { failed: true };
   }
-  if (flags.json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
+  if (json) process.stdout.write(`${toTypedJson({ file: path, ...result })}\n`);
   else {
     process.stdout.write(`${path}\t${describeVerdict(result)}\n`);
     for (const line of reportExcerpt(result, '  ')) process.stdout.write(`${line}\n`);
   }
-  return result.valid;
+  if (outError) {
+    printError(outError, json, '');
+    return { verdict: result.valid, failed: true };
+  }
+  return { verdict: result.valid, failed: false };
+}
+
+/** An error writing under --out, in words; undefined when `err` is not a filesystem failure. */
+function outputError(err: unknown, outDir: string): ErrorReport | undefined {
+  const f = fsFailure(err);
+  if (!f) return undefined;
+  const where = f.path && f.path !== outDir ? ` (${f.path})` : '';
+  return errorReport(
+    `--out ${outDir}: cannot write the explanations${where}: ${f.problem}`,
+    EXIT.badArguments,
+    f.path ?? outDir,
+  );
+}
+
+/** The line of the op whose `index` is `opIndex` (checkers name ops by index; users read lines). */
+function lineOfIndex(history: History, opIndex: unknown): number | undefined {
+  if (typeof opIndex !== 'number') return undefined;
+  const pos = history.ops.findIndex((op) => op.index === opIndex);
+  return pos < 0 ? undefined : (history.lines[pos] ?? pos + 1);
 }
 
 function describeVerdict(result: CheckResult): string {

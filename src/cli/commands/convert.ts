@@ -3,8 +3,9 @@ import { formatOpEdn } from '../../history/edn-history.js';
 import { formatOpJsonl } from '../../history/jsonl.js';
 import type { Op } from '../../history/op.js';
 import { EXIT } from '../exit-codes.js';
-import { loadHistory, parseFormatFlag } from '../inputs.js';
-import { requireChoice, UserError } from '../user-error.js';
+import { formatLocated, loadHistory, parseFormatFlag } from '../inputs.js';
+import { errorReport, printError } from '../output.js';
+import { requireChoice } from '../user-error.js';
 
 const TARGETS = ['jsonl', 'edn'] as const;
 
@@ -15,6 +16,7 @@ export function registerConvert(program: Command): void {
     .argument('<file>', 'history file (.jsonl, Jepsen .edn, Jepsen console .log)')
     .requiredOption('--to <format>', 'output format: jsonl or edn')
     .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')
+    .option('--json', 'errors as JSON objects on stdout (error, file, line), as every command prints them')
     .addHelpText(
       'after',
       `
@@ -22,10 +24,20 @@ Examples:
   $ faultline convert ../shared/data/jepsen-etcd/etcd_000.log --to edn > etcd_000.edn
   $ faultline convert etcd_000.edn --to jsonl`,
     )
-    .action(async (file: string, opts: { to: string; format?: string }) => {
+    .action(async (file: string, opts: { to: string; format?: string; json?: boolean }) => {
       const to = requireChoice('--to', opts.to, TARGETS);
       const loaded = loadHistory(file, parseFormatFlag(opts.format));
-      if (!loaded.ok) throw new UserError(loaded.messages.join('\n'));
+      if (!loaded.ok) {
+        // Nothing is written for a malformed history: every error in it is named instead.
+        for (const p of loaded.problems.filter((x) => x.severity === 'error'))
+          printError(
+            errorReport(formatLocated(p), EXIT.badArguments, p.file, p.line),
+            opts.json === true,
+            '',
+          );
+        process.exitCode = EXIT.badArguments;
+        return;
+      }
       const format: (op: Op) => string = to === 'edn' ? formatOpEdn : formatOpJsonl;
       await writeChunked(loaded.history.ops, format);
       process.exitCode = EXIT.valid;

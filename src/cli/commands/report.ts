@@ -6,7 +6,7 @@ import { ALL_MODELS } from '../../../checkers/elle/models.js';
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
 import type { CheckOptions } from '../../../checkers/types.js';
 import { EXIT } from '../exit-codes.js';
-import { loadHistory, parseFormatFlag } from '../inputs.js';
+import { formatLocated, loadHistory, parseFormatFlag } from '../inputs.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface ReportFlags {
@@ -136,7 +136,8 @@ async function runReport(target: string, flags: ReportFlags): Promise<number> {
       opts.timeLimitMs = parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000;
     const loaded = loadHistory(target, parseFormatFlag(flags.format));
     if (!loaded.ok) {
-      for (const m of loaded.messages) process.stderr.write(`${m}\n`);
+      for (const p of loaded.problems)
+        if (p.severity === 'error') process.stderr.write(`${formatLocated(p)}\n`);
       return EXIT.badArguments;
     }
     // The checker's own files (linear.svg, elle/*) are not needed: the report draws from the result.

@@ -1,50 +1,104 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { expandInputs, loadHistory, parseFormatFlag } from '../inputs.js';
+import { expandInputs, formatLocated, type LocatedProblem, loadHistory, parseFormatFlag } from '../inputs.js';
+
+interface ValidateFlags {
+  format?: string;
+  strict?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
 
 export function registerValidate(program: Command): void {
   program
     .command('validate')
     .description(
-      'check that history files are well-formed (exit 0), else print every problem as FILE:LINE (exit 254)',
+      'check that history files are well-formed (exit 0), else print every problem in every file as FILE:LINE (exit 254)',
     )
-    .argument('<files...>', 'history files (.jsonl, Jepsen .edn, Jepsen console .log) or directories of them')
+    .argument(
+      '<files...>',
+      'history files (.jsonl, Jepsen .edn, Jepsen console .log), run directories, or directories of history files',
+    )
     .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')
     .option(
       '--strict',
       'treat warnings (times out of order, completions without invocations, overlapping ops per process, …) as errors',
     )
     .option('-q, --quiet', 'print problems only, no summary')
+    .option('--json', 'print one JSON object per file: file, wellFormed, operations, problems')
     .addHelpText(
       'after',
       `
 Examples:
-  $ faultline validate store/latest/history.jsonl
+  $ faultline validate store/latest
   $ faultline validate ../shared/data/jepsen-etcd ../shared/data/kv
   $ faultline validate --strict history.edn`,
     )
-    .action((files: string[], opts: { format?: string; quiet?: boolean; strict?: boolean }) => {
-      const format = parseFormatFlag(opts.format);
-      const paths = expandInputs(files);
-      let bad = 0;
-      let opCount = 0;
-      for (const path of paths) {
-        const loaded = loadHistory(path, format, { strict: opts.strict });
-        if (loaded.ok) {
-          for (const w of loaded.warnings) process.stdout.write(`${w}\n`);
-          opCount += loaded.history.ops.length;
-          continue;
-        }
-        bad++;
-        for (const m of loaded.messages) process.stdout.write(`${m}\n`);
-      }
-      if (!opts.quiet) {
-        const summary =
-          bad === 0
-            ? `${paths.length} file${paths.length === 1 ? '' : 's'} well-formed, ${opCount} operations`
-            : `${bad} of ${paths.length} file${paths.length === 1 ? '' : 's'} malformed`;
-        process.stderr.write(`${summary}\n`);
-      }
-      process.exitCode = bad === 0 ? EXIT.valid : EXIT.badArguments;
+    .action((files: string[], flags: ValidateFlags) => {
+      process.exitCode = runValidate(files, flags);
     });
+}
+
+/** A problem as `--json` prints it: the fields every CLI error has (`error`, `file`, `line`). */
+function problemJson(p: LocatedProblem): Record<string, unknown> {
+  return {
+    file: p.file,
+    ...(p.line > 0 ? { line: p.line } : {}),
+    error: p.message,
+    severity: p.severity,
+    kind: p.kind,
+  };
+}
+
+function runValidate(files: string[], flags: ValidateFlags): number {
+  const format = parseFormatFlag(flags.format);
+  const entries = expandInputs(files);
+  let bad = 0;
+  let problemCount = 0;
+  let opCount = 0;
+  for (const entry of entries) {
+    // Every input is read, missing ones included, and every problem in each is printed.
+    let problems: LocatedProblem[];
+    let operations: number | undefined;
+    let wellFormed: boolean;
+    if (entry.problem !== undefined) {
+      problems = [
+        {
+          file: entry.path,
+          line: 0,
+          message: `cannot read: ${entry.problem}`,
+          severity: 'error',
+          kind: 'unreadable',
+        },
+      ];
+      wellFormed = false;
+    } else {
+      const loaded = loadHistory(entry.path, format, { strict: flags.strict });
+      problems = loaded.problems;
+      wellFormed = loaded.ok;
+      if (loaded.ok) operations = loaded.history.ops.length;
+    }
+    if (!wellFormed) bad++;
+    problemCount += problems.length;
+    opCount += operations ?? 0;
+    if (flags.json) {
+      process.stdout.write(
+        `${JSON.stringify({ file: entry.path, wellFormed, ...(operations === undefined ? {} : { operations }), problems: problems.map(problemJson) })}\n`,
+      );
+      continue;
+    }
+    for (const p of problems) process.stdout.write(`${formatLocated(p)}\n`);
+  }
+  if (!flags.quiet && !flags.json) {
+    const n = entries.length;
+    const files = `file${n === 1 ? '' : 's'}`;
+    const problems = `${problemCount} problem${problemCount === 1 ? '' : 's'}`;
+    const warnings = `${problemCount} warning${problemCount === 1 ? '' : 's'}`;
+    const summary =
+      bad === 0
+        ? `${n} ${files} well-formed, ${opCount} operations${problemCount > 0 ? ` (${warnings}; --strict makes them errors)` : ''}`
+        : `${bad} of ${n} ${files} malformed (${problems})`;
+    process.stdout.write(`${summary}\n`);
+  }
+  return bad === 0 ? EXIT.valid : EXIT.badArguments;
 }

@@ -1,0 +1,41 @@
+import { EXIT, type ExitCode } from './exit-codes.js';
+import { fsFailure } from './fs-errors.js';
+import { UserError } from './user-error.js';
+
+/**
+ * How a command reports what went wrong: one line on stderr
+ * (`faultline: FILE:LINE: what`), and under `--json` also one JSON object on
+ * stdout — `{"error", "file", "line", "exitCode"}`, file and line where known —
+ * so a script reading stdout sees every error in the same stream as results.
+ */
+export interface ErrorReport {
+  error: string;
+  file?: string;
+  line?: number;
+  exitCode: ExitCode;
+}
+
+export function errorReport(message: string, exitCode: ExitCode, file?: string, line?: number): ErrorReport {
+  const r: ErrorReport = { error: message, exitCode };
+  if (file !== undefined) r.file = file;
+  if (line !== undefined && line > 0) r.line = line;
+  return r;
+}
+
+/** Print an error the CLI way; `prefix` is prepended to the stderr line only. */
+export function printError(report: ErrorReport, json: boolean, prefix = 'faultline: '): void {
+  process.stderr.write(`${prefix}${report.error}\n`);
+  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/**
+ * Any thrown error as a report: a UserError as it is, a filesystem failure
+ * as `PATH: problem` (exit 254: input or output the user can fix), anything
+ * else undefined (an internal error: 255 with its stack).
+ */
+export function reportOf(err: unknown): ErrorReport | undefined {
+  if (err instanceof UserError) return errorReport(err.message, err.exitCode, err.file, err.line);
+  const f = fsFailure(err);
+  if (f) return errorReport(f.path ? `${f.path}: ${f.problem}` : f.problem, EXIT.badArguments, f.path);
+  return undefined;
+}
