@@ -26,5 +26,12 @@ if (process.argv[2] === 'check') {
   const { deferOptimiser } = await import(pathToFileURL(join(root, 'dist', 'src', 'jit.js')).href);
   deferOptimiser(400);
 }
-const { main } = await import(pathToFileURL(compiled).href);
+const { main, takeInterruptSignal } = await import(pathToFileURL(compiled).href);
 process.exitCode = await main(process.argv.slice(2));
+// A run stopped by SIGINT/SIGTERM has written what it knew; now end by that signal, so a
+// shell (or a loop in a script) sees the process was interrupted and stops too.
+const signal = takeInterruptSignal();
+if (signal) {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}

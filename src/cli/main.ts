@@ -105,3 +105,6 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.crashed;
   }
 }
+
+/** The signal that stopped a run: bin/faultline.js ends the process by it after the run has said so. */
+export { takeInterruptSignal } from './commands/run.js';

@@ -1,17 +1,27 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
-import type { CheckResult } from '../../checkers/types.js';
+import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import type { Adapter } from '../../systems/adapters/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
+import { type CheckBudget, checkInWorker, describeBudget } from '../host/check-in-worker.js';
+import { defaultCheckBudget, nextTurn } from '../host/turn.js';
 import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
 import type { RealRunSummary } from '../real/run-real.js';
 import { writeRunReport } from '../report/write.js';
 import type { NodeId } from '../sim/types.js';
 import { HistoryFileWriter } from '../store/history-writer.js';
-import { BufferedFileWriter, createRunDir, sha256File, updateLatest, writeJson } from '../store/store.js';
+import {
+  BufferedFileWriter,
+  checkStore,
+  createRunDir,
+  hashFile,
+  updateLatest,
+  writeJson,
+} from '../store/store.js';
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
-import { expectedSimulatedNs, type SimulationSummary, simulate } from './simulate.js';
+import { expectedSimulatedNs, prepareSimulation, type SimulationSummary } from './simulate.js';
 
 /** The simulation itself failed (a node threw, or the run did not finish): the history so far is on disk. */
 export class RunCrashedError extends Error {
@@ -31,8 +41,21 @@ export interface RunTestOptions {
   storeDir?: string;
   /** Real wall-clock start as an ISO string: names the run directory (never seen by the simulation). */
   startedAtIso: string;
-  /** Wall-clock budget for the checker, ms; out of it the verdict is `unknown`. */
+  /** Wall-clock budget for the checker, ms; default sized for the run (defaultCheckBudget). */
   checkTimeLimitMs?: number;
+  /** Memory budget for the checker, MiB; default sized for the run. */
+  checkMemoryLimitMiB?: number;
+  /**
+   * Check on a worker thread: the budget is enforced whatever the checker
+   * does (its heap capped, stopped at the deadline), and a signal is answered
+   * during the check. In-process, the checker is held to the budget by its
+   * own limits. 'auto' (default): a worker for histories of at least
+   * WORKER_CHECK_MIN_OPS ops or when a memory budget is asked for; smaller
+   * ones check in-process (starting a worker costs more than their check).
+   */
+  checkInWorker?: boolean | 'auto';
+  /** Aborted (its reason a signal name, say) → the run stops, and results.json says it was interrupted. */
+  signal?: AbortSignal;
   /** Real mode with an adapter of your own (systems/adapters/README.md); `system` is then its name. */
   adapter?: Adapter;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
@@ -41,15 +64,29 @@ export interface RunTestOptions {
   onSimulationProgress?: (virtualNs: number, expectedNs: number) => void;
 }
 
+/** complete: checked; interrupted: stopped by `signal`; incomplete: the store could not be written (a full disk). */
+export type RunStatus = 'complete' | 'interrupted' | 'incomplete';
+
 export interface TestRun {
   dir: string;
   config: RunConfig;
+  status: RunStatus;
+  /** Which phase an interrupted or incomplete run stopped in. */
+  stoppedIn?: 'simulation' | 'check';
+  /** The abort reason (SIGINT, SIGTERM) of an interrupted run. */
+  interruptedBy?: string;
+  /** What could not be written, `PATH: problem` (an incomplete run, or explanations or results.json that failed). */
+  writeError?: string;
   valid: true | false | 'unknown';
   /** Name of the checker that judged the history (a `fallback:` one while the real one is not registered). */
   checker: string;
   result: CheckResult;
+  /** The budget the check had. */
+  checkBudget?: CheckBudget;
   /** A simulated run's summary, or a real run's (`mode: 'real'`). */
   summary: SimulationSummary | RealRunSummary;
+  /** Lines of history.jsonl on disk (all ops of a complete run; a prefix otherwise). */
+  opsWritten: number;
   historySha256: string;
   replay: string;
   /** report.html in the run directory, or why it could not be written (the verdict stands either way). */
@@ -65,10 +102,51 @@ function writeReport(dir: string, history?: readonly Op[]): TestRun['report'] {
   }
 }
 
+/** From this many ops on, `checkInWorker: 'auto'` checks on a worker thread. */
+export const WORKER_CHECK_MIN_OPS = 20_000;
+
+/** Events simulated between two turns of the event loop (a signal waits at most this long). */
+const SLICE_EVENTS = 20_000;
+
+/** A write failure in words for results.json: `PATH: problem`. */
+function describeWriteFailure(err: Error, path: string): string {
+  const e = err as NodeJS.ErrnoException;
+  const words: Record<string, string> = {
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    EMFILE: 'too many open files',
+  };
+  return `${e.path ?? path}: ${(e.code && words[e.code]) ?? e.message}`;
+}
+
+/**
+ * results.json, replaced whole. Undefined when written, else why not (a full
+ * disk): the older results.json, which says less but says what the run is, stays.
+ */
+function tryWriteResults(dir: string, data: unknown): string | undefined {
+  const path = join(dir, 'results.json');
+  try {
+    writeJson(path, data);
+    return undefined;
+  } catch (err) {
+    return describeWriteFailure(err as Error, path);
+  }
+}
+
 /**
  * `faultline run`, as a function: simulate, stream the history and node logs
  * into `store/<test>/<time>/`, check the history with the workload's
  * checker, write results.json and point `store/latest` at the run.
+ *
+ * Nothing known is lost: a store that cannot be written is refused before
+ * the run starts; results.json says from the start what the run is (so
+ * `latest` never points at a run that does not); on a full disk or a signal
+ * the history keeps its whole lines, node logs are flushed, and results.json
+ * says `incomplete` / `interrupted` with what is known.
  */
 export async function runTest(
   partial: Partial<RunConfig> & { seed: number },
@@ -85,95 +163,261 @@ export async function runTest(
   const realMode = real ? await import('../real/run-real.js') : undefined;
   if (real && realMode) await realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';
-  const dir = createRunDir(storeDir, testName(config), opts.startedAtIso);
+  const name = testName(config);
+  checkStore(storeDir, name);
+  const dir = createRunDir(storeDir, name, opts.startedAtIso);
   const replay = replayCommand(config, opts.storeDir);
-  writeJson(join(dir, 'test.json'), {
-    name: testName(config),
-    mode: real ? 'real' : 'simulation',
-    startedAt: opts.startedAtIso,
-    config,
-    // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
-    checker: { name: workload.checker.name, options: workload.checker.options },
-    replay,
-  });
-  updateLatest(storeDir, dir);
+  const registered = findChecker(workload.checker.name);
+  const checker = registered ?? workload.fallbackChecker;
+  try {
+    writeJson(join(dir, 'test.json'), {
+      name,
+      mode: real ? 'real' : 'simulation',
+      startedAt: opts.startedAtIso,
+      config,
+      // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
+      checker: { name: workload.checker.name, options: workload.checker.options },
+      replay,
+    });
+    writeJson(join(dir, 'results.json'), {
+      valid: 'unknown',
+      incomplete: true,
+      phase: 'simulation',
+      note: 'the run has not finished, or stopped with no chance to say why (killed, crashed)',
+      checker: checker.name,
+      replay,
+    });
+    updateLatest(storeDir, dir);
+  } catch (err) {
+    // A run that cannot write its store says so before it starts, and leaves nothing half-made.
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
 
   const historyPath = join(dir, 'history.jsonl');
-  const history = new HistoryFileWriter(historyPath);
-  const logs = new Map<NodeId, BufferedFileWriter>();
+  let writeFailure: string | undefined;
+  let stop = () => {};
+  const onWriteFailure = (err: Error, path: string) => {
+    if (writeFailure !== undefined) return;
+    writeFailure = describeWriteFailure(err, path);
+    stop();
+  };
+  const history = new HistoryFileWriter(historyPath, undefined, (err) => onWriteFailure(err, historyPath));
+  const logs = new Map<NodeId, BufferedFileWriter | undefined>();
   const nodeLog = (node: NodeId, timeNs: number, line: string) => {
     let w = logs.get(node);
-    if (!w) {
-      // Real nodes' logs go to disk line by line: someone may be watching them (and the harness may die).
-      w = new BufferedFileWriter(join(dir, `${node}.log`), real ? 0 : undefined);
+    if (w === undefined) {
+      if (logs.has(node)) return; // its file could not be opened: the failure is recorded
+      const path = join(dir, `${node}.log`);
+      try {
+        // Real nodes' logs go to disk line by line: someone may be watching them (and the harness may die).
+        w = new BufferedFileWriter(path, real ? 0 : undefined, false, (err) => onWriteFailure(err, path));
+      } catch (err) {
+        onWriteFailure(err as Error, path);
+      }
       logs.set(node, w);
+      if (w === undefined) return;
     }
     w.write(`${(timeNs / 1e6).toFixed(3)} ${line}\n`);
   };
+  const closeFiles = () => {
+    history.close();
+    for (const w of logs.values()) w?.close();
+  };
+
   let summary: SimulationSummary | RealRunSummary;
-  try {
-    if (real && realMode) {
+  let finished = false;
+  if (real && realMode) {
+    // Real mode answers signals itself (every node stopped, RunInterruptedError).
+    try {
       summary = await realMode.runReal(config, real.adapter, workload, { history, nodeLog }, { runDir: dir });
-    } else {
-      const progress = opts.onSimulationProgress;
-      const expectedNs = expectedSimulatedNs(config);
-      summary = simulate(config, {
-        history,
-        nodeLog,
-        ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+      finished = true;
+    } catch (err) {
+      closeFiles();
+      if (err instanceof realMode.RunInterruptedError) {
+        tryWriteResults(dir, { valid: 'unknown', incomplete: true, interrupted: err.signal, replay });
+        throw err;
+      }
+      if (err instanceof Error && err.name === 'RealSetupError') {
+        tryWriteResults(dir, { valid: 'unknown', error: err.message, replay });
+        throw err;
+      }
+      const message = err instanceof Error ? err.message : String(err);
+      tryWriteResults(dir, { valid: 'unknown', crashed: true, error: message, replay });
+      writeReport(dir);
+      throw new RunCrashedError(message, dir, replay, err);
+    }
+  } else {
+    const progress = opts.onSimulationProgress;
+    const expectedNs = expectedSimulatedNs(config);
+    const run = prepareSimulation(config, {
+      history,
+      nodeLog,
+      ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+    });
+    stop = () => run.stop();
+    const onAbort = () => run.stop();
+    opts.signal?.addEventListener('abort', onAbort);
+    try {
+      for (;;) {
+        finished = run.step(SLICE_EVENTS);
+        if (finished || writeFailure !== undefined || opts.signal?.aborted) break;
+        // Node logs reach the disk as the run goes, not only at its end.
+        for (const w of logs.values()) w?.flush();
+        await nextTurn();
+      }
+    } catch (err) {
+      closeFiles();
+      const message = err instanceof Error ? err.message : String(err);
+      tryWriteResults(dir, {
+        valid: 'unknown',
+        crashed: true,
+        error: message,
+        summary: run.summary(),
+        replay,
       });
+      writeReport(dir);
+      throw new RunCrashedError(message, dir, replay, err);
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
     }
-  } catch (err) {
-    if (realMode && err instanceof realMode.RunInterruptedError) {
-      writeJson(join(dir, 'results.json'), { valid: 'unknown', interrupted: err.signal, replay });
-      throw err;
-    }
-    if (err instanceof Error && err.name === 'RealSetupError') {
-      writeJson(join(dir, 'results.json'), { valid: 'unknown', error: err.message, replay });
-      throw err;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    writeJson(join(dir, 'results.json'), { valid: 'unknown', crashed: true, error: message, replay });
-    history.close();
-    writeReport(dir);
-    throw new RunCrashedError(message, dir, replay, err);
-  } finally {
-    history.close();
-    for (const w of logs.values()) w.close();
+    summary = run.summary();
   }
-  const historySha256 = sha256File(historyPath);
+  closeFiles();
+  const { sha256: historySha256, lines: opsWritten } = hashFile(historyPath);
+  const base = { dir, config, checker: checker.name, summary, opsWritten, historySha256, replay };
+
+  if (!finished || writeFailure !== undefined) {
+    const interruptedBy = writeFailure === undefined ? String(opts.signal?.reason ?? 'abort') : undefined;
+    const result: CheckResult = {
+      valid: 'unknown',
+      summary:
+        interruptedBy !== undefined
+          ? `not checked: interrupted by ${interruptedBy} during the simulation`
+          : `not checked: the history could not be written (${writeFailure})`,
+    };
+    const notWritten = tryWriteResults(dir, {
+      valid: 'unknown',
+      incomplete: true,
+      ...(interruptedBy !== undefined ? { interrupted: interruptedBy } : { error: writeFailure }),
+      phase: 'simulation',
+      opsWritten,
+      summary,
+      historySha256,
+      checker: checker.name,
+      replay,
+    });
+    return {
+      ...base,
+      status: interruptedBy !== undefined ? 'interrupted' : 'incomplete',
+      stoppedIn: 'simulation',
+      ...(interruptedBy !== undefined ? { interruptedBy } : {}),
+      ...(writeFailure !== undefined
+        ? { writeError: notWritten === undefined ? writeFailure : `${writeFailure}; ${notWritten}` }
+        : {}),
+      valid: 'unknown',
+      result,
+      // The history so far is drawn (a full disk will refuse it, and says so here).
+      report: writeReport(dir),
+    };
+  }
 
   opts.onPhaseDone?.('simulation');
-  const registered = findChecker(workload.checker.name);
-  const checker = registered ?? workload.fallbackChecker;
-  const ops = readHistoryFileSync(historyPath, { format: 'jsonl' }).ops;
-  const result = await checker.check(ops, {
-    ...workload.checker.options,
+  const budget: CheckBudget = {
+    ...defaultCheckBudget(summary.opCount),
     ...(opts.checkTimeLimitMs !== undefined ? { timeLimitMs: opts.checkTimeLimitMs } : {}),
-    outDir: dir,
+    ...(opts.checkMemoryLimitMiB !== undefined ? { memoryLimitMiB: opts.checkMemoryLimitMiB } : {}),
+  };
+  tryWriteResults(dir, {
+    valid: 'unknown',
+    incomplete: true,
+    phase: 'check',
+    note: `the history is whole; the check (budget ${describeBudget(budget)}) has not finished: faultline check ${dir}`,
+    summary,
+    historySha256,
+    checker: checker.name,
+    replay,
   });
+  const options: CheckOptions = { ...workload.checker.options, outDir: dir };
+  let result: CheckResult;
+  let writeError: string | undefined;
+  // The history in memory, when the check read it here (the report reuses it instead of reading it again).
+  let ops: Op[] | undefined;
+  const inWorker =
+    opts.checkInWorker === undefined || opts.checkInWorker === 'auto'
+      ? summary.opCount >= WORKER_CHECK_MIN_OPS || opts.checkMemoryLimitMiB !== undefined
+      : opts.checkInWorker;
+  if (registered && inWorker) {
+    const outcome = await checkInWorker(
+      { checker: registered.name, options, historyPath },
+      budget,
+      opts.signal,
+    );
+    if (outcome.kind === 'interrupted') {
+      const interruptedBy = String(opts.signal?.reason ?? 'abort');
+      tryWriteResults(dir, {
+        valid: 'unknown',
+        incomplete: true,
+        interrupted: interruptedBy,
+        phase: 'check',
+        note: `the history is whole: faultline check ${dir}`,
+        summary,
+        historySha256,
+        checker: checker.name,
+        replay,
+      });
+      return {
+        ...base,
+        status: 'interrupted',
+        stoppedIn: 'check',
+        interruptedBy,
+        valid: 'unknown',
+        result: {
+          valid: 'unknown',
+          summary: `not checked: interrupted by ${interruptedBy} during the check`,
+        },
+        checkBudget: budget,
+        report: { error: 'not written: the check was interrupted' },
+      };
+    }
+    result = outcome.result;
+    if (outcome.outError) {
+      const e = Object.assign(new Error(outcome.outError.message), outcome.outError);
+      writeError = `explanations not written: ${describeWriteFailure(e, dir)}`;
+    }
+  } else {
+    ops = readHistoryFileSync(historyPath, { format: 'jsonl' }).ops;
+    result = await checker.check(ops, {
+      ...options,
+      timeLimitMs: budget.timeLimitMs,
+      memoryLimitBytes: budget.memoryLimitMiB * 1024 * 1024,
+    });
+  }
   opts.onPhaseDone?.('check');
-  writeJson(join(dir, 'results.json'), {
+  const notWritten = tryWriteResults(dir, {
     valid: result.valid,
     checker: checker.name,
     ...(registered
       ? {}
       : { wanted: workload.checker.name, note: `checker ${workload.checker.name} is not registered yet` }),
     result,
+    checkBudget: budget,
     summary,
     historySha256,
     replay,
+    ...(writeError !== undefined ? { writeError } : {}),
   });
-  const report = writeReport(dir, ops);
+  if (notWritten !== undefined) {
+    const failure = `${notWritten} (results.json still says the check had not finished)`;
+    writeError = writeError === undefined ? failure : `${writeError}; ${failure}`;
+  }
   return {
-    dir,
-    config,
+    ...base,
+    status: 'complete',
     valid: result.valid,
-    checker: checker.name,
     result,
-    summary,
-    historySha256,
-    replay,
-    report,
+    checkBudget: budget,
+    ...(writeError !== undefined ? { writeError } : {}),
+    report: writeReport(dir, ops),
   };
 }

@@ -48,15 +48,24 @@ export function simulationEnvironment(sim: Simulation, workload: Workload): Envi
   };
 }
 
-/**
- * Run one simulated test (`startTest` in the simulated environment, driven
- * by the simulator's event loop until it finishes). Deterministic: the same
- * config gives the same history, op for op, byte for byte.
- */
-export function simulate(
+/** A simulated test set up and not run yet: `step` it in slices, or `simulate` runs it whole. */
+export interface SteppedSimulation {
+  readonly sim: Simulation;
+  /**
+   * Run up to `maxEvents` more events. True when the test has finished (then
+   * `summary()` is final); throws when the system crashed or the run cannot
+   * finish by the hard limit on virtual time.
+   */
+  step(maxEvents: number): boolean;
+  /** Stop after the event being processed (an interrupt, a full disk); the summary says how far it got. */
+  stop(): void;
+  summary(): SimulationSummary;
+}
+
+export function prepareSimulation(
   partial: Partial<RunConfig> & { seed: number },
   sinks: SimulateSinks,
-): SimulationSummary {
+): SteppedSimulation {
   const { config, system, workload } = resolveConfig(partial);
   const sim = new Simulation({
     seed: config.seed,
@@ -74,19 +83,49 @@ export function simulate(
   // Bounded: virtual time can never pass the end of every phase by much; this is a guard against a runaway system.
   const hardLimitNs =
     (config.timeLimitS * 1000 + config.recoveryMs + 10 * config.clientTimeoutMs + 60_000) * 1e6 * 4;
-  sim.run(hardLimitNs);
-  if (!test.isFinished()) {
-    throw new Error(
-      `simulation did not finish by virtual time ${(hardLimitNs / 1e9).toFixed(0)} s (clients done: ${test.clientsFinished}, nemesis done: ${test.nemesisFinished})`,
-    );
-  }
-  const systemMetrics = sim.systemMetrics();
+  let stopped = false;
   return {
-    opCount: test.recorder.size,
-    counts: { ...test.recorder.counts },
-    simulatedNs: sim.nowNs,
-    sim: { ...sim.stats },
-    network: { ...sim.network.stats },
-    ...(Object.keys(systemMetrics).length > 0 ? { systemMetrics } : {}),
+    sim,
+    step(maxEvents: number): boolean {
+      if (test.isFinished()) return true;
+      if (stopped) return false;
+      sim.run(hardLimitNs, maxEvents);
+      if (test.isFinished() || stopped) return test.isFinished();
+      if (sim.pendingEvents === 0 || sim.nowNs >= hardLimitNs) {
+        throw new Error(
+          `simulation did not finish by virtual time ${(hardLimitNs / 1e9).toFixed(0)} s (clients done: ${test.clientsFinished}, nemesis done: ${test.nemesisFinished})`,
+        );
+      }
+      return false;
+    },
+    stop(): void {
+      stopped = true;
+      sim.stop();
+    },
+    summary: () => {
+      const systemMetrics = sim.systemMetrics();
+      return {
+        opCount: test.recorder.size,
+        counts: { ...test.recorder.counts },
+        simulatedNs: sim.nowNs,
+        sim: { ...sim.stats },
+        network: { ...sim.network.stats },
+        ...(Object.keys(systemMetrics).length > 0 ? { systemMetrics } : {}),
+      };
+    },
   };
+}
+
+/**
+ * Run one simulated test (`startTest` in the simulated environment, driven
+ * by the simulator's event loop until it finishes). Deterministic: the same
+ * config gives the same history, op for op, byte for byte.
+ */
+export function simulate(
+  partial: Partial<RunConfig> & { seed: number },
+  sinks: SimulateSinks,
+): SimulationSummary {
+  const run = prepareSimulation(partial, sinks);
+  run.step(Number.POSITIVE_INFINITY);
+  return run.summary();
 }

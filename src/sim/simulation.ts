@@ -142,6 +142,10 @@ export class Simulation {
   private nowNsValue = 0;
   private stopped = false;
   private started = false;
+  /** Events in a row at one virtual instant (livelock guard), kept across slices of a run. */
+  private sameInstantEvents = 0;
+  /** Events of the current run, over its slices (the `maxEvents` bound). */
+  private eventsThisRun = 0;
   private initMsgId = 0;
   /** What nodes reported through `ctx.metrics`: counters summed, maxima kept, over all nodes and incarnations. */
   private readonly metricValues = new Map<string, number>();
@@ -238,36 +242,42 @@ export class Simulation {
 
   /**
    * Process events in (time, sequence) order until `stop()` is called, the
-   * queue is empty, or the next event lies beyond `untilNs`. Returns the
-   * number of events processed.
+   * queue is empty, the next event lies beyond `untilNs`, or `maxEventsNow`
+   * events have run (then time stays at the last event, and another call
+   * goes on exactly where this one stopped: a run in slices is the same run).
+   * Returns the number of events processed.
    */
-  run(untilNs = Number.POSITIVE_INFINITY): number {
+  run(untilNs = Number.POSITIVE_INFINITY, maxEventsNow = Number.POSITIVE_INFINITY): number {
     this.start();
     this.stopped = false;
     const q = this.queue;
     let n = 0;
-    let sameInstant = 0;
-    while (!this.stopped && q.size > 0 && q.peekTimeNs() <= untilNs) {
+    while (!this.stopped && n < maxEventsNow && q.size > 0 && q.peekTimeNs() <= untilNs) {
       const ev = q.pop()!;
       const t = q.lastPoppedTimeNs;
       // Time that stops advancing (a zero-delay timer loop) would spin forever: refuse it.
       if (t === this.nowNsValue) {
-        if (++sameInstant > MAX_EVENTS_PER_INSTANT) {
+        if (++this.sameInstantEvents > MAX_EVENTS_PER_INSTANT) {
           throw new Error(
             `livelock: more than ${MAX_EVENTS_PER_INSTANT} events at virtual time ${(t / NS_PER_MS).toFixed(3)} ms (seed ${this.options.seed}); a zero-delay timer or message loop?`,
           );
         }
       } else {
-        sameInstant = 0;
+        this.sameInstantEvents = 0;
       }
       this.nowNsValue = t;
       if (typeof ev === 'function') ev();
       else this.deliver(ev);
-      if (++n >= this.maxEvents) throw new Error(`simulation exceeded ${this.maxEvents} events in one run`);
-      if ((n & this.progressMask) === 0 && this.options.onProgress) this.options.onProgress(t);
+      if (++this.eventsThisRun >= this.maxEvents)
+        throw new Error(`simulation exceeded ${this.maxEvents} events in one run`);
+      n++;
+      if ((this.eventsThisRun & this.progressMask) === 0 && this.options.onProgress)
+        this.options.onProgress(t);
     }
-    if (!this.stopped && untilNs !== Number.POSITIVE_INFINITY && untilNs > this.nowNsValue)
+    const sliceEnded = n >= maxEventsNow && q.size > 0 && q.peekTimeNs() <= untilNs;
+    if (!this.stopped && !sliceEnded && untilNs !== Number.POSITIVE_INFINITY && untilNs > this.nowNsValue)
       this.nowNsValue = untilNs;
+    if (!sliceEnded) this.eventsThisRun = 0;
     this.stats.events += n;
     return n;
   }

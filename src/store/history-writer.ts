@@ -8,7 +8,9 @@ import { BufferedFileWriter } from './store.js';
  * recorded (buffered up to `flushChars`, so a crash loses at most one
  * buffer), and `close()` fsyncs. Bytes are exactly `formatOpJsonl`'s; ops
  * whose fields are already in canonical order (the recorder builds them so)
- * take a fast path straight through `JSON.stringify`.
+ * take a fast path straight through `JSON.stringify`. When the disk fills,
+ * the file keeps its whole lines, `failure` holds the error and `onFailure`
+ * hears of it once; later ops are dropped.
  */
 export class HistoryFileWriter {
   private readonly file: BufferedFileWriter;
@@ -17,12 +19,18 @@ export class HistoryFileWriter {
   constructor(
     readonly path: string,
     flushChars = 64 * 1024,
+    onFailure?: (err: Error) => void,
   ) {
-    this.file = new BufferedFileWriter(path, flushChars, true);
+    this.file = new BufferedFileWriter(path, flushChars, true, onFailure);
+  }
+
+  get failure(): Error | undefined {
+    return this.file.failure;
   }
 
   write(op: Op): void {
     if (this.file.isClosed) throw new Error(`${this.path}: write after close`);
+    if (this.file.failure) return;
     // JSON.stringify only when it writes the typed encoding exactly (no big integer, NaN, keyword, …).
     this.file.write(
       `${inCanonicalOrder(op) && isPlainJsonValue(op) ? JSON.stringify(op) : formatOpJsonl(op)}\n`,

@@ -45,9 +45,17 @@ export async function runCli(args: string[]): Promise<CliRun> {
  */
 export function runBin(
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; nodeArgs?: string[] } = {},
+  opts: {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    nodeArgs?: string[];
+    /** uid/gid for the child (a test running as root that needs file modes to count). */
+    spawn?: { uid?: number; gid?: number };
+  } = {},
 ): CliRun {
   const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    ...opts.spawn,
     encoding: 'utf8',
     cwd: opts.cwd,
     env: opts.env ?? process.env,

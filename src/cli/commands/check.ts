@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_ANOMALIES, ALL_MODELS } from '../../../checkers/elle/models.js';
@@ -9,6 +8,7 @@ import { parseEdn } from '../../history/edn.js';
 import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
 import type { History } from '../../history/op.js';
+import { makeDirs } from '../../store/store.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { fsFailure } from '../fs-errors.js';
 import {
@@ -323,7 +323,7 @@ async function checkEntry(
   if (flags.out) {
     const outDir = inputCount === 1 ? flags.out : join(flags.out, entry.label);
     try {
-      mkdirSync(outDir, { recursive: true });
+      makeDirs(outDir);
       fileOpts.outDir = outDir;
     } catch (err) {
       outError = outputError(err, outDir);

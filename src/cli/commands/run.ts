@@ -16,6 +16,7 @@ import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
 import { reportExcerpt } from '../report.js';
 import { type Colors, colorsFor, startProgress, verdictWord } from '../terminal.js';
+import { fsUserError } from '../fs-errors.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface RunFlags {
@@ -36,6 +37,7 @@ interface RunFlags {
   nemesisDuration?: string;
   partitionModes?: string;
   checkTimeLimit?: string;
+  checkMemoryLimit?: string;
   latency?: string;
   latencyDist?: string;
   loss?: string;
@@ -146,7 +148,14 @@ export function registerRun(program: Command): void {
       '--reorder <p>',
       'background probability that a message is held back past later ones (up to 20 ms; default 0)',
     )
-    .option('--check-time-limit <seconds>', "checker's wall-clock budget; out of it the verdict is unknown")
+    .option(
+      '--check-time-limit <seconds>',
+      "checker's wall-clock budget (default 30 s + 1 ms per op, at most 600 s); out of it the verdict is unknown",
+    )
+    .option(
+      '--check-memory-limit <MiB>',
+      "checker's memory budget (default 512 MiB + 4 KiB per op, at most 4096 or half the machine); out of it the verdict is unknown",
+    )
     .option('--json', 'print the outcome as one JSON object (and nothing else on stdout)')
     .option('--quiet', 'print nothing; the exit code is the verdict')
     .option(
@@ -160,7 +169,8 @@ export function registerRun(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments, 255 crashed.
+Exit codes: 0 valid, 1 invalid, 2 unknown, 254 bad arguments or a store that cannot be written,
+255 crashed; SIGINT/SIGTERM stop the run (results.json says interrupted) and end it by that signal.
 
 Examples:
   $ faultline run
@@ -309,6 +319,25 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
   return partial;
 }
 
+/** The signal that interrupted the last run, for bin/faultline.js to end the process by (as shells expect). */
+let interruptSignal: NodeJS.Signals | undefined;
+export function takeInterruptSignal(): NodeJS.Signals | undefined {
+  const s = interruptSignal;
+  interruptSignal = undefined;
+  return s;
+}
+
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+/** 128 + the signal's number: what a shell reports for a process ended by it. */
+const SIGNAL_EXIT: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** A store error before the run starts, in words: `--store DIR: PATH: problem`. */
+function storeUserError(err: unknown, store: string): UserError | undefined {
+  if (err instanceof Error && err.name === 'StoreError')
+    return new UserError(`--store ${store}: ${err.message}`);
+  return fsUserError(err, '--store', store, 'cannot write the run there');
+}
+
 async function runCommand(flags: RunFlags): Promise<number> {
   const seedDrawn = flags.seed === undefined;
   const partial = configFromFlags(flags);
@@ -318,6 +347,10 @@ async function runCommand(flags: RunFlags): Promise<number> {
     flags.checkTimeLimit === undefined
       ? undefined
       : parseNumberFlag('--check-time-limit', flags.checkTimeLimit, { min: 0 }) * 1000;
+  const checkMemoryLimitMiB =
+    flags.checkMemoryLimit === undefined
+      ? undefined
+      : parseNumberFlag('--check-memory-limit', flags.checkMemoryLimit, { integer: true, min: 16 });
   const startedAt = new Date();
   const wallStartMs = performance.now();
   const talk = !flags.json && !flags.quiet;
@@ -338,12 +371,23 @@ async function runCommand(flags: RunFlags): Promise<number> {
     checkProgress?.stop();
     if (checkTicker) clearInterval(checkTicker);
   };
+  // SIGINT/SIGTERM stop a simulated run, which says so in results.json; a second one ends the process
+  // at once. (Real mode stops its nodes on a signal itself.)
+  const interrupt = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => {
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
+    interrupt.abort(signal);
+  };
+  const simulated = !isAdapterName(partial.system ?? '');
+  if (simulated) for (const s of STOP_SIGNALS) process.on(s, onSignal);
   let run: TestRun;
   try {
     run = await runner.runTest(partial, {
       storeDir: flags.store,
       startedAtIso: startedAt.toISOString(),
       checkTimeLimitMs,
+      checkMemoryLimitMiB,
+      signal: interrupt.signal,
       onSimulationProgress: (virtualNs, expectedNs) => {
         simProgress ??= startProgress({
           label: 'simulating',
@@ -386,7 +430,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
       );
       return 128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig];
     }
-    if (!(err instanceof runner.RunCrashedError)) throw err;
+    if (!(err instanceof runner.RunCrashedError)) throw storeUserError(err, flags.store) ?? err;
     // The system (or the simulator) crashed: say so plainly, with where the history so far is and how to replay.
     process.stderr.write(
       `faultline: the run crashed: ${err.message}\n  history so far: ${err.dir}\n  replay: ${err.replay}\n`,
@@ -395,6 +439,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
     return EXIT.crashed;
   } finally {
     stopProgress();
+    for (const s of STOP_SIGNALS) process.removeListener(s, onSignal);
   }
   const wallS = (performance.now() - wallStartMs) / 1000;
   const timing = {
@@ -405,23 +450,56 @@ async function runCommand(flags: RunFlags): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({
         valid: run.valid,
+        status: run.status,
+        ...(run.interruptedBy !== undefined ? { interrupted: run.interruptedBy, phase: run.stoppedIn } : {}),
+        ...(run.writeError !== undefined ? { error: run.writeError } : {}),
         checker: run.checker,
         seed: run.config.seed,
         dir: run.dir,
         historySha256: run.historySha256,
+        opsWritten: run.opsWritten,
         summary: run.summary,
         wallSeconds: wallS,
         simulationSeconds: timing.simulationS,
         checkSeconds: timing.checkS,
+        checkBudget: run.checkBudget,
         replay: run.replay,
         report: 'path' in run.report ? run.report.path : null,
         result: run.result,
       })}\n`,
     );
   } else if (!flags.quiet) {
-    process.stdout.write(describe(run, timing, colors));
+    process.stdout.write(run.status === 'complete' ? describe(run, timing, colors) : describeStopped(run));
   }
+  if (run.writeError !== undefined) process.stderr.write(`faultline: ${run.writeError}\n`);
+  if (run.status === 'interrupted') {
+    interruptSignal = run.interruptedBy as NodeJS.Signals;
+    process.stderr.write(
+      `faultline: interrupted by ${run.interruptedBy} during the ${run.stoppedIn}; ${run.dir}/results.json says so\n`,
+    );
+    return SIGNAL_EXIT[run.interruptedBy ?? ''] ?? EXIT.unknown;
+  }
+  if (run.writeError !== undefined) return EXIT.badArguments;
   return exitCodeForValid(run.valid);
+}
+
+/** An interrupted or incomplete run (below the header line): how far it got and where its history is. */
+function describeStopped(run: TestRun): string {
+  const s = run.summary;
+  const why =
+    run.status === 'interrupted'
+      ? `interrupted by ${run.interruptedBy} during the ${run.stoppedIn}`
+      : `stopped: ${run.writeError}`;
+  const at =
+    'mode' in s ? `${(s.wallNs / 1e9).toFixed(1)} s` : `${(s.simulatedNs / 1e9).toFixed(1)} simulated s`;
+  const lines = [
+    `  ${why} at ${at}, after ${s.opCount} ops (${run.opsWritten} in the history, whole lines)`,
+    `  ${run.stoppedIn === 'check' ? 'history complete; re-check it' : 'check what was written'}: npx faultline check ${run.dir}`,
+    `  store: ${run.dir}`,
+    ...('path' in run.report ? [`  report: ${run.report.path}`] : []),
+    `  replay: ${run.replay}`,
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** `raft (bugs: …) / list-append / nemesis partition / seed 2`: what the run is. */
