@@ -17,6 +17,7 @@ import {
   checkStore,
   createRunDir,
   hashFile,
+  RESULTS_RESERVE_BYTES,
   updateLatest,
   writeJson,
 } from '../store/store.js';
@@ -127,10 +128,10 @@ function describeWriteFailure(err: Error, path: string): string {
  * results.json, replaced whole. Undefined when written, else why not (a full
  * disk): the older results.json, which says less but says what the run is, stays.
  */
-function tryWriteResults(dir: string, data: unknown): string | undefined {
+function tryWriteResults(dir: string, data: unknown, reserve = true): string | undefined {
   const path = join(dir, 'results.json');
   try {
-    writeJson(path, data);
+    writeJson(path, data, reserve ? { reserveBytes: RESULTS_RESERVE_BYTES } : {});
     return undefined;
   } catch (err) {
     return describeWriteFailure(err as Error, path);
@@ -179,14 +180,19 @@ export async function runTest(
       checker: { name: workload.checker.name, options: workload.checker.options },
       replay,
     });
-    writeJson(join(dir, 'results.json'), {
-      valid: 'unknown',
-      incomplete: true,
-      phase: 'simulation',
-      note: 'the run has not finished, or stopped with no chance to say why (killed, crashed)',
-      checker: checker.name,
-      replay,
-    });
+    writeJson(
+      join(dir, 'results.json'),
+      {
+        valid: 'unknown',
+        incomplete: true,
+        phase: 'simulation',
+        note: 'the run has not finished, or stopped with no chance to say why (killed, crashed)',
+        checker: checker.name,
+        replay,
+      },
+      // Room kept for the last word of a run the disk stops (an in-place rewrite needs no new space).
+      { reserveBytes: RESULTS_RESERVE_BYTES },
+    );
     updateLatest(storeDir, dir);
   } catch (err) {
     // A run that cannot write its store says so before it starts, and leaves nothing half-made.
@@ -394,19 +400,23 @@ export async function runTest(
     });
   }
   opts.onPhaseDone?.('check');
-  const notWritten = tryWriteResults(dir, {
-    valid: result.valid,
-    checker: checker.name,
-    ...(registered
-      ? {}
-      : { wanted: workload.checker.name, note: `checker ${workload.checker.name} is not registered yet` }),
-    result,
-    checkBudget: budget,
-    summary,
-    historySha256,
-    replay,
-    ...(writeError !== undefined ? { writeError } : {}),
-  });
+  const notWritten = tryWriteResults(
+    dir,
+    {
+      valid: result.valid,
+      checker: checker.name,
+      ...(registered
+        ? {}
+        : { wanted: workload.checker.name, note: `checker ${workload.checker.name} is not registered yet` }),
+      result,
+      checkBudget: budget,
+      summary,
+      historySha256,
+      replay,
+      ...(writeError !== undefined ? { writeError } : {}),
+    },
+    false,
+  );
   if (notWritten !== undefined) {
     const failure = `${notWritten} (results.json still says the check had not finished)`;
     writeError = writeError === undefined ? failure : `${writeError}; ${failure}`;

@@ -10,6 +10,7 @@ import {
   readSync,
   renameSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
   writeSync,
@@ -115,19 +116,56 @@ export function updateLatest(storeDir: string, runDir: string): void {
   pointAt(join(runDir, '..', 'latest'), runDir);
 }
 
-/** Write JSON, replacing the file whole: a reader sees the old text or the new, never a cut one. */
-export function writeJson(path: string, data: unknown): void {
+/**
+ * Write JSON, replacing the file whole: a reader sees the old text or the
+ * new, never a cut one. On a full disk there is no room for the new text
+ * beside the old; then, if the new text fits in the old file's length, it
+ * is written over the old in place (padded with spaces, which JSON allows),
+ * needing no new space. `reserveBytes` pads the file to at least that many
+ * bytes, so that a later write can always say why a run stopped.
+ */
+export function writeJson(path: string, data: unknown, opts: { reserveBytes?: number } = {}): void {
+  let text = `${JSON.stringify(data, null, 2)}\n`;
+  const reserve = opts.reserveBytes ?? 0;
+  if (reserve > Buffer.byteLength(text)) text += `${' '.repeat(reserve - Buffer.byteLength(text) - 1)}\n`;
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(tmp, `${JSON.stringify(data, null, 2)}\n`);
+    writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if ((code !== 'ENOSPC' && code !== 'EDQUOT') || !overwriteInPlace(path, text)) throw err;
   }
 }
 
+/** Write `text` over the file's own bytes (spaces after it up to its old length); false when it does not fit. */
+function overwriteInPlace(path: string, text: string): boolean {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return false;
+  }
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > size) return false;
+  const padded = Buffer.alloc(size, 0x20);
+  bytes.copy(padded);
+  padded[size - 1] = 0x0a;
+  const fd = openSync(path, 'r+');
+  try {
+    let done = 0;
+    while (done < size) done += writeSync(fd, padded, done, size - done, done);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
 /** SHA-256 of a file and its line count, read in chunks (histories can be large). */
+/** Bytes of provisional results.json kept free for the final word of a run that stops (ENOSPC, a signal). */
+export const RESULTS_RESERVE_BYTES = 16 * 1024;
+
 export function sha256File(path: string): string {
   return hashFile(path).sha256;
 }
