@@ -107,7 +107,7 @@ function writeReport(dir: string, history?: readonly Op[]): TestRun['report'] {
 export const WORKER_CHECK_MIN_OPS = 20_000;
 
 /** Events simulated between two turns of the event loop (a signal waits at most this long). */
-const SLICE_EVENTS = 20_000;
+const SLICE_EVENTS = 4_000;
 
 /** A write failure in words for results.json: `PATH: problem`. */
 function describeWriteFailure(err: Error, path: string): string {

@@ -61,3 +61,26 @@ function copy(v: unknown, depth: number): unknown {
       return undefined;
   }
 }
+
+/**
+ * About how many bytes `value` takes as JSON (strings by length, numbers as
+ * 8, structure as a few): enough to bound what waits in a queue by size.
+ */
+export function approxJsonBytes(value: unknown): number {
+  switch (typeof value) {
+    case 'string':
+      return value.length + 2;
+    case 'number':
+    case 'boolean':
+      return 8;
+    case 'object': {
+      if (value === null) return 4;
+      let n = 2;
+      if (Array.isArray(value)) for (const x of value) n += approxJsonBytes(x) + 1;
+      else for (const k in value) n += k.length + 4 + approxJsonBytes((value as Record<string, unknown>)[k]);
+      return n;
+    }
+    default:
+      return 0;
+  }
+}

@@ -1,5 +1,5 @@
 import { NodeClock } from './clock.js';
-import { cloneJson } from './clone.js';
+import { approxJsonBytes, cloneJson } from './clone.js';
 import { type CrashMode, SimDisk } from './disk.js';
 import { EventQueue } from './event-queue.js';
 import { Network, type NetworkOptions } from './network.js';
@@ -26,6 +26,8 @@ export interface SimulationOptions {
   onNodeLog?: (node: NodeId, timeNs: number, line: string) => void;
   /** Messages buffered for a paused node beyond this are dropped. */
   pausedInboxLimit?: number;
+  /** Bytes (as JSON, about) buffered for a paused node beyond this are dropped (default 64 MiB). */
+  pausedInboxBytesLimit?: number;
   /** Safety bound on events processed by one `run` call. */
   maxEvents?: number;
   /**
@@ -80,6 +82,8 @@ class NodeHost {
   /** Bumped on pause and crash: queued timer events of an older epoch are ignored. */
   timerEpoch = 0;
   pausedInbox: Message[] = [];
+  /** About how many bytes the paused inbox holds (approxJsonBytes of its bodies). */
+  pausedInboxBytes = 0;
   crashes = 0;
 
   constructor(
@@ -152,6 +156,7 @@ export class Simulation {
   private readonly bugs: ReadonlySet<string>;
   private readonly systemOptions: ReadonlySet<string>;
   private readonly pausedInboxLimit: number;
+  private readonly pausedInboxBytesLimit: number;
   private readonly maxEvents: number;
   private readonly progressMask: number;
 
@@ -166,6 +171,7 @@ export class Simulation {
     this.systemOptions = options.systemOptions ?? new Set();
     requireKnown(options.system.name, 'option', this.systemOptions, options.system.options ?? []);
     this.pausedInboxLimit = options.pausedInboxLimit ?? 10_000;
+    this.pausedInboxBytesLimit = options.pausedInboxBytesLimit ?? 64 * 1024 * 1024;
     this.maxEvents = options.maxEvents ?? 2_000_000_000;
     // A power of two, so the check in the event loop is one AND.
     this.progressMask = 2 ** Math.max(0, Math.round(Math.log2(options.progressEveryEvents ?? 4096))) - 1;
@@ -314,6 +320,7 @@ export class Simulation {
     h.timerEpoch++;
     h.timers.clear();
     h.pausedInbox = [];
+    h.pausedInboxBytes = 0;
     h.paused = false;
     h.crashes++;
     this.stats.crashes++;
@@ -353,6 +360,7 @@ export class Simulation {
     }
     const inbox = h.pausedInbox;
     h.pausedInbox = [];
+    h.pausedInboxBytes = 0;
     const inc = h.incarnation;
     for (const msg of inbox) this.queue.push(this.nowNsValue, () => this.handOver(h, inc, msg));
   }
@@ -514,8 +522,15 @@ export class Simulation {
       return;
     }
     if (h.paused) {
-      if (h.pausedInbox.length < this.pausedInboxLimit) h.pausedInbox.push(msg);
-      else this.network.stats.lost++;
+      // A paused node's inbox is bounded by count and by size, as a real socket buffer is: beyond, messages drop.
+      const bytes = approxJsonBytes(msg.body);
+      if (
+        h.pausedInbox.length < this.pausedInboxLimit &&
+        h.pausedInboxBytes + bytes <= this.pausedInboxBytesLimit
+      ) {
+        h.pausedInbox.push(msg);
+        h.pausedInboxBytes += bytes;
+      } else this.network.stats.lost++;
       return;
     }
     this.network.stats.delivered++;
@@ -528,6 +543,7 @@ export class Simulation {
     if (h.status !== 'up' || h.incarnation !== incarnation) return;
     if (h.paused) {
       h.pausedInbox.push(msg);
+      h.pausedInboxBytes += approxJsonBytes(msg.body);
       return;
     }
     this.network.stats.delivered++;

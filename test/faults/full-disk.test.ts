@@ -55,9 +55,12 @@ describe('ENOSPC', () => {
       env,
     });
     expect(r.code, `${disk.how}: ${r.stderr}`).toBe(254);
-    expect(r.stderr).toBe(`faultline: --store ${store}: cannot write the run there: no space left on device\n`);
+    expect(r.stderr).toBe(
+      `faultline: --store ${store}: cannot write the run there: no space left on device\n`,
+    );
     const left = readdirSync(disk.dir).filter((f) => f !== 'filler');
     // The store directory itself may exist; no run directory in it.
-    for (const d of left) expect(readdirSync(join(disk.dir, d)).flatMap((t) => readdirSync(join(disk.dir, d, t)))).toEqual([]);
+    for (const d of left)
+      expect(readdirSync(join(disk.dir, d)).flatMap((t) => readdirSync(join(disk.dir, d, t)))).toEqual([]);
   });
 });
