@@ -8,6 +8,7 @@ import { readHistoryFileSync } from '../history/read.js';
 import { validateHistory } from '../history/validate.js';
 import { optimiseNow } from '../jit.js';
 import { fsFailure } from './fs-errors.js';
+import { shortMessage } from './output.js';
 import { requireChoice, UserError } from './user-error.js';
 
 /** File endings `check` and `validate` pick up from a directory. */
@@ -179,14 +180,22 @@ export function loadHistory(
     if (err instanceof HistoryParseError)
       return {
         ok: false,
-        problems: [{ file: path, line: err.line, message: err.problem, severity: 'error', kind: 'parse' }],
+        problems: [
+          {
+            file: path,
+            line: err.line,
+            message: shortMessage(err.problem),
+            severity: 'error',
+            kind: 'parse',
+          },
+        ],
       };
     throw err;
   }
   const problems: LocatedProblem[] = validateHistory(history, opts).map((p) => ({
     file: path,
     line: p.line,
-    message: p.message,
+    message: shortMessage(p.message),
     severity: p.severity,
     kind: p.kind,
   }));

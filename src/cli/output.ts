@@ -15,8 +15,18 @@ export interface ErrorReport {
   exitCode: ExitCode;
 }
 
+/** Longest error message printed whole; longer ones (a huge token echoed back) are cut to an excerpt. */
+export const ERROR_MESSAGE_MAX_CHARS = 1000;
+
+/** `message`, or its start and how much was left out when it is longer than ERROR_MESSAGE_MAX_CHARS. */
+export function shortMessage(message: string): string {
+  if (message.length <= ERROR_MESSAGE_MAX_CHARS) return message;
+  const keep = 200;
+  return `${message.slice(0, keep)}… (${message.length - keep} more characters left out)`;
+}
+
 export function errorReport(message: string, exitCode: ExitCode, file?: string, line?: number): ErrorReport {
-  const r: ErrorReport = { error: message, exitCode };
+  const r: ErrorReport = { error: shortMessage(message), exitCode };
   if (file !== undefined) r.file = file;
   if (line !== undefined && line > 0) r.line = line;
   return r;
@@ -28,6 +38,14 @@ export function printError(report: ErrorReport, json: boolean, prefix = 'faultli
   if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
+/** What a file nested too deeply for the code reading or checking it gets said of it. */
+export const TOO_DEEP = 'nested too deeply to follow (the JavaScript stack ran out)';
+
+/** A JavaScript stack overflow: input nested deeper than some code could follow. */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && /call stack size exceeded/i.test(err.message);
+}
+
 /**
  * Any thrown error as a report: a UserError as it is, a filesystem failure
  * as `PATH: problem` (exit 254: input or output the user can fix), anything
@@ -37,5 +55,6 @@ export function reportOf(err: unknown): ErrorReport | undefined {
   if (err instanceof UserError) return errorReport(err.message, err.exitCode, err.file, err.line);
   const f = fsFailure(err);
   if (f) return errorReport(f.path ? `${f.path}: ${f.problem}` : f.problem, EXIT.badArguments, f.path);
+  if (isStackOverflow(err)) return errorReport(`input ${TOO_DEEP}`, EXIT.badArguments);
   return undefined;
 }

@@ -19,7 +19,7 @@ import {
   parseFormatFlag,
   type StoredChecker,
 } from '../inputs.js';
-import { type ErrorReport, errorReport, printError } from '../output.js';
+import { type ErrorReport, errorReport, isStackOverflow, printError, TOO_DEEP } from '../output.js';
 import { reportExcerpt } from '../report.js';
 import { colorsFor, verdictWord, withElapsed } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
@@ -124,7 +124,18 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   let failed = false;
   for (const entry of entries) {
     // One file at a time in its own call, so its history is garbage before the next file is read.
-    const outcome = await checkEntry(entry, checker, flagOpts, format, flags, entries.length);
+    let outcome: EntryOutcome;
+    try {
+      outcome = await checkEntry(entry, checker, flagOpts, format, flags, entries.length);
+    } catch (err) {
+      if (!isStackOverflow(err)) throw err;
+      printError(
+        errorReport(`${entry.path}: ${TOO_DEEP}; not checked`, EXIT.badArguments, entry.path),
+        flags.json === true,
+        '',
+      );
+      outcome = { failed: true };
+    }
     if (outcome.verdict === undefined) tally.notChecked++;
     else {
       overall = combineValid(overall, outcome.verdict);

@@ -4,7 +4,7 @@ import { formatOpJsonl } from '../../history/jsonl.js';
 import type { Op } from '../../history/op.js';
 import { EXIT } from '../exit-codes.js';
 import { formatLocated, loadHistory, parseFormatFlag } from '../inputs.js';
-import { errorReport, printError } from '../output.js';
+import { errorReport, isStackOverflow, printError, TOO_DEEP } from '../output.js';
 import { requireChoice } from '../user-error.js';
 
 const TARGETS = ['jsonl', 'edn'] as const;
@@ -39,7 +39,18 @@ Examples:
         return;
       }
       const format: (op: Op) => string = to === 'edn' ? formatOpEdn : formatOpJsonl;
-      await writeChunked(loaded.history.ops, format);
+      try {
+        await writeChunked(loaded.history.ops, format);
+      } catch (err) {
+        if (!isStackOverflow(err)) throw err;
+        printError(
+          errorReport(`${file}: ${TOO_DEEP}; not converted`, EXIT.badArguments, file),
+          opts.json === true,
+          '',
+        );
+        process.exitCode = EXIT.badArguments;
+        return;
+      }
       process.exitCode = EXIT.valid;
     });
 }

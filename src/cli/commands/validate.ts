@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { expandInputs, formatLocated, type LocatedProblem, loadHistory, parseFormatFlag } from '../inputs.js';
+import { isStackOverflow, TOO_DEEP } from '../output.js';
 
 interface ValidateFlags {
   format?: string;
@@ -73,10 +74,16 @@ function runValidate(files: string[], flags: ValidateFlags): number {
       ];
       wellFormed = false;
     } else {
-      const loaded = loadHistory(entry.path, format, { strict: flags.strict });
-      problems = loaded.problems;
-      wellFormed = loaded.ok;
-      if (loaded.ok) operations = loaded.history.ops.length;
+      try {
+        const loaded = loadHistory(entry.path, format, { strict: flags.strict });
+        problems = loaded.problems;
+        wellFormed = loaded.ok;
+        if (loaded.ok) operations = loaded.history.ops.length;
+      } catch (err) {
+        if (!isStackOverflow(err)) throw err;
+        problems = [{ file: entry.path, line: 0, message: TOO_DEEP, severity: 'error', kind: 'too-deep' }];
+        wellFormed = false;
+      }
     }
     if (!wellFormed) bad++;
     problemCount += problems.length;
