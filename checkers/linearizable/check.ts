@@ -318,6 +318,13 @@ function runInProcess(history: readonly Op[], s: Setup, opts: LinearizableOption
   }
 }
 
+/** A memory budget as people write it: MiB, or KiB below one MiB (never "0 MiB"). */
+function describeBytes(bytes: number): string {
+  if (bytes < 1048576) return `${Math.ceil(bytes / 1024)} KiB`;
+  const mib = bytes / 1048576;
+  return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+}
+
 /**
  * The op a model refused (its invocation's index), found after the fact so
  * the search's hot loop stays as it is: the first op whose step from the
@@ -413,7 +420,7 @@ function finish(
     const limit =
       reason === 'time'
         ? `time limit ${opts.timeLimitMs} ms`
-        : `memory limit ${Math.round((s.budget.memoryLimitBytes ?? 0) / 1048576)} MiB`;
+        : `memory limit ${describeBytes(s.budget.memoryLimitBytes ?? 0)}`;
     return {
       valid: 'unknown',
       ...base,

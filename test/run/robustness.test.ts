@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { linearizableChecker } from '../../checkers/linearizable/index.js';
 import { formatOpJsonl } from '../../src/history/jsonl.js';
+import { readHistoryFileSync } from '../../src/history/read.js';
 import { checkInWorker } from '../../src/host/check-in-worker.js';
 import { defaultCheckBudget } from '../../src/host/turn.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
@@ -12,6 +14,7 @@ import { prepareSimulation, simulate } from '../../src/runner/simulate.js';
 import { Simulation } from '../../src/sim/simulation.js';
 import type { Message, NodeContext, SimNode, SystemDefinition } from '../../src/sim/types.js';
 import { HistoryFileWriter } from '../../src/store/history-writer.js';
+import { KV_DIR } from '../helpers/paths.js';
 
 const CONFIG = {
   system: 'raft',
@@ -126,5 +129,16 @@ describe('queued messages are bounded', () => {
     const held = 2000 - sim.network.stats.lost;
     expect(held).toBeGreaterThan(70);
     expect(held).toBeLessThanOrEqual(82);
+  });
+});
+
+describe('budgets are named as they were set', () => {
+  it('the linearizable search out of memory names its limit as set (16 KiB, not "0 MiB")', async () => {
+    const ops = readHistoryFileSync(join(KV_DIR, 'c50-ok.txt')).ops;
+    const small = await linearizableChecker.check(ops, { model: 'kv-append', memoryLimitBytes: 16 * 1024 });
+    expect(small.valid).toBe('unknown');
+    expect(small.summary).toMatch(
+      /^unknown: the memory limit 16 KiB ran out with \d+ of 10 parts linearizable$/,
+    );
   });
 });
