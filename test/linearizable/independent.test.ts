@@ -221,7 +221,7 @@ describe('faultline check --independent', () => {
     const file = ednFile('malformed.edn', h(...ok(0, 'write', [1, 1]), ...ok(1, 'write', 7)));
     const r = await check(file, '--independent');
     expect(r.code).toBe(254);
-    expect(r.stderr).toContain(`${file}: op index 2: invoke write by process 1 has value 7, not a tuple`);
+    expect(r.stderr).toContain(`${file}:3: op index 2: invoke write by process 1 has value 7, not a tuple`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
