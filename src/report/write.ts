@@ -4,7 +4,7 @@
  * ends and what `faultline report RUN_DIR` calls for any stored run; or for
  * a history file and the result of checking it.
  */
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CheckResult } from '../../checkers/types.js';
 import type { History, Op } from '../history/op.js';
@@ -113,8 +113,14 @@ export function runReportData(dir: string, generatedAt?: string, history?: reado
 /** Write a file whole or not at all: a reader (serve) never sees half a report. */
 function writeAtomically(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (err) {
+    // A full disk: leave no half-written temporary behind.
+    rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 /** Write (or rewrite) `dir/report.html`; returns its path. */

@@ -61,6 +61,8 @@ export interface RunTestOptions {
   adapter?: Adapter;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
   onPhaseDone?: (phase: 'simulation' | 'check') => void;
+  /** Called once the store is ready and the simulation about to start (a store that cannot be written throws first). */
+  onStarted?: (dir: string) => void;
   /** Progress of the simulation: virtual time so far and about how much the run takes (ns). */
   onSimulationProgress?: (virtualNs: number, expectedNs: number) => void;
 }
@@ -199,6 +201,7 @@ export async function runTest(
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }
+  opts.onStarted?.(dir);
 
   const historyPath = join(dir, 'history.jsonl');
   let writeFailure: string | undefined;

@@ -14,9 +14,9 @@ import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../.
 import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
+import { fsUserError } from '../fs-errors.js';
 import { reportExcerpt } from '../report.js';
 import { type Colors, colorsFor, startProgress, verdictWord } from '../terminal.js';
-import { fsUserError } from '../fs-errors.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
 
 interface RunFlags {
@@ -356,11 +356,6 @@ async function runCommand(flags: RunFlags): Promise<number> {
   const talk = !flags.json && !flags.quiet;
   const colors = colorsFor(process.stdout);
   if (seedDrawn && talk) process.stdout.write(`seed ${partial.seed} (drawn at random)\n`);
-  // The header first: a long run says what it is doing before it does it.
-  if (talk)
-    process.stdout.write(
-      `${header(isAdapterName(partial.system ?? '') ? resolveRealConfig(partial).config : resolveConfig(partial).config)}\n`,
-    );
   const phaseMs: { simulation?: number; check?: number } = {};
   const silent = !talk;
   let simProgress: ReturnType<typeof startProgress> | undefined;
@@ -388,6 +383,14 @@ async function runCommand(flags: RunFlags): Promise<number> {
       checkTimeLimitMs,
       checkMemoryLimitMiB,
       signal: interrupt.signal,
+      // The header first: a long run says what it is doing before it does it (once its store is known to work).
+      onStarted: () => {
+        if (!talk) return;
+        const config = isAdapterName(partial.system ?? '')
+          ? resolveRealConfig(partial).config
+          : resolveConfig(partial).config;
+        process.stdout.write(`${header(config)}\n`);
+      },
       onSimulationProgress: (virtualNs, expectedNs) => {
         simProgress ??= startProgress({
           label: 'simulating',
