@@ -211,6 +211,17 @@ describe('check RUN_DIR (Jepsen analyse)', () => {
   });
 });
 
+describe('check without --checker', () => {
+  it('is refused once, naming the flag, when no input is a faultline run directory', async () => {
+    const r = await runCli(['check', INVALID_ETCD, join(KV_DIR, 'c01-ok.txt')]);
+    expect(r.code).toBe(254);
+    expect(r.stderr).toBe(
+      'faultline: --checker: name a checker (see `faultline checkers`); only a faultline run directory says its own\n',
+    );
+    expect(r.stdout).toBe('');
+  });
+});
+
 describe('validate: every problem in every file', () => {
   it('prints every problem of every file, missing files included, and the summary on stdout', async () => {
     const three = join(tmp, 'three-problems.jsonl');

@@ -119,6 +119,14 @@ async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
   const flagOpts = checker ? optionsFromFlags(checker, flags) : undefined;
   const format = parseFormatFlag(flags.format);
   const entries = expandInputs(files);
+  if (!checker && !entries.some((e) => e.storedChecker !== undefined)) {
+    const runDir = entries.find((e) => e.runDir !== undefined)?.runDir;
+    throw new UserError(
+      runDir !== undefined
+        ? `--checker: ${runDir} is not a faultline run directory (no test.json), so name a checker (see \`faultline checkers\`)`
+        : '--checker: name a checker (see `faultline checkers`); only a faultline run directory says its own',
+    );
+  }
   const tally = { valid: 0, invalid: 0, unknown: 0, notChecked: 0 };
   let overall: true | false | 'unknown' = true;
   let failed = false;
