@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runBin } from '../helpers/cli.js';
 import { smallDisk, unmountAll } from '../helpers/faults.js';
+import { ETCD_DIR } from '../helpers/paths.js';
 
 /**
  * A full disk (ENOSPC) during a run: the history ends on a whole line,
@@ -62,5 +63,31 @@ describe('ENOSPC', () => {
     // The store directory itself may exist; no run directory in it.
     for (const d of left)
       expect(readdirSync(join(disk.dir, d)).flatMap((t) => readdirSync(join(disk.dir, d, t)))).toEqual([]);
+  });
+
+  it('check --out on a full disk: the verdict, then the error, exit 254', () => {
+    const disk = smallDisk(16 * 1024);
+    if (disk.how === 'tmpfs') {
+      try {
+        writeFileSync(join(disk.dir, 'filler'), Buffer.alloc(64 * 1024));
+      } catch {
+        // full: what we wanted
+      }
+    }
+    const env = disk.how === 'tmpfs' ? disk.env : { ...disk.env, FAULTLINE_TEST_ENOSPC_BYTES: '0' };
+    const history = join(ETCD_DIR, 'etcd_000.log');
+    const out = join(disk.dir, 'explanations');
+    const r = runBin(
+      ['check', history, '--checker', 'linearizable', '--model', 'cas-register', '--out', out],
+      {
+        nodeArgs: disk.nodeArgs,
+        env,
+      },
+    );
+    expect(r.code, `${disk.how}: ${r.stderr}`).toBe(254);
+    expect(r.stdout).toMatch(new RegExp(`^${history}\tINVALID\tnot linearizable`));
+    expect(r.stderr).toMatch(
+      new RegExp(`^--out ${out}: cannot write the explanations.*: no space left on device\n$`),
+    );
   });
 });
