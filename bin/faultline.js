@@ -17,9 +17,25 @@ if (!existsSync(compiled)) {
 // A reader that stops early (`faultline … | head`) closes the pipe: drop the rest of the output quietly, as
 // Unix tools do, but finish and exit with the verdict's code (0 valid, 1 invalid, …), which `set -o pipefail`
 // and `PIPESTATUS` report: a closed pipe must never turn INVALID into 0.
+// Any other failure to write stdout (redirected to a full disk, say) is one line and exit 254.
+const STDOUT_PROBLEMS = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+};
 process.stdout.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.stdout.write = () => true;
+  if (err.code === 'EPIPE') {
+    process.stdout.write = () => true;
+    return;
+  }
+  const problem = STDOUT_PROBLEMS[err.code] ?? err.message;
+  try {
+    process.stderr.write(`faultline: cannot write the output (stdout): ${problem}\n`);
+  } catch {
+    // stderr is gone too: the exit code still says it
+  }
+  process.exit(254);
 });
 // Most checks are over before V8's optimising compiler pays: it waits for 400 ms of CPU (src/jit.ts).
 if (process.argv[2] === 'check') {

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runBin } from '../helpers/cli.js';
+import { BIN, runBin } from '../helpers/cli.js';
 import { smallDisk, unmountAll } from '../helpers/faults.js';
 import { ETCD_DIR } from '../helpers/paths.js';
 
@@ -89,5 +90,24 @@ describe('ENOSPC', () => {
     expect(r.stderr).toMatch(
       new RegExp(`^--out ${out}: cannot write the explanations.*: no space left on device\n$`),
     );
+  });
+
+  it('stdout on a full disk (/dev/full): one line, exit 254, no stack trace', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [
+        ['convert', join(ETCD_DIR, 'etcd_000.log'), '--to', 'edn'],
+        ['check', ETCD_DIR, '--checker', 'linearizable', '--model', 'cas-register', '--json'],
+      ]) {
+        const r = spawnSync(process.execPath, [BIN, ...args], {
+          stdio: ['ignore', full, 'pipe'],
+          encoding: 'utf8',
+        });
+        expect(r.status, args[0]).toBe(254);
+        expect(r.stderr).toBe('faultline: cannot write the output (stdout): no space left on device\n');
+      }
+    } finally {
+      closeSync(full);
+    }
   });
 });
