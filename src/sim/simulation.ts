@@ -28,6 +28,12 @@ export interface SimulationOptions {
   pausedInboxLimit?: number;
   /** Bytes (as JSON, about) buffered for a paused node beyond this are dropped (default 64 MiB). */
   pausedInboxBytesLimit?: number;
+  /**
+   * Messages in flight on the whole network beyond this are lost, as from a
+   * switch whose buffers are full (default 1,000,000): a system that floods
+   * the network loses messages instead of the simulator running out of memory.
+   */
+  maxMessagesInFlight?: number;
   /** Safety bound on events processed by one `run` call. */
   maxEvents?: number;
   /**
@@ -157,6 +163,9 @@ export class Simulation {
   private readonly systemOptions: ReadonlySet<string>;
   private readonly pausedInboxLimit: number;
   private readonly pausedInboxBytesLimit: number;
+  private readonly maxMessagesInFlight: number;
+  /** Deliveries in the event queue. */
+  private messagesInFlight = 0;
   private readonly maxEvents: number;
   private readonly progressMask: number;
 
@@ -172,6 +181,7 @@ export class Simulation {
     requireKnown(options.system.name, 'option', this.systemOptions, options.system.options ?? []);
     this.pausedInboxLimit = options.pausedInboxLimit ?? 10_000;
     this.pausedInboxBytesLimit = options.pausedInboxBytesLimit ?? 64 * 1024 * 1024;
+    this.maxMessagesInFlight = options.maxMessagesInFlight ?? 1_000_000;
     this.maxEvents = options.maxEvents ?? 2_000_000_000;
     // A power of two, so the check in the event loop is one AND.
     this.progressMask = 2 ** Math.max(0, Math.round(Math.log2(options.progressEveryEvents ?? 4096))) - 1;
@@ -496,6 +506,12 @@ export class Simulation {
     const out = this.latencyScratch;
     const copies = this.network.route(srcIndex, destIndex, out);
     for (let i = 0; i < copies; i++) {
+      // Checked after the latency draws, so the random streams go on exactly as without the bound.
+      if (this.messagesInFlight >= this.maxMessagesInFlight) {
+        this.network.stats.lost++;
+        continue;
+      }
+      this.messagesInFlight++;
       this.queue.push(
         this.nowNsValue + out[i],
         new Delivery(src, dest, srcIndex, destIndex, cloneJson(body)),
@@ -504,6 +520,7 @@ export class Simulation {
   }
 
   private deliver(d: Delivery): void {
+    this.messagesInFlight--;
     // A partition that began while the message was in flight still drops it.
     if (this.network.isCut(d.srcIndex, d.destIndex)) {
       this.network.stats.cut++;

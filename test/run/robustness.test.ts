@@ -142,3 +142,39 @@ describe('budgets are named as they were set', () => {
     );
   });
 });
+
+/** n1 answers each `ping` with ten: the messages in flight grow tenfold per hop until the bound. */
+function amplifierSystem(): SystemDefinition {
+  return {
+    name: 'amplifier',
+    description: 'test: floods the network',
+    bugs: [],
+    defaultNodeCount: 2,
+    workloads: [],
+    createNode(ctx: NodeContext): SimNode {
+      const other = ctx.id === 'n1' ? 'n2' : 'n1';
+      return {
+        onMessage(msg: Message) {
+          if (msg.body.type === 'ping') for (let i = 0; i < 10; i++) ctx.send(other, { type: 'ping' });
+        },
+      };
+    },
+  };
+}
+
+describe('messages in flight are bounded', () => {
+  it('a system that floods the network loses messages beyond the bound, as from full switch buffers', () => {
+    const sim = new Simulation({
+      seed: 1,
+      system: amplifierSystem(),
+      nodeCount: 2,
+      maxMessagesInFlight: 50_000,
+    });
+    const c1 = sim.addClient('c1', () => {});
+    sim.start();
+    c1.send('n1', { type: 'ping' });
+    sim.run(Number.POSITIVE_INFINITY, 400_000);
+    expect(sim.pendingEvents).toBeLessThanOrEqual(50_000 + 100);
+    expect(sim.network.stats.lost).toBeGreaterThan(100_000);
+  });
+});
