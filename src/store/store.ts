@@ -76,7 +76,16 @@ export function makeDirs(path: string): void {
   try {
     mkdirSync(path, { recursive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      // A file where the directory should be: say that, as mkdir(1) does, not "already exists".
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${path}'`), {
+        code: 'ENOTDIR',
+        path,
+        syscall: 'mkdir',
+      });
+    }
+    if (code !== 'ENOENT') throw err;
     let missing = path;
     while (!existsSync(dirname(missing)) && dirname(missing) !== missing) missing = dirname(missing);
     mkdirSync(missing); // throws the kernel's own reason

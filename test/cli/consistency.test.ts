@@ -97,6 +97,17 @@ describe('check: nothing lost', () => {
     expect(r.stdout + r.stderr).not.toMatch(STACK);
   });
 
+  it('--out naming an existing file: "not a directory", not "already exists"', async () => {
+    const file = join(tmp, 'out-is-a-file');
+    writeFileSync(file, 'x');
+    const r = await runCli(['check', INVALID_ETCD, ...CAS, '--out', file]);
+    expect(r.code).toBe(254);
+    expect(r.stdout).toMatch(/\tINVALID\t/);
+    expect(r.stderr).toBe(
+      `--out ${file}: cannot write the explanations: not a directory (or a parent of it is not)\n`,
+    );
+  });
+
   it('the same under --json: the verdict, then the error as an object with error and file', async () => {
     const out = join(tmp, 'plain-file', 'y');
     writeFileSync(join(tmp, 'plain-file'), 'x');
