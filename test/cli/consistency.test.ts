@@ -229,14 +229,17 @@ describe('check without --checker', () => {
 
 describe('validate: every problem in every file', () => {
   it('prints every problem of every file, missing files included, and the summary on stdout', async () => {
+    // Two errors (an index used twice, twice) and two warnings (a completion with no
+    // invocation, an invocation while one is in flight): every one is printed.
     const three = join(tmp, 'three-problems.jsonl');
     writeFileSync(
       three,
       [
         op(0, 'ok', 0, 'read', 1),
         op(1, 'invoke', 1, 'write', 1),
-        op(2, 'invoke', 1, 'write', 2),
-        op(3, 'ok', 2, 'read', null),
+        op(1, 'invoke', 2, 'write', 2),
+        op(3, 'invoke', 1, 'write', 2),
+        op(3, 'ok', 1, 'write', 2),
         '',
       ].join('\n'),
     );
@@ -247,12 +250,15 @@ describe('validate: every problem in every file', () => {
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(`${missing}: cannot read: no such file or directory`);
-    expect(lines.filter((l) => l.startsWith(`${three}:`)).map((l) => l.split(':')[1])).toEqual([
-      '1',
-      '3',
-      '4',
+    expect(
+      lines.filter((l) => l.startsWith(`${three}:`)).map((l) => l.split(':').slice(1, 3).join(':')),
+    ).toEqual([
+      '1: warning',
+      '3: index 1 was already used by the op on line 2',
+      '4: warning',
+      '5: index 3 was already used by the op on line 4',
     ]);
-    expect(lines.at(-1)).toBe('2 of 3 files malformed (4 problems)');
+    expect(lines.at(-1)).toBe('2 of 3 files malformed (5 problems)');
   });
 
   it('--json: one object per file with its problems (error, file, line)', async () => {
@@ -264,10 +270,22 @@ describe('validate: every problem in every file', () => {
     expect(a).toEqual({
       file: missing,
       wellFormed: false,
-      problems: [{ file: missing, error: 'cannot read: no such file or directory', severity: 'error' }],
+      problems: [
+        {
+          file: missing,
+          error: 'cannot read: no such file or directory',
+          severity: 'error',
+          kind: 'unreadable',
+        },
+      ],
     });
     expect(b.wellFormed).toBe(false);
-    expect((b.problems as { line: number }[]).map((p) => p.line)).toEqual([1, 3, 4]);
+    expect((b.problems as { line: number; severity: string }[]).map((p) => [p.line, p.severity])).toEqual([
+      [1, 'warning'],
+      [3, 'error'],
+      [4, 'warning'],
+      [5, 'error'],
+    ]);
     expect(c).toMatchObject({ wellFormed: true, problems: [] });
     expect(typeof c.operations).toBe('number');
   });
@@ -284,12 +302,16 @@ describe('validate: every problem in every file', () => {
 describe('convert --json', () => {
   it('every error of a malformed history as JSON objects on stdout, nothing converted', async () => {
     const bad = join(tmp, 'two-bad.jsonl');
-    writeFileSync(bad, `${op(0, 'ok', 0, 'read', 1)}\n${op(1, 'ok', 1, 'read', 1)}\n`);
+    // Two ops reuse an index (errors); the completion with no invocation is only a warning.
+    writeFileSync(
+      bad,
+      [op(0, 'ok', 0, 'read', 1), op(0, 'invoke', 1, 'read', null), op(0, 'ok', 1, 'read', 1), ''].join('\n'),
+    );
     const r = await runCli(['convert', bad, '--to', 'edn', '--json']);
     expect(r.code).toBe(254);
     expect(jsonLines(r.stdout).map((e) => [e.file, e.line])).toEqual([
-      [bad, 1],
       [bad, 2],
+      [bad, 3],
     ]);
   });
 });

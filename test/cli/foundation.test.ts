@@ -25,7 +25,7 @@ describe('faultline validate', () => {
     const w = await runCli(['validate', bad]);
     expect(w.code).toBe(0);
     expect(w.stdout).toBe(
-      `${bad}:2: warning: ok read by process 1 has no earlier invocation by that process\n`,
+      `${bad}:2: warning: ok read by process 1 has no earlier invocation by that process\n1 file well-formed, 2 operations (1 warning; --strict makes them errors)\n`,
     );
     const r = await runCli(['validate', '--strict', bad]);
     expect(r.code).toBe(254);

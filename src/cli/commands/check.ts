@@ -5,9 +5,9 @@ import { findModel, ModelError } from '../../../checkers/linearizable/models.js'
 import { findChecker, listCheckers } from '../../../checkers/registry.js';
 import type { Checker, CheckerSpecificOption, CheckOptions, CheckResult } from '../../../checkers/types.js';
 import { parseEdn } from '../../history/edn.js';
+import type { History } from '../../history/op.js';
 import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
-import type { History } from '../../history/op.js';
 import { makeDirs } from '../../store/store.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { fsFailure } from '../fs-errors.js';
