@@ -51,5 +51,8 @@ await build({
     js: "import { createRequire as __faultlineRequire } from 'node:module';\nconst require = __faultlineRequire(import.meta.url);",
   },
   plugins: [lazyChildProcess],
+  // Loaded from node_modules when used: dockerode pulls in native addons (ssh2, cpu-features) esbuild cannot
+  // bundle, and tsx registers loader hooks by its own files' URLs (plug-in modules in TypeScript).
+  external: ['dockerode', 'tsx'],
   logLevel: 'warning',
 });
