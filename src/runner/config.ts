@@ -3,10 +3,11 @@ import { findWorkload, listWorkloads } from '../../workloads/registry.js';
 import type { Workload, WorkloadOptions } from '../../workloads/types.js';
 import {
   ALL_PARTITION_MODES,
+  defaultPartitionModes,
   NEMESIS_KINDS,
   type NemesisKind,
-  PARTITION_MODES,
   type PartitionMode,
+  partitionModeProblem,
 } from '../nemesis/nemesis.js';
 import { DEFAULT_NETWORK, type NetworkOptions, validateNetworkOptions } from '../sim/network.js';
 import type { SystemDefinition } from '../sim/types.js';
@@ -89,6 +90,8 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
       `system ${system.name} does not serve workload ${workload.name}; it serves: ${system.workloads.join(', ')}`,
     );
   }
+  const nodes = partial.nodes ?? system.defaultNodeCount;
+  const cluster = { nodes, hasPrimary: system.hasPrimary === true };
   const config: RunConfig = {
     system: system.name,
     workload: workload.name,
@@ -97,20 +100,28 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
     rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
     concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
-    nodes: partial.nodes ?? system.defaultNodeCount,
+    nodes,
     bugs: [...(partial.bugs ?? [])].sort(),
     systemOptions: [...(partial.systemOptions ?? [])].sort(),
     clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
     recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
     nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
     nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
-    partitionModes: [...(partial.partitionModes ?? PARTITION_MODES)],
+    // Left unset, the default shapes that can apply to this cluster (no ring on two nodes).
+    partitionModes: [...(partial.partitionModes ?? defaultPartitionModes(cluster))],
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
   };
   requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
   requireKnown(system.name, 'bug', config.bugs, system.bugs);
   checkCommonFields(config);
+  // A shape that cannot apply to the cluster (a ring on two nodes, isolate-primary without a leader) is refused by name.
+  if (config.nemesis.includes('partition')) {
+    for (const m of config.partitionModes) {
+      const problem = partitionModeProblem(m, cluster);
+      if (problem) throw new ConfigError(`partition mode ${m} cannot apply to ${system.name}: ${problem}`);
+    }
+  }
   return { config, system, workload };
 }
 
@@ -198,7 +209,8 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     parts.push(`--nemesis-interval ${config.nemesisIntervalMs}`);
   if (config.nemesisDurationMs !== DEFAULT_CONFIG.nemesisDurationMs)
     parts.push(`--nemesis-duration ${config.nemesisDurationMs}`);
-  if (config.partitionModes.join(',') !== PARTITION_MODES.join(','))
+  const cluster = { nodes: config.nodes, hasPrimary: findSystem(config.system)?.hasPrimary === true };
+  if (config.partitionModes.join(',') !== defaultPartitionModes(cluster).join(','))
     parts.push(`--partition-modes ${config.partitionModes.join(',')}`);
   if (config.network.latencyMeanMs !== undefined) parts.push(`--latency ${config.network.latencyMeanMs}`);
   if (config.network.latencyDistribution !== undefined)
@@ -210,6 +222,8 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
     parts.push(`--reorder ${config.network.reorderProbability}`);
   if (config.runtime !== undefined) parts.push(`--runtime ${config.runtime}`);
   for (const [k, v] of Object.entries(config.adapterOptions ?? {})) parts.push(`--${k} ${v}`);
+  if (config.workloadOptions.opsPerKey !== undefined)
+    parts.push(`--ops-per-key ${config.workloadOptions.opsPerKey}`);
   if (storeDir !== undefined && storeDir !== 'store') parts.push(`--store ${storeDir}`);
   return parts.join(' ');
 }

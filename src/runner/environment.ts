@@ -63,6 +63,10 @@ export interface FaultNetwork {
   lossOverride: number | undefined;
   /** While set, each message is delivered twice with this probability. */
   duplicateOverride: number | undefined;
+  /** One-way links cut now: a partition that cuts none is a bug of the nemesis (checked when known). */
+  readonly cutLinkCount?: number;
+  /** The links cut now, as `from->to`, sorted (written into explicit schedules, which replay in simulation). */
+  describeCuts?(): string[];
 }
 
 /** Node lifecycle and faults: what the nemesis acts on. Every method returns at once. */
@@ -74,6 +78,8 @@ export interface FaultTarget {
   readonly network: FaultNetwork;
   isUp(id: NodeId): boolean;
   isPaused(id: NodeId): boolean;
+  /** The nodes report whether they lead (`isolate-primary` applies); undefined: not known up front. */
+  readonly hasPrimary?: boolean;
   /** Up nodes that believe they lead, newest term first (Jepsen's `db/primaries`). */
   primaries(): NodeId[];
   crash(id: NodeId, mode?: CrashMode): void;

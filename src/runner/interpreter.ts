@@ -85,6 +85,11 @@ export class ClientInterpreter {
     this.time.schedule(0, () => this.pump());
   }
 
+  /** Ask the generator again now (it waited on something other than an operation: the heal). */
+  poke(): void {
+    this.time.schedule(0, () => this.pump());
+  }
+
   private context(w: Worker): GenContext {
     return {
       timeNs: this.time.nowNs,

@@ -1,10 +1,11 @@
 import type { Workload } from '../../workloads/types.js';
-import { phases, sleep, stagger, timeLimit } from '../generator/generator.js';
-import { Nemesis } from '../nemesis/nemesis.js';
+import { DONE, type Generator, phases, sleep, stagger, timeLimit } from '../generator/generator.js';
+import { type FaultEvent, Nemesis } from '../nemesis/nemesis.js';
 import type { RunConfig } from './config.js';
 import type { Environment } from './environment.js';
 import { ClientInterpreter, NemesisInterpreter } from './interpreter.js';
 import { HistoryRecorder, type HistorySink } from './recorder.js';
+import { recording, type Schedule, type ScheduledOp, scripted } from './schedule.js';
 
 /** A test wired to its environment, started and running. */
 export interface RunningTest {
@@ -14,6 +15,15 @@ export interface RunningTest {
   isFinished(): boolean;
   readonly clientsFinished: boolean;
   readonly nemesisFinished: boolean;
+  /** The run's explicit schedule so far (with `recordSchedule`), else undefined. */
+  schedule(): Schedule | undefined;
+}
+
+export interface StartTestOptions {
+  /** Carry out this explicit schedule instead of drawing operations and faults. */
+  schedule?: Schedule;
+  /** Write out the operations and faults as they happen (`RunningTest.schedule()`). */
+  recordSchedule?: boolean;
 }
 
 /**
@@ -23,9 +33,12 @@ export interface RunningTest {
  * the environment's scheduler drives it (the simulator's event loop, or the
  * wall clock), and `onFinished` is called once everything is done.
  *
- * Phases (environment time): [0, T) ops at the given rate under faults; at
- * T the nemesis heals everything; once the last op is done, `recoveryMs` of
- * quiet, then the workload's final reads.
+ * Phases (environment time): [0, T) ops at the given rate under faults (no
+ * fault starts at or after T, and each lasts its drawn duration); once the
+ * last fault has stopped and the last op is done, the nemesis heals
+ * everything, then `recoveryMs` of quiet, then the workload's final reads.
+ * With an explicit schedule, its operations and faults take the place of
+ * the drawn ones.
  */
 export function startTest(
   env: Environment,
@@ -33,20 +46,43 @@ export function startTest(
   workload: Workload,
   history: HistorySink,
   onFinished: () => void,
+  opts: StartTestOptions = {},
 ): RunningTest {
   const recorder = new HistoryRecorder(env.time, history);
-  const generators = workload.generator(config.workloadOptions);
+  const recorded: Schedule | undefined = opts.recordSchedule
+    ? { main: [], final: [], faults: [] }
+    : undefined;
 
   let clientsDone = false;
   let nemesisDone = false;
+  let waitingForHeal = false;
   const maybeFinish = () => {
     if (clientsDone && nemesisDone) onFinished();
   };
-
+  // The recovery time starts once the nemesis has healed (its last fault may outlast the time limit).
+  const untilHealed: Generator = {
+    next: () => {
+      if (nemesisDone) return DONE;
+      waitingForHeal = true;
+      return { kind: 'wait' };
+    },
+  };
+  let main: Generator;
+  let final: Generator | undefined;
+  if (opts.schedule) {
+    main = scripted(opts.schedule.main, config.concurrency);
+    final = scripted(opts.schedule.final, config.concurrency);
+  } else {
+    const generators = workload.generator(config.workloadOptions);
+    main = timeLimit(config.timeLimitS, stagger(config.rateOpsPerS, generators.main));
+    final = generators.final;
+  }
+  const record = (g: Generator, out: ScheduledOp[] | undefined) => (out ? recording(g, out) : g);
   const clientGen = phases(
-    timeLimit(config.timeLimitS, stagger(config.rateOpsPerS, generators.main)),
+    record(main, recorded?.main),
+    untilHealed,
     sleep(config.recoveryMs),
-    ...(generators.final ? [generators.final] : []),
+    ...(final ? [record(final, recorded?.final)] : []),
   );
   const clients = new ClientInterpreter(
     env.time,
@@ -77,11 +113,14 @@ export function startTest(
       intervalMs: config.nemesisIntervalMs,
       durationMs: config.nemesisDurationMs,
       partitionModes: config.partitionModes,
+      timeLimitNs: Math.round(config.timeLimitS * 1e9),
+      ...(opts.schedule ? { script: opts.schedule.faults } : {}),
     },
   );
-  const nemesisGen = phases(timeLimit(config.timeLimitS, nemesis.generator()), nemesis.healGenerator());
+  const nemesisGen = phases(nemesis.generator(), nemesis.healGenerator());
   const nemesisRunner = new NemesisInterpreter(env.time, nemesis, nemesisGen, nemesisRng, () => {
     nemesisDone = true;
+    if (waitingForHeal) clients.poke();
     maybeFinish();
   });
 
@@ -98,5 +137,10 @@ export function startTest(
     get nemesisFinished() {
       return nemesisDone;
     },
+    schedule: () => (recorded ? { ...recorded, faults: nemesis.events.map(copyEvent) } : undefined),
   };
+}
+
+function copyEvent(e: FaultEvent): FaultEvent {
+  return { ...e, seq: [...e.seq] as [number, number] };
 }

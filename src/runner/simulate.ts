@@ -1,4 +1,5 @@
 import type { Workload } from '../../workloads/types.js';
+import type { FaultStats } from '../nemesis/nemesis.js';
 import type { NetworkStats } from '../sim/network.js';
 import { Simulation, type SimulationStats } from '../sim/simulation.js';
 import type { NodeId } from '../sim/types.js';
@@ -7,6 +8,7 @@ import type { Environment } from './environment.js';
 import { messageTransport } from './message-transport.js';
 import type { HistorySink, OpCounts } from './recorder.js';
 import { startTest } from './runner.js';
+import type { Schedule } from './schedule.js';
 
 export interface SimulateSinks {
   history: HistorySink;
@@ -21,6 +23,20 @@ export function expectedSimulatedNs(config: Pick<RunConfig, 'timeLimitS' | 'reco
   return config.timeLimitS * 1e9 + config.recoveryMs * 1e6;
 }
 
+export interface SimulateOptions {
+  /** Carry out this explicit schedule instead of drawing operations and faults. */
+  schedule?: Schedule;
+  /** Write the run's explicit schedule into the summary (`schedule`). */
+  recordSchedule?: boolean;
+  /** Out of this many simulator events the run stops: SimulationBudgetError. */
+  maxEvents?: number;
+}
+
+/** The run went past its event budget (a per-seed budget of search): its verdict is unknown. */
+export class SimulationBudgetError extends Error {
+  override name = 'SimulationBudgetError';
+}
+
 export interface SimulationSummary {
   /** Ops in the history. */
   opCount: number;
@@ -29,8 +45,12 @@ export interface SimulationSummary {
   simulatedNs: number;
   sim: SimulationStats;
   network: NetworkStats;
+  /** Faults that took effect, per kind. */
+  faults: FaultStats;
   /** Metrics the system's nodes reported (`NodeContext.metrics`); absent when none did. */
   systemMetrics?: Record<string, number>;
+  /** The run's explicit schedule, when asked for. */
+  schedule?: Schedule;
 }
 
 /**
@@ -65,6 +85,7 @@ export interface SteppedSimulation {
 export function prepareSimulation(
   partial: Partial<RunConfig> & { seed: number },
   sinks: SimulateSinks,
+  opts: SimulateOptions = {},
 ): SteppedSimulation {
   const { config, system, workload } = resolveConfig(partial);
   const sim = new Simulation({
@@ -76,20 +97,43 @@ export function prepareSimulation(
     network: config.network,
     onNodeLog: sinks.nodeLog,
     onProgress: sinks.onProgress,
+    ...(opts.maxEvents !== undefined ? { maxEvents: opts.maxEvents } : {}),
   });
-  const test = startTest(simulationEnvironment(sim, workload), config, workload, sinks.history, () =>
-    sim.stop(),
+  const test = startTest(
+    simulationEnvironment(sim, workload),
+    config,
+    workload,
+    sinks.history,
+    () => sim.stop(),
+    {
+      ...(opts.schedule ? { schedule: opts.schedule } : {}),
+      ...(opts.recordSchedule ? { recordSchedule: true } : {}),
+    },
   );
-  // Bounded: virtual time can never pass the end of every phase by much; this is a guard against a runaway system.
+  // Bounded: virtual time can never pass the end of every phase by much; this is a guard against a runaway
+  // system. The last fault may outlast the time limit by its duration; a schedule may run past it too.
+  const scheduleEndNs = opts.schedule ? scheduleEnd(opts.schedule) : 0;
   const hardLimitNs =
-    (config.timeLimitS * 1000 + config.recoveryMs + 10 * config.clientTimeoutMs + 60_000) * 1e6 * 4;
+    (Math.max(config.timeLimitS * 1000, scheduleEndNs / 1e6) +
+      1.5 * config.nemesisDurationMs +
+      config.recoveryMs +
+      10 * config.clientTimeoutMs +
+      60_000) *
+    1e6 *
+    4;
   let stopped = false;
   return {
     sim,
     step(maxEvents: number): boolean {
       if (test.isFinished()) return true;
       if (stopped) return false;
-      sim.run(hardLimitNs, maxEvents);
+      try {
+        sim.run(hardLimitNs, maxEvents);
+      } catch (err) {
+        if (opts.maxEvents !== undefined && err instanceof Error && /exceeded \d+ events/.test(err.message))
+          throw new SimulationBudgetError(`the simulation went past its budget of ${opts.maxEvents} events`);
+        throw err;
+      }
       if (test.isFinished() || stopped) return test.isFinished();
       if (sim.pendingEvents === 0 || sim.nowNs >= hardLimitNs) {
         throw new Error(
@@ -104,13 +148,17 @@ export function prepareSimulation(
     },
     summary: () => {
       const systemMetrics = sim.systemMetrics();
+      const stats = test.nemesis.stats;
+      const schedule = test.schedule();
       return {
         opCount: test.recorder.size,
         counts: { ...test.recorder.counts },
         simulatedNs: sim.nowNs,
         sim: { ...sim.stats },
         network: { ...sim.network.stats },
+        faults: { took: { ...stats.took }, total: stats.total, skipped: stats.skipped },
         ...(Object.keys(systemMetrics).length > 0 ? { systemMetrics } : {}),
+        ...(schedule ? { schedule } : {}),
       };
     },
   };
@@ -119,13 +167,22 @@ export function prepareSimulation(
 /**
  * Run one simulated test (`startTest` in the simulated environment, driven
  * by the simulator's event loop until it finishes). Deterministic: the same
- * config gives the same history, op for op, byte for byte.
+ * config gives the same history, op for op, byte for byte. With an explicit
+ * schedule, its operations and faults take the place of the drawn ones.
  */
 export function simulate(
   partial: Partial<RunConfig> & { seed: number },
   sinks: SimulateSinks,
+  opts: SimulateOptions = {},
 ): SimulationSummary {
-  const run = prepareSimulation(partial, sinks);
+  const run = prepareSimulation(partial, sinks, opts);
   run.step(Number.POSITIVE_INFINITY);
   return run.summary();
+}
+
+function scheduleEnd(s: Schedule): number {
+  let end = 0;
+  for (const op of s.main) end = Math.max(end, op.atNs);
+  for (const f of s.faults) end = Math.max(end, f.stopNs);
+  return end;
 }

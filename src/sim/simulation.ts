@@ -308,6 +308,11 @@ export class Simulation {
     return this.host(id).paused;
   }
 
+  /** The system's nodes report whether they lead (SystemDefinition.hasPrimary). */
+  get hasPrimary(): boolean {
+    return this.options.system.hasPrimary === true;
+  }
+
   /** Up nodes that believe they are the primary, newest term first (ties by id). */
   primaries(): NodeId[] {
     const found: { id: NodeId; term: number }[] = [];

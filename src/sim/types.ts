@@ -108,6 +108,11 @@ export interface SystemDefinition {
   /** Optional features a run can turn on (none if absent). */
   readonly options?: readonly SystemOption[];
   readonly defaultNodeCount: number;
+  /**
+   * Its nodes report `primaryTerm()` (a leader-based system): the
+   * `isolate-primary` partition shape applies to it.
+   */
+  readonly hasPrimary?: boolean;
   /** Workloads whose client messages this system serves (register, list-append, …). */
   readonly workloads: readonly string[];
   createNode(ctx: NodeContext, options: { bugs: ReadonlySet<string>; options: ReadonlySet<string> }): SimNode;

@@ -48,6 +48,7 @@ export const raft: SystemDefinition = {
     },
   ],
   defaultNodeCount: 5,
+  hasPrimary: true,
   workloads: ['register', 'list-append', 'rw-register'],
   createNode(ctx, options) {
     return new RaftNode(ctx, options.bugs, options.options);

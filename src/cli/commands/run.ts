@@ -4,6 +4,7 @@ import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
 import {
   ALL_PARTITION_MODES,
+  type FaultStats,
   NEMESIS_KINDS,
   PARTITION_MODES,
   parseNemesisKinds,
@@ -505,6 +506,15 @@ function describeStopped(run: TestRun): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** `6 faults took effect (partition 4, kill 2)`, and how many found nothing to act on. */
+export function describeFaults(f: FaultStats): string {
+  const per = Object.entries(f.took)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  const skipped = f.skipped > 0 ? `; ${f.skipped} skipped (nothing left to act on)` : '';
+  return `${f.total} fault${f.total === 1 ? '' : 's'} took effect${per ? ` (${per})` : ''}${skipped}`;
+}
+
 /** `raft (bugs: …) / list-append / nemesis partition / seed 2`: what the run is. */
 function header(c: RunConfig): string {
   const options = Object.entries(c.adapterOptions ?? {}).map(([k, v]) => ` --${k} ${v}`);
@@ -519,6 +529,7 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number },
       : `  ${(s.simulatedNs / 1e9).toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(s.simulatedNs / 1e9 / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`;
   const lines = [
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
+    ...('faults' in s && s.faults ? [`  ${describeFaults(s.faults)}`] : []),
     timeLine,
     ...(!('mode' in s) && s.systemMetrics
       ? [
