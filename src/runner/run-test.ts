@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { findChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
@@ -22,6 +22,7 @@ import {
   writeJson,
 } from '../store/store.js';
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
+import type { Schedule } from './schedule.js';
 import { expectedSimulatedNs, prepareSimulation, type SimulationSummary } from './simulate.js';
 
 /** The simulation itself failed (a node threw, or the run did not finish): the history so far is on disk. */
@@ -59,6 +60,12 @@ export interface RunTestOptions {
   signal?: AbortSignal;
   /** Real mode with an adapter of your own (systems/adapters/README.md); `system` is then its name. */
   adapter?: Adapter;
+  /** Write the run into this directory (created) instead of a fresh `store/<test>/<time>/`. */
+  dir?: string;
+  /** Carry out this explicit schedule (a shrunk scenario) instead of drawing operations and faults. */
+  schedule?: Schedule;
+  /** The command that replays this run, when it is not `faultline run` with the config's flags. */
+  replay?: string;
   /** Called when the simulation has finished and again when the check has (the CLI times the phases). */
   onPhaseDone?: (phase: 'simulation' | 'check') => void;
   /** Called once the store is ready and the simulation about to start (a store that cannot be written throws first). */
@@ -168,8 +175,14 @@ export async function runTest(
   const storeDir = opts.storeDir ?? 'store';
   const name = testName(config);
   checkStore(storeDir, name);
-  const dir = createRunDir(storeDir, name, opts.startedAtIso);
-  const replay = replayCommand(config, opts.storeDir);
+  let dir: string;
+  if (opts.dir !== undefined) {
+    mkdirSync(opts.dir, { recursive: true });
+    dir = opts.dir;
+  } else {
+    dir = createRunDir(storeDir, name, opts.startedAtIso);
+  }
+  const replay = opts.replay ?? replayCommand(config, opts.storeDir);
   const registered = findChecker(workload.checker.name);
   const checker = registered ?? workload.fallbackChecker;
   try {
@@ -180,6 +193,7 @@ export async function runTest(
       config,
       // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
       checker: { name: workload.checker.name, options: workload.checker.options },
+      ...(opts.schedule ? { schedule: opts.schedule } : {}),
       replay,
     });
     writeJson(
@@ -259,11 +273,15 @@ export async function runTest(
   } else {
     const progress = opts.onSimulationProgress;
     const expectedNs = expectedSimulatedNs(config);
-    const run = prepareSimulation(config, {
-      history,
-      nodeLog,
-      ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
-    });
+    const run = prepareSimulation(
+      config,
+      {
+        history,
+        nodeLog,
+        ...(progress ? { onProgress: (ns: number) => progress(ns, expectedNs) } : {}),
+      },
+      opts.schedule ? { schedule: opts.schedule } : {},
+    );
     stop = () => run.stop();
     const onAbort = () => run.stop();
     opts.signal?.addEventListener('abort', onAbort);
