@@ -32,13 +32,13 @@ export interface SeedBudget {
   maxEvents: number;
 }
 
-/** Default per-seed budget: 10 s of checking, a share of memory for each worker, 20M events. */
+/** Default per-seed budget: 10 s of checking, a share of memory for each worker, 1M simulator events. */
 export function defaultSeedBudget(workers = 1): SeedBudget {
   const share = Math.floor(totalmem() / 4 / Math.max(1, workers));
   return {
     checkTimeLimitMs: 10_000,
     checkMemoryBytes: Math.min(1024 * 2 ** 20, share),
-    maxEvents: 20_000_000,
+    maxEvents: 1_000_000,
   };
 }
 

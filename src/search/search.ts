@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { replayCommand } from '../runner/config.js';
@@ -250,7 +251,10 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
       })),
     ...(stoppedBecause ? { stoppedBecause } : {}),
   };
-  if (searchDir) writeJson(join(searchDir, 'summary.json'), summary);
+  if (searchDir) {
+    mkdirSync(searchDir, { recursive: true });
+    writeJson(join(searchDir, 'summary.json'), summary);
+  }
   return summary;
 }
 

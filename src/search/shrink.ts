@@ -1,3 +1,5 @@
+import { findSystem } from '../../systems/registry.js';
+import { defaultPartitionModes, partitionModeProblem } from '../nemesis/nemesis.js';
 import type { RunConfig } from '../runner/config.js';
 import type { Schedule, ScheduledOp } from '../runner/schedule.js';
 import { hasAnomaly } from './anomaly.js';
@@ -79,7 +81,11 @@ function fitConfig(
   clients = config.concurrency,
 ): RunConfig {
   const timeLimitS = Math.max(0.1, Math.ceil(spanNs(schedule) / 1e8) / 10);
-  return { ...config, timeLimitS, nodes, concurrency: clients };
+  // The schedule says what each fault does; the drawn shapes only have to fit the smaller cluster.
+  const cluster = { nodes, hasPrimary: findSystem(config.system)?.hasPrimary === true };
+  const fit = config.partitionModes.filter((m) => partitionModeProblem(m, cluster) === undefined);
+  const partitionModes = fit.length > 0 ? fit : defaultPartitionModes(cluster);
+  return { ...config, timeLimitS, nodes, concurrency: clients, partitionModes };
 }
 
 export async function shrinkScenario(

@@ -4,6 +4,7 @@ import {
   ALL_PARTITION_MODES,
   defaultPartitionModes,
   NEMESIS_KINDS,
+  type NemesisKind,
   type PartitionMode,
   partitionModeProblem,
 } from '../nemesis/nemesis.js';
@@ -31,7 +32,7 @@ export type SwarmFixed = Partial<Omit<RunConfig, 'seed' | 'network'>> & {
 };
 
 /** Simulated seconds per seed when the user sets none. */
-export const SWARM_TIME_LIMIT_S = 20;
+export const SWARM_TIME_LIMIT_S = 30;
 
 /** The swarm's own stream: derived from the seed, apart from every stream of the run itself. */
 function swarmRng(seed: number): Rng {
@@ -61,26 +62,92 @@ function subset<T>(rng: Rng, items: readonly T[]): T[] {
 /** The cluster sizes drawn from: small clusters most often (a node is a bigger share of a quorum). */
 function nodeChoices(defaultNodes: number): number[] {
   if (defaultNodes <= 1) return [1, 1, 2, 3];
-  return [3, 3, 3, 3, 3, 5, 5, 5, 7, 7];
+  return [3, 3, 3, 3, 5, 5, 5, 5, 7, 7];
 }
 
+type Range = readonly [number, number];
+
 /**
- * Mixtures rather than one range per dimension: a pace (faults back to
- * back, every few hundred ms, or every few seconds) and a load (a trickle,
- * steady, heavy), each drawn first, then a value within it. Bugs that need
- * an extreme (figure 8 needs partitions back to back over a nearly idle
- * log) get a fair share of seeds that way.
+ * A swarm draws a profile first, then every value within it: mixtures
+ * rather than one wide range per dimension, so that the regions where
+ * consensus bugs live get a fair share of seeds instead of a product of
+ * small chances. Each profile is generic (it names no bug):
+ *
+ * - `hunt`: partitions aimed at the leader (Jepsen's `:primaries` target)
+ *   every few hundred ms, short client timeouts so clients of a deposed
+ *   leader keep asking it, a steady load, clients on every node; half the
+ *   time one other fault kind beside it (Jepsen's two-fault runs, e.g.
+ *   `partition,clock`). Needs a system that reports its leader.
+ * - `storm`: partitions back to back (5–15 ms apart) over a trickle of
+ *   operations: leadership changes faster than the log fills.
+ * - `random`: every fault kind and partition shape on or off at random
+ *   (Groce et al.), any pace, any load.
  */
-const PACES = [
-  { intervalMs: [5, 30], durationMs: [100, 1000] },
-  { intervalMs: [50, 1000], durationMs: [200, 2000] },
-  { intervalMs: [1000, 5000], durationMs: [500, 5000] },
-] as const;
-const LOADS = [
-  [1, 5],
-  [10, 100],
-  [100, 500],
-] as const;
+interface Profile {
+  name: 'hunt' | 'storm' | 'random';
+  /** hunt, storm: chance of exactly one fault kind beside partition; random: chance of each kind. */
+  extraKind: number;
+  /** Clients per node (hunt, storm), so that every node has clients; random: any concurrency. */
+  clientsPerNode?: readonly number[];
+  /** Chance that the partitions are aimed at the leader only (systems with a leader). */
+  leaderOnly: number;
+  intervalMs: readonly Range[];
+  durationMs: Range;
+  rate: readonly Range[];
+  clientTimeoutMs: Range;
+  /** Chance that each background network fault is on. */
+  background: number;
+}
+
+const PROFILES: readonly Profile[] = [
+  {
+    name: 'hunt',
+    extraKind: 0.5,
+    clientsPerNode: [1, 2, 2, 3],
+    leaderOnly: 0.85,
+    intervalMs: [[150, 500]],
+    durationMs: [400, 1500],
+    rate: [[30, 300]],
+    clientTimeoutMs: [50, 200],
+    background: 0.1,
+  },
+  {
+    name: 'storm',
+    extraKind: 0.2,
+    clientsPerNode: [1, 2, 3],
+    leaderOnly: 0.85,
+    intervalMs: [[5, 15]],
+    durationMs: [150, 600],
+    rate: [[1, 5]],
+    clientTimeoutMs: [200, 2000],
+    background: 0.1,
+  },
+  {
+    name: 'random',
+    extraKind: 0.5,
+    leaderOnly: 0.3,
+    intervalMs: [
+      [5, 30],
+      [50, 1000],
+      [1000, 5000],
+    ],
+    durationMs: [100, 5000],
+    rate: [
+      [1, 5],
+      [10, 100],
+      [100, 500],
+    ],
+    clientTimeoutMs: [50, 2000],
+    background: 0.35,
+  },
+];
+
+/** Profile weights: systems with a leader get hunts and storms, the others only random swarms. */
+function pickProfile(rng: Rng, hasPrimary: boolean): Profile {
+  const x = rng.next();
+  if (!hasPrimary) return PROFILES[2];
+  return x < 0.45 ? PROFILES[0] : x < 0.65 ? PROFILES[1] : PROFILES[2];
+}
 
 /**
  * The configuration of one seed: drawn values for everything `fixed` leaves
@@ -90,28 +157,34 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const system = findSystem(fixed.system);
   if (!system) throw new ConfigError(`unknown system '${fixed.system}'`);
   const rng = swarmRng(seed);
+  const hasPrimary = system.hasPrimary === true;
+  const profile = pickProfile(rng, hasPrimary);
   const served = system.workloads.filter((w) => findWorkload(w) !== undefined);
   const workload = rng.pick(served);
   const nodes = rng.pick(nodeChoices(system.defaultNodeCount));
-  // Often a single fault kind, otherwise each kind on with probability 1/2.
-  const single = rng.chance(0.4);
-  const oneKind = rng.pick(NEMESIS_KINDS);
-  const someKinds = subset(rng, NEMESIS_KINDS);
-  const kinds = single ? [oneKind] : someKinds;
-  // Where a leader exists, half the seeds aim every partition at it (Jepsen's :primaries target).
-  const primaryOnly = system.hasPrimary === true && rng.chance(0.5);
+  const others = NEMESIS_KINDS.filter((k) => k !== 'partition');
+  const each = others.filter(() => rng.chance(profile.extraKind));
+  const oneMore = rng.chance(profile.extraKind) ? [rng.pick(others)] : [];
+  const extras = profile.name === 'random' ? each : oneMore;
+  const partitionOn = profile.name !== 'random' || rng.chance(0.5);
+  let kinds: NemesisKind[] = partitionOn ? ['partition', ...extras] : extras;
+  if (kinds.length === 0) kinds = [rng.pick(NEMESIS_KINDS)];
+  else rng.next();
+  kinds = NEMESIS_KINDS.filter((k) => kinds.includes(k));
+  const leaderOnly = hasPrimary && rng.chance(profile.leaderOnly);
   const someModes = subset(rng, ALL_PARTITION_MODES);
-  const modes = primaryOnly ? (['isolate-primary'] as PartitionMode[]) : someModes;
-  const pace = rng.pick(PACES);
-  const nemesisIntervalMs = logUniform(rng, pace.intervalMs[0], pace.intervalMs[1]);
-  const nemesisDurationMs = logUniform(rng, pace.durationMs[0], pace.durationMs[1]);
-  const load = rng.pick(LOADS);
+  const modes = leaderOnly ? (['isolate-primary'] as PartitionMode[]) : someModes;
+  const interval = rng.pick(profile.intervalMs);
+  const nemesisIntervalMs = logUniform(rng, interval[0], interval[1]);
+  const nemesisDurationMs = logUniform(rng, profile.durationMs[0], profile.durationMs[1]);
+  const load = rng.pick(profile.rate);
   const rateOpsPerS = logUniform(rng, load[0], load[1]);
-  const concurrency = rng.pick([2, 3, 5, 8, 10, 10, 15, 20]);
-  const clientTimeoutMs = logUniform(rng, 50, 2000);
-  const lossProbability = sometimes(rng, 0.7, 0.001, 0.05);
-  const duplicateProbability = sometimes(rng, 0.7, 0.01, 0.2);
-  const reorderProbability = sometimes(rng, 0.6, 0.01, 0.3);
+  const anyConcurrency = rng.pick([2, 3, 5, 8, 10, 10, 15, 20]);
+  const perNode = rng.pick(profile.clientsPerNode ?? [1]);
+  const clientTimeoutMs = logUniform(rng, profile.clientTimeoutMs[0], profile.clientTimeoutMs[1]);
+  const lossProbability = sometimes(rng, 1 - profile.background, 0.001, 0.05);
+  const duplicateProbability = sometimes(rng, 1 - profile.background, 0.01, 0.2);
+  const reorderProbability = sometimes(rng, 1 - profile.background, 0.01, 0.3);
   const fallbackMode = rng.next();
 
   const config: Partial<RunConfig> & { seed: number } = {
@@ -121,7 +194,8 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
     seed,
     timeLimitS: fixed.timeLimitS ?? SWARM_TIME_LIMIT_S,
     rateOpsPerS: fixed.rateOpsPerS ?? rateOpsPerS,
-    concurrency: fixed.concurrency ?? concurrency,
+    concurrency:
+      fixed.concurrency ?? (profile.clientsPerNode ? perNode * (fixed.nodes ?? nodes) : anyConcurrency),
     nodes: fixed.nodes ?? nodes,
     bugs: [...(fixed.bugs ?? [])],
     systemOptions: [...(fixed.systemOptions ?? [])],
