@@ -10,8 +10,8 @@ import { runScenario, type Scenario, type ScenarioOutcome, type SeedBudget } fro
  * schedule (its operations and fault events), then cut down while it still
  * fails with the same anomaly class — shorter time (the schedule cut at a
  * point found by bisection), fewer clients, fewer nodes, then delta
- * debugging (Zeller's ddmin) over the fault events, the operations and the
- * final reads, round after round until a round changes nothing or the
+ * debugging (Zeller's ddmin) over the fault events, the keys (every
+ * operation on a key at once), the operations and the final reads, round after round until a round changes nothing or the
  * budget runs out. Every candidate is a full simulated run and check:
  * removing an operation changes the timing of everything after it, so a
  * candidate either shows the anomaly or it does not.
@@ -169,6 +169,12 @@ export async function shrinkScenario(
     await dropClients(cur, attempt, withSchedule);
     await dropNodes(cur, attempt, withSchedule);
     await ddmin(best.schedule!.faults, (faults) => attempt(withSchedule({ ...best.schedule!, faults })));
+    // Whole keys first: an anomaly usually lives on a few keys, and there are far fewer keys than operations.
+    await ddmin(keysOf(best.schedule!), (keys) => {
+      const s = best.schedule!;
+      const keep = (op: ScheduledOp) => opKeys(op).every((k) => keys.includes(k));
+      return attempt(withSchedule({ ...s, main: s.main.filter(keep), final: s.final.filter(keep) }));
+    });
     await ddmin(best.schedule!.main, (main) => attempt(withSchedule({ ...best.schedule!, main })));
     await ddmin(best.schedule!.final, (final) => attempt(withSchedule({ ...best.schedule!, final })));
     await shortenFaults(cur, attempt, withSchedule);
@@ -185,6 +191,24 @@ export async function shrinkScenario(
     wallMs: performance.now() - t0,
     complete: !outOfBudget,
   };
+}
+
+/** The keys an operation touches: its register key, or the keys of its transaction's micro-operations. */
+function opKeys(op: ScheduledOp): string[] {
+  if (op.key !== undefined) return [JSON.stringify(op.key)];
+  if (Array.isArray(op.value)) {
+    const keys = new Set<string>();
+    for (const m of op.value) if (Array.isArray(m) && m.length >= 2) keys.add(JSON.stringify(m[1]));
+    return [...keys];
+  }
+  return [];
+}
+
+/** Every key the schedule's operations touch, in first-use order. */
+function keysOf(s: Schedule): string[] {
+  const keys = new Set<string>();
+  for (const op of [...s.main, ...s.final]) for (const k of opKeys(op)) keys.add(k);
+  return [...keys];
 }
 
 type Attempt = (c: Scenario) => Promise<boolean>;

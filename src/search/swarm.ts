@@ -62,7 +62,7 @@ function subset<T>(rng: Rng, items: readonly T[]): T[] {
 /** The cluster sizes drawn from: small clusters most often (a node is a bigger share of a quorum). */
 function nodeChoices(defaultNodes: number): number[] {
   if (defaultNodes <= 1) return [1, 1, 2, 3];
-  return [3, 3, 3, 3, 5, 5, 5, 5, 7, 7];
+  return [3, 3, 3, 3, 3, 5, 5, 5, 5, 7];
 }
 
 type Range = readonly [number, number];
@@ -78,13 +78,18 @@ type Range = readonly [number, number];
  *   leader keep asking it, a steady load, clients on every node; half the
  *   time one other fault kind beside it (Jepsen's two-fault runs, e.g.
  *   `partition,clock`). Needs a system that reports its leader.
+ * - `crash`: both crash faults (a process kill and a power loss, which can
+ *   tear the last write) with partitions aimed at the leader, every few
+ *   hundred ms: nodes restart from their disks while leadership moves.
  * - `storm`: partitions back to back (5–15 ms apart) over a trickle of
  *   operations: leadership changes faster than the log fills.
  * - `random`: every fault kind and partition shape on or off at random
  *   (Groce et al.), any pace, any load.
  */
 interface Profile {
-  name: 'hunt' | 'storm' | 'random';
+  name: 'hunt' | 'crash' | 'storm' | 'random';
+  /** Fault kinds always on (random: none). */
+  kinds: readonly NemesisKind[];
   /** hunt, storm: chance of exactly one fault kind beside partition; random: chance of each kind. */
   extraKind: number;
   /** Clients per node (hunt, storm), so that every node has clients; random: any concurrency. */
@@ -102,6 +107,7 @@ interface Profile {
 const PROFILES: readonly Profile[] = [
   {
     name: 'hunt',
+    kinds: ['partition'],
     extraKind: 0.5,
     clientsPerNode: [1, 2, 2, 3],
     leaderOnly: 0.85,
@@ -112,7 +118,20 @@ const PROFILES: readonly Profile[] = [
     background: 0.1,
   },
   {
+    name: 'crash',
+    kinds: ['partition', 'kill', 'disk'],
+    extraKind: 0.2,
+    clientsPerNode: [1, 2, 3],
+    leaderOnly: 0.85,
+    intervalMs: [[150, 500]],
+    durationMs: [300, 1000],
+    rate: [[20, 200]],
+    clientTimeoutMs: [100, 1500],
+    background: 0.1,
+  },
+  {
     name: 'storm',
+    kinds: ['partition'],
     extraKind: 0.2,
     clientsPerNode: [1, 2, 3],
     leaderOnly: 0.85,
@@ -124,6 +143,7 @@ const PROFILES: readonly Profile[] = [
   },
   {
     name: 'random',
+    kinds: [],
     extraKind: 0.5,
     leaderOnly: 0.3,
     intervalMs: [
@@ -145,8 +165,9 @@ const PROFILES: readonly Profile[] = [
 /** Profile weights: systems with a leader get hunts and storms, the others only random swarms. */
 function pickProfile(rng: Rng, hasPrimary: boolean): Profile {
   const x = rng.next();
-  if (!hasPrimary) return PROFILES[2];
-  return x < 0.45 ? PROFILES[0] : x < 0.65 ? PROFILES[1] : PROFILES[2];
+  const [hunt, crash, storm, random] = PROFILES;
+  if (!hasPrimary) return x < 0.3 ? crash : random;
+  return x < 0.35 ? hunt : x < 0.6 ? crash : x < 0.75 ? storm : random;
 }
 
 /**
@@ -167,7 +188,7 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const oneMore = rng.chance(profile.extraKind) ? [rng.pick(others)] : [];
   const extras = profile.name === 'random' ? each : oneMore;
   const partitionOn = profile.name !== 'random' || rng.chance(0.5);
-  let kinds: NemesisKind[] = partitionOn ? ['partition', ...extras] : extras;
+  let kinds: NemesisKind[] = [...profile.kinds, ...(partitionOn ? ['partition' as const] : []), ...extras];
   if (kinds.length === 0) kinds = [rng.pick(NEMESIS_KINDS)];
   else rng.next();
   kinds = NEMESIS_KINDS.filter((k) => kinds.includes(k));
