@@ -9,9 +9,10 @@ import { runScenario, type Scenario, type ScenarioOutcome, type SeedBudget } fro
  * Shrinking a failing scenario: the run is written out as an explicit
  * schedule (its operations and fault events), then cut down while it still
  * fails with the same anomaly class — shorter time (the schedule cut at a
- * point found by bisection), fewer clients, fewer nodes, then delta
- * debugging (Zeller's ddmin) over the fault events, the keys (every
- * operation on a key at once), the operations and the final reads, round after round until a round changes nothing or the
+ * point found by bisection), then delta debugging (Zeller's ddmin) over the
+ * keys (every operation on a key at once), fewer clients, ddmin over the
+ * fault events, fewer nodes, then ddmin over the operations and the final
+ * reads and shorter faults, round after round until a round changes nothing or the
  * budget runs out. Every candidate is a full simulated run and check:
  * removing an operation changes the timing of everything after it, so a
  * candidate either shows the anomaly or it does not.
@@ -28,7 +29,7 @@ export interface ScenarioSize {
 }
 
 export interface ShrinkOptions {
-  /** Wall-clock budget for the whole shrink, ms (default 30 s). */
+  /** Wall-clock budget for the whole shrink, ms (default 60 s). */
   timeLimitMs?: number;
   /** Budget of each candidate run. */
   budget?: SeedBudget;
@@ -54,7 +55,7 @@ export interface ShrinkResult {
   note?: string;
 }
 
-export const DEFAULT_SHRINK_MS = 30_000;
+export const DEFAULT_SHRINK_MS = 60_000;
 
 export function scenarioSize(config: RunConfig, schedule: Schedule): ScenarioSize {
   return {
@@ -165,16 +166,17 @@ export async function shrinkScenario(
   for (let round = 0; round < 20 && !outOfBudget; round++) {
     const startSize = JSON.stringify(scenarioSize(best.config, best.schedule!));
     const cur = () => best;
+    // Cheap, large cuts first (each makes every later candidate run faster): time, then whole keys
+    // (an anomaly usually lives on a few keys, and there are far fewer keys than operations).
     await shrinkTime(cur, attempt, withSchedule);
-    await dropClients(cur, attempt, withSchedule);
-    await dropNodes(cur, attempt, withSchedule);
-    await ddmin(best.schedule!.faults, (faults) => attempt(withSchedule({ ...best.schedule!, faults })));
-    // Whole keys first: an anomaly usually lives on a few keys, and there are far fewer keys than operations.
     await ddmin(keysOf(best.schedule!), (keys) => {
       const s = best.schedule!;
       const keep = (op: ScheduledOp) => opKeys(op).every((k) => keys.includes(k));
       return attempt(withSchedule({ ...s, main: s.main.filter(keep), final: s.final.filter(keep) }));
     });
+    await dropClients(cur, attempt, withSchedule);
+    await ddmin(best.schedule!.faults, (faults) => attempt(withSchedule({ ...best.schedule!, faults })));
+    await dropNodes(cur, attempt, withSchedule);
     await ddmin(best.schedule!.main, (main) => attempt(withSchedule({ ...best.schedule!, main })));
     await ddmin(best.schedule!.final, (final) => attempt(withSchedule({ ...best.schedule!, final })));
     await shortenFaults(cur, attempt, withSchedule);

@@ -92,6 +92,8 @@ interface Profile {
   kinds: readonly NemesisKind[];
   /** hunt, storm: chance of exactly one fault kind beside partition; random: chance of each kind. */
   extraKind: number;
+  /** Cluster sizes of a system with more than one node (default: nodeChoices). */
+  nodes?: readonly number[];
   /** Clients per node (hunt, storm), so that every node has clients; random: any concurrency. */
   clientsPerNode?: readonly number[];
   /** Chance that the partitions are aimed at the leader only (systems with a leader). */
@@ -113,13 +115,15 @@ const PROFILES: readonly Profile[] = [
     leaderOnly: 0.85,
     intervalMs: [[150, 500]],
     durationMs: [400, 1500],
-    rate: [[30, 300]],
+    rate: [[80, 400]],
     clientTimeoutMs: [50, 200],
     background: 0.1,
   },
   {
     name: 'crash',
     kinds: ['partition', 'kill', 'disk'],
+    // A restarted node is a bigger share of a small cluster's quorum.
+    nodes: [3, 3, 5],
     extraKind: 0.2,
     clientsPerNode: [1, 2, 3],
     leaderOnly: 0.85,
@@ -132,6 +136,8 @@ const PROFILES: readonly Profile[] = [
   {
     name: 'storm',
     kinds: ['partition'],
+    // Each cut-off leader is a third of the cluster.
+    nodes: [3, 3, 3, 5],
     extraKind: 0.2,
     clientsPerNode: [1, 2, 3],
     leaderOnly: 0.85,
@@ -167,7 +173,7 @@ function pickProfile(rng: Rng, hasPrimary: boolean): Profile {
   const x = rng.next();
   const [hunt, crash, storm, random] = PROFILES;
   if (!hasPrimary) return x < 0.3 ? crash : random;
-  return x < 0.35 ? hunt : x < 0.6 ? crash : x < 0.75 ? storm : random;
+  return x < 0.3 ? hunt : x < 0.55 ? crash : x < 0.8 ? storm : random;
 }
 
 /**
@@ -182,7 +188,8 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const profile = pickProfile(rng, hasPrimary);
   const served = system.workloads.filter((w) => findWorkload(w) !== undefined);
   const workload = rng.pick(served);
-  const nodes = rng.pick(nodeChoices(system.defaultNodeCount));
+  const sizes = nodeChoices(system.defaultNodeCount);
+  const nodes = rng.pick(profile.nodes && system.defaultNodeCount > 1 ? profile.nodes : sizes);
   const others = NEMESIS_KINDS.filter((k) => k !== 'partition');
   const each = others.filter(() => rng.chance(profile.extraKind));
   const oneMore = rng.chance(profile.extraKind) ? [rng.pick(others)] : [];
@@ -229,7 +236,7 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const cluster = { nodes: config.nodes as number, hasPrimary: system.hasPrimary === true };
   if (fixed.partitionModes) {
     config.partitionModes = [...fixed.partitionModes];
-  } else {
+  } else if (config.nemesis?.includes('partition')) {
     // Shapes that cannot apply to the drawn cluster are left out (never refused: the user did not ask).
     const fit = modes.filter((m) => partitionModeProblem(m, cluster) === undefined);
     const defaults = defaultPartitionModes(cluster);

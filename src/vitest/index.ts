@@ -66,7 +66,7 @@ export interface SearchSeedsOptions {
   workers?: number;
   /** Shrink the failure before reporting it (default true). */
   shrink?: boolean;
-  /** Wall-clock budget to shrink, ms (default 30 s). */
+  /** Wall-clock budget to shrink, ms (default 60 s). */
   shrinkTimeMs?: number;
   /** Store root for the failing run and the shrunk scenario (default `store`); null writes nothing. */
   storeDir?: string | null;
@@ -112,7 +112,7 @@ export async function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSumma
     seeds,
     workers: opts.workers ?? 0,
     stop: opts.stop ?? { kind: 'first' },
-    shrink: opts.shrink === false ? false : { timeLimitMs: opts.shrinkTimeMs ?? 30_000 },
+    shrink: opts.shrink === false ? false : { timeLimitMs: opts.shrinkTimeMs ?? 60_000 },
     ...(storeDir !== undefined ? { storeDir } : {}),
     ...(opts.saveDir !== undefined ? { saveDir: opts.saveDir } : {}),
     startedAtIso: new Date().toISOString(),

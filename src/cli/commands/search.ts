@@ -81,7 +81,7 @@ export function registerSearch(program: Command): void {
     .option('--shard <k/n>', 'run only the k-th of n interleaved slices of the seeds (combine with --merge)')
     .option('--save [dir]', 'save each (shrunk) failure as a regression file (default dir: regressions)')
     .option('--no-shrink', 'do not shrink failures')
-    .option('--shrink-time <seconds>', 'wall-clock budget to shrink each failure (default 30)')
+    .option('--shrink-time <seconds>', 'wall-clock budget to shrink each failure (default 60)')
     .option(
       '--check-time-limit <seconds>',
       "each seed's checker budget (default 10); out of it the seed is unknown",

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { RunConfig } from '../../runner/config.js';
 import type { Schedule } from '../../runner/schedule.js';
@@ -23,7 +23,7 @@ export function registerShrink(program: Command): void {
       'a regression file (from search --save or replay), or a run directory / its test.json',
     )
     .option('--out <file>', 'where the shrunk scenario goes (default: beside the input, NAME.shrunk.json)')
-    .option('--time-limit <seconds>', 'wall-clock budget for shrinking (default 30)')
+    .option('--time-limit <seconds>', 'wall-clock budget for shrinking (default 60)')
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',
@@ -48,7 +48,9 @@ Examples:
 function readScenario(path: string): { config: RunConfig; schedule?: Schedule; defaultOut: string } {
   let file = path;
   try {
-    if (statSync(path).isDirectory()) file = join(path, 'test.json');
+    // A run directory through a link (store/latest) is named by where it really is: the link moves on.
+    if (statSync(path).isDirectory())
+      file = join(relative(process.cwd(), realpathSync(path)) || '.', 'test.json');
   } catch {
     throw new UserError(`${path}: no such file or directory`);
   }
