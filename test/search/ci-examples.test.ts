@@ -19,8 +19,8 @@ const read = (f: string) => readFileSync(join(REPO_ROOT, 'examples', 'ci', f), '
 function searchArgs(line: string, shard: string): string[] {
   const cmd = line.slice(line.indexOf('npx faultline search') + 'npx faultline '.length).split(' > ')[0];
   return cmd
-    .replace(/--shard \S+/, `--shard ${shard}`)
-    .replace(/--seeds \S+/, '--seeds 1..8')
+    .replace(/--shard (\$\{\{ matrix\.shard \}\}|\S+)\/\d+/, `--shard ${shard}`)
+    .replace(/--seeds \S+/, '--seeds 1..8 --time-limit 5')
     .replace(/--system raft/, '--system lww-register')
     .trim()
     .split(/\s+/);

@@ -53,7 +53,7 @@ describe('faultline search', () => {
       '--workers',
       '1',
       '--shrink-time',
-      '20',
+      '10',
       '--store',
       join(dir, 'store'),
       '--json',
@@ -88,12 +88,80 @@ describe('faultline search', () => {
     expect(broken.stdout).not.toMatch(/verdict changed/);
   }, 120_000);
 
+  it('faultline shrink FILE prints both sizes; replay says which way a verdict changed; --update records it', async () => {
+    const dir = tmp();
+    const found = await runCli([
+      'search',
+      '--seeds',
+      '1..3',
+      '--time-limit',
+      '5',
+      '--no-shrink',
+      '--save',
+      join(dir, 'saved'),
+      '--workers',
+      '0',
+      '--store',
+      join(dir, 'store'),
+      '--json',
+    ]);
+    const file = (JSON.parse(found.stdout) as SearchSummary).failures[0].saved!;
+    const small = join(dir, 'small.json');
+    const shrunk = await runCli(['shrink', file, '--out', small, '--time-limit', '10']);
+    expect(shrunk.code).toBe(EXIT.invalid);
+    expect(shrunk.stdout).toMatch(/before: (\d+) ops, \d+ clients, \d+ faults, \d+ nodes/);
+    expect(shrunk.stdout).toMatch(/after: {2}(\d+) ops, .*× fewer ops/);
+    const [, before] = /before: (\d+) ops/.exec(shrunk.stdout)!;
+    const [, after] = /after: {2}(\d+) ops/.exec(shrunk.stdout)!;
+    expect(Number(after)).toBeLessThan(Number(before));
+    expect((await runCli(['replay', small])).code).toBe(EXIT.valid);
+
+    // A saved failure that now passes: the bug looks fixed. One saved as passing that now fails: it is back.
+    const data = JSON.parse(readFileSync(small, 'utf8'));
+    const back = join(dir, 'back.json');
+    writeFileSync(back, JSON.stringify({ ...data, expected: { ...data.expected, valid: true } }));
+    const r1 = await runCli(['replay', back]);
+    expect(r1.code).toBe(EXIT.invalid);
+    expect(r1.stdout).toMatch(/verdict changed: expected valid, now INVALID .*: a fixed bug is back/);
+    expect(r1.stdout).not.toMatch(/hash changed/);
+    const fixed = join(dir, 'fixed.json');
+    const passing = {
+      ...data.config,
+      system: 'single-register',
+      workload: 'register',
+      nemesis: ['partition'],
+    };
+    const { runScenario } = await import('../../src/search/scenario.js');
+    const o = await runScenario({ config: resolveConfig({ ...passing, seed: 1, timeLimitS: 2 }).config });
+    expect(o.valid).toBe(true);
+    writeFileSync(
+      fixed,
+      JSON.stringify({
+        ...data,
+        config: resolveConfig({ ...passing, seed: 1, timeLimitS: 2 }).config,
+        schedule: undefined,
+        expected: { valid: false, anomaly: 'G0', historySha256: o.historySha256, ops: 0 },
+      }),
+    );
+    const r2 = await runCli(['replay', fixed]);
+    expect(r2.code).toBe(EXIT.invalid);
+    expect(r2.stdout).toMatch(
+      /verdict changed: expected INVALID \(G0\), now valid: the bug this scenario caught looks fixed/,
+    );
+    const upd = await runCli(['replay', '--update', fixed]);
+    expect(upd.stdout).toMatch(/updated: was INVALID \(G0\), now valid/);
+    expect(JSON.parse(readFileSync(fixed, 'utf8')).expected.valid).toBe(true);
+    expect((await runCli(['replay', fixed])).code).toBe(EXIT.valid);
+  }, 120_000);
+
   it("each seed's drawn configuration is printed and its replay command gives the same history byte for byte", async () => {
     const dir = tmp();
     const r = await runCli([
       'search',
       '--seeds',
       '1..4',
+      '--time-limit',
+      '5',
       '--collect',
       'all',
       '--no-shrink',
@@ -107,7 +175,9 @@ describe('faultline search', () => {
     expect(summary.failures.length).toBeGreaterThan(0);
     for (const f of summary.failures.slice(0, 2)) {
       // The drawn values are all in the saved configuration and in the replay command.
-      expect(f.config).toEqual(resolveConfig(drawSwarmConfig(f.seed, { system: 'lww-register' })).config);
+      expect(f.config).toEqual(
+        resolveConfig(drawSwarmConfig(f.seed, { system: 'lww-register', timeLimitS: 5 })).config,
+      );
       const args = f.replay.replace(/^npx faultline /, '').split(' ');
       const run = await runCli([...args, '--store', join(dir, 'replays'), '--json']);
       expect(run.code).toBe(EXIT.invalid);
@@ -148,7 +218,19 @@ describe('faultline search', () => {
     expect(new Set(shards.flat()).size).toBe(18);
 
     const dir = tmp();
-    const base = ['search', '--seeds', '1..6', '--collect', 'all', '--no-shrink', '--workers', '0', '--json'];
+    const base = [
+      'search',
+      '--seeds',
+      '1..6',
+      '--time-limit',
+      '5',
+      '--collect',
+      'all',
+      '--no-shrink',
+      '--workers',
+      '0',
+      '--json',
+    ];
     const whole = JSON.parse((await runCli([...base, '--store', join(dir, 'w')])).stdout) as SearchSummary;
     const files: string[] = [];
     for (const k of [1, 2]) {
@@ -188,7 +270,7 @@ describe('faultline search', () => {
     ]);
     expect(ok.code, ok.stdout).toBe(EXIT.valid);
     expect(ok.stdout).toMatch(/no failure found/);
-    // A checker budget of 1 µs cannot be met: unknown, listed, and the search goes on to the next seed.
+    // A budget of 1000 simulator events cannot be met: unknown, listed, and the search goes on to the next seed.
     const unknown = await runCli([
       'search',
       '--system',
@@ -199,8 +281,8 @@ describe('faultline search', () => {
       '3',
       '--workers',
       '0',
-      '--check-time-limit',
-      '0.000001',
+      '--max-events',
+      '1000',
       '--store',
       dir,
       '--json',
@@ -211,6 +293,79 @@ describe('faultline search', () => {
     expect(s.unknown.map((u) => u.seed)).toEqual([1, 2]);
     expect(s.unknown[0].replay).toContain('--seed 1');
   }, 120_000);
+
+  it("the issue's stalling seed (raft no-truncate, register, every fault, seed 151) is unknown within its budget, not a stalled search", async () => {
+    const t0 = performance.now();
+    const r = await runCli([
+      'search',
+      '--system',
+      'raft',
+      '--bug',
+      'no-truncate',
+      '--workload',
+      'register',
+      '--nemesis',
+      'all',
+      // `faultline run`'s defaults, as in the issue's `run … --seed 151`
+      '--rate',
+      '50',
+      '--concurrency',
+      '5',
+      '--nodes',
+      '5',
+      '--client-timeout',
+      '1000',
+      '--nemesis-interval',
+      '3000',
+      '--nemesis-duration',
+      '3000',
+      '--partition-modes',
+      'random-halves,isolate-one,majority-ring,bridge,one-way,client-replies',
+      '--loss',
+      '0',
+      '--duplication',
+      '0',
+      '--reorder',
+      '0',
+      '--time-limit',
+      '20',
+      '--seeds',
+      '151..151',
+      '--no-shrink',
+      '--workers',
+      '1',
+      '--store',
+      tmp(),
+      '--json',
+    ]);
+    const s = JSON.parse(r.stdout) as SearchSummary;
+    expect(s.counts.seeds).toBe(1);
+    expect(s.counts.unknown).toBe(1);
+    expect(s.unknown[0].reason).toMatch(/budget/);
+    expect(r.code).toBe(EXIT.unknown);
+    // Bounded by the per-seed budget (1M simulator events), not by the seed.
+    expect(performance.now() - t0).toBeLessThan(110_000);
+  }, 120_000);
+
+  it('a worker that holds a seed past the watchdog is replaced and the seed is unknown; the pool goes on', async () => {
+    const { SeedPool } = await import('../../src/search/pool.js');
+    const { defaultSeedBudget } = await import('../../src/search/scenario.js');
+    const pool = new SeedPool({
+      size: 1,
+      input: { fixed: { system: 'raft', timeLimitS: 30 }, budget: defaultSeedBudget() },
+      heapMb: 512,
+      watchdogMs: 1,
+    });
+    try {
+      const r = await pool.run(1);
+      expect(r).toMatchObject({ seed: 1, valid: 'unknown' });
+      expect(r.unknownReason).toMatch(/out of the time budget/);
+      const again = await pool.run(2);
+      expect(again.valid).toBe('unknown');
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 
   it.each([
     [['search', '--seeds', '5..1'], /--seeds: expected A..B with A <= B/],

@@ -44,6 +44,7 @@ interface SearchFlags {
   shrinkTime?: string;
   checkTimeLimit?: string;
   memoryLimit?: string;
+  maxEvents?: string;
   store: string;
   json?: boolean;
   merge?: string[];
@@ -89,6 +90,10 @@ export function registerSearch(program: Command): void {
     .option(
       '--memory-limit <MiB>',
       "each seed's checker memory budget (default: a share of the machine's memory)",
+    )
+    .option(
+      '--max-events <n>',
+      "each seed's simulator budget in events (default 1,000,000): a run that goes on and on is unknown",
     )
     .option('--store <dir>', 'where failures, shrunk scenarios and summary.json are written', 'store')
     .option('--json', 'print the summary as one JSON object (no progress)')
@@ -267,7 +272,9 @@ async function searchCommand(flags: SearchFlags): Promise<number> {
     flags.workers !== undefined
       ? parseNumberFlag('--workers', flags.workers, { integer: true, min: 0, max: 256 })
       : search.defaultWorkerCount();
-  const budget: { checkTimeLimitMs?: number; checkMemoryBytes?: number } = {};
+  const budget: { checkTimeLimitMs?: number; checkMemoryBytes?: number; maxEvents?: number } = {};
+  if (flags.maxEvents !== undefined)
+    budget.maxEvents = parseNumberFlag('--max-events', flags.maxEvents, { integer: true, min: 1 });
   if (flags.checkTimeLimit !== undefined)
     budget.checkTimeLimitMs =
       parseNumberFlag('--check-time-limit', flags.checkTimeLimit, { min: 0.001 }) * 1000;
