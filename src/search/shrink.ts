@@ -169,6 +169,7 @@ export async function shrinkScenario(
     // Cheap, large cuts first (each makes every later candidate run faster): time, then whole keys
     // (an anomaly usually lives on a few keys, and there are far fewer keys than operations).
     await shrinkTime(cur, attempt, withSchedule);
+    await dropNodes(cur, attempt, withSchedule);
     await ddmin(keysOf(best.schedule!), (keys) => {
       const s = best.schedule!;
       const keep = (op: ScheduledOp) => opKeys(op).every((k) => keys.includes(k));

@@ -14,9 +14,11 @@
  * });
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, it } from 'vitest';
 import type { RunConfig } from '../runner/config.js';
+import type { Schedule, ScheduledOp } from '../runner/schedule.js';
 import { type ReplayResult, regressionFiles, replayRegression } from '../search/regression.js';
 import { search } from '../search/search.js';
 import type { SearchFailure, SearchSummary, StopRule } from '../search/types.js';
@@ -126,6 +128,28 @@ export async function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSumma
   return summary;
 }
 
+/** The shrunk schedule, an operation or fault per line, when it is small enough to read in a test report. */
+function scheduleLines(file: string): string[] {
+  let schedule: Schedule | undefined;
+  try {
+    schedule = (JSON.parse(readFileSync(file, 'utf8')) as { schedule?: Schedule }).schedule;
+  } catch {
+    return [];
+  }
+  if (!schedule || schedule.main.length + schedule.final.length > 30 || schedule.faults.length > 15)
+    return [];
+  const s = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+  const op = (o: ScheduledOp, final: boolean) =>
+    `    ${s(o.atNs)}  c${o.worker + 1}  ${o.f}${o.key !== undefined ? ` key ${JSON.stringify(o.key)}` : ''} ${JSON.stringify(o.value)}${final ? '  (final read)' : ''}`;
+  return [
+    ...schedule.main.map((o) => op(o, false)),
+    ...schedule.final.map((o) => op(o, true)),
+    ...schedule.faults.map(
+      (f) => `    ${s(f.startNs)} – ${s(f.stopNs)}  ${f.kind} ${JSON.stringify(f.value)}`,
+    ),
+  ];
+}
+
 function counterexample(f: SearchFailure, s: SearchSummary): string {
   const c = f.config;
   const lines = [
@@ -141,7 +165,10 @@ function counterexample(f: SearchFailure, s: SearchSummary): string {
     lines.push(
       `  shrunk: ${sh.opsBefore} → ${sh.opsAfter} ops, ${sh.faultsBefore} → ${sh.faultsAfter} faults, ${sh.clientsBefore} → ${sh.clientsAfter} clients, ${sh.nodesBefore} → ${sh.nodesAfter} nodes, ${sh.timeBeforeS.toFixed(1)} → ${sh.timeAfterS.toFixed(1)} s`,
     );
-    if (sh.file) lines.push(`  shrunk scenario: ${sh.file}`);
+    if (sh.file) {
+      lines.push(`  shrunk scenario: ${sh.file}`);
+      lines.push(...scheduleLines(sh.file));
+    }
     if (sh.replay) lines.push(`  replay shrunk: ${sh.replay}`);
   }
   if (f.saved) lines.push(`  saved: ${f.saved}`);

@@ -372,7 +372,7 @@ export function describeSummary(s: SearchSummary): string {
   lines.push('');
   lines.push(`  seeds run   valid   INVALID   unknown   not run   wall s   seeds/s`);
   lines.push(
-    `  ${String(k.seeds).padEnd(11)} ${String(k.valid).padEnd(7)} ${String(k.invalid).padEnd(9)} ${String(k.unknown).padEnd(9)} ${String(k.notRun).padEnd(9)} ${s.wallSeconds.toFixed(1).padEnd(8)} ${s.seedsPerSecond.toFixed(1)}`,
+    `  ${String(k.seeds).padEnd(11)} ${String(k.valid).padEnd(7)} ${String(k.invalid).padEnd(9)} ${String(k.unknown).padEnd(9)} ${String(k.notRun).padEnd(9)} ${s.wallSeconds.toFixed(1).padEnd(8)} ${s.seedsPerSecond.toFixed(2)}`,
   );
   if (s.stoppedBecause) lines.push(`  stopped early: ${s.stoppedBecause}`);
   if (s.merged) lines.push(`  merged from ${s.merged.length} files: ${s.merged.join(', ')}`);
