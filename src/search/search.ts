@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { replayCommand } from '../runner/config.js';
-import { runTest } from '../runner/run-test.js';
+import { RunCrashedError, runTest } from '../runner/run-test.js';
 import { timestampDirName, writeJson } from '../store/store.js';
 import { FAULTLINE_VERSION } from '../version.js';
 import { SeedPool } from './pool.js';
@@ -151,14 +151,14 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     };
     if (r.checkSummary !== undefined) f.checkSummary = r.checkSummary;
     if (searchDir) {
-      const run = await runTest(config, {
+      const run = await runIntoStore(config, {
         storeDir: opts.storeDir,
         dir: join(searchDir, `seed-${seed}`),
         startedAtIso: opts.startedAtIso,
         checkTimeLimitMs: budget.checkTimeLimitMs,
       });
       f.runDir = run.dir;
-      if (run.historySha256 !== r.historySha256)
+      if (run.historySha256 !== undefined && run.historySha256 !== r.historySha256)
         throw new Error(
           `determinism broke: seed ${seed} gave history ${r.historySha256} in the search and ${run.historySha256} when re-run`,
         );
@@ -192,7 +192,7 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
       saveRegression(file, regression);
       f.shrunk.file = file;
       f.shrunk.replay = `npx faultline replay ${file}`;
-      const run = await runTest(regression.config, {
+      const run = await runIntoStore(regression.config, {
         storeDir: opts.storeDir,
         dir: join(searchDir, `seed-${seed}-shrunk`),
         startedAtIso: opts.startedAtIso,
@@ -256,6 +256,24 @@ export async function search(opts: SearchOptions): Promise<SearchSummary> {
     writeJson(join(searchDir, 'summary.json'), summary);
   }
   return summary;
+}
+
+/**
+ * `runTest` into the search's directory. A seed whose system crashed (a
+ * failure of its own, `crashed`) leaves its run directory with the history
+ * so far; there is no finished history to hash.
+ */
+async function runIntoStore(
+  config: Parameters<typeof runTest>[0],
+  opts: Parameters<typeof runTest>[1],
+): Promise<{ dir: string; historySha256?: string }> {
+  try {
+    const run = await runTest(config, opts);
+    return { dir: run.dir, historySha256: run.historySha256 };
+  } catch (err) {
+    if (err instanceof RunCrashedError) return { dir: err.dir };
+    throw err;
+  }
 }
 
 function shrunkSummary(s: ShrinkResult): ShrunkSummary {

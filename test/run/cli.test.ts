@@ -27,6 +27,8 @@ describe('faultline run (CLI)', () => {
     ]);
     expect([EXIT.valid, EXIT.invalid, EXIT.unknown]).toContain(r.code);
     expect(r.stdout).toContain('seed 9');
+    // How many faults took effect, per kind (every partition cuts a link).
+    expect(r.stdout).toMatch(/^ {2}\d+ faults? took effect( \(partition \d+\))?$/m);
     if (r.code !== EXIT.valid) {
       expect(r.stdout).toContain(
         `replay: npx faultline run --system lww-register --workload register --nemesis partition --seed 9 --time-limit 3`,
