@@ -188,8 +188,22 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const profile = pickProfile(rng, hasPrimary);
   const served = system.workloads.filter((w) => findWorkload(w) !== undefined);
   const workload = rng.pick(served);
-  const sizes = nodeChoices(system.defaultNodeCount);
-  const nodes = rng.pick(profile.nodes && system.defaultNodeCount > 1 ? profile.nodes : sizes);
+  // Partition shapes the user fixed must apply to every drawn cluster: draw only sizes they fit.
+  const fits = (n: number) =>
+    (fixed.partitionModes ?? []).every(
+      (m) => partitionModeProblem(m, { nodes: n, hasPrimary }) === undefined,
+    );
+  const all = nodeChoices(system.defaultNodeCount);
+  const sizes = (profile.nodes && system.defaultNodeCount > 1 ? profile.nodes : all).filter(fits);
+  const fallbackSizes = all.filter(fits);
+  if (fixed.nodes === undefined && fallbackSizes.length === 0) {
+    const m = (fixed.partitionModes ?? []).find((x) =>
+      partitionModeProblem(x, { nodes: all[all.length - 1], hasPrimary }),
+    );
+    const problem = m ? partitionModeProblem(m, { nodes: all[all.length - 1], hasPrimary }) : undefined;
+    throw new ConfigError(`partition mode ${m} cannot apply to ${system.name}: ${problem}`);
+  }
+  const nodes = rng.pick(sizes.length > 0 ? sizes : fallbackSizes.length > 0 ? fallbackSizes : all);
   const others = NEMESIS_KINDS.filter((k) => k !== 'partition');
   const each = others.filter(() => rng.chance(profile.extraKind));
   const oneMore = rng.chance(profile.extraKind) ? [rng.pick(others)] : [];

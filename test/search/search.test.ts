@@ -204,6 +204,16 @@ describe('faultline search', () => {
     expect(seen.workload.size).toBe(3);
     expect(seen.nodes.size).toBeGreaterThan(1);
     expect(seen.nemesis.size).toBeGreaterThan(10);
+    // Fixed partition shapes are drawn only on clusters they apply to.
+    for (let seed = 1; seed <= 30; seed++) {
+      const c = drawSwarmConfig(seed, { system: 'single-register', partitionModes: ['majority-ring'] });
+      expect(c.nodes).toBeGreaterThanOrEqual(3);
+    }
+    // A system that does not serve the register workload draws among those it serves.
+    for (let seed = 1; seed <= 10; seed++) {
+      const c = resolveConfig(drawSwarmConfig(seed, { system: 'twopc' })).config;
+      expect(['list-append', 'rw-register', 'bank']).toContain(c.workload);
+    }
     // A system without a leader never draws isolate-primary; one-node systems draw no ring.
     for (let seed = 1; seed <= 60; seed++) {
       const c = resolveConfig(drawSwarmConfig(seed, { system: 'lww-register' })).config;

@@ -9,6 +9,7 @@ import {
   parsePartitionModes,
 } from '../../nemesis/nemesis.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
+import { drawSwarmConfig } from '../../search/swarm.js';
 import type { SearchFailure, SearchSummary, Shard, StopRule } from '../../search/types.js';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor, startProgress, verdictWord } from '../terminal.js';
@@ -235,9 +236,12 @@ export function fixedFromFlags(flags: SearchFlags): Partial<RunConfig> & { syste
   if (dup !== undefined) network.duplicateProbability = dup;
   if (reorder !== undefined) network.reorderProbability = reorder;
   if (Object.keys(network).length > 0) fixed.network = network;
-  // What is fixed must make sense on its own (a ring on the fixed cluster size, …).
+  // What is fixed must make sense with whatever is drawn around it (a ring on the fixed cluster size, …).
   try {
-    resolveConfig({ ...fixed, seed: 1 });
+    const probe = drawSwarmConfig(1, fixed);
+    // Fixed partition shapes are checked as if partitions were drawn.
+    if (fixed.partitionModes && fixed.nemesis === undefined) probe.nemesis = ['partition'];
+    resolveConfig(probe);
   } catch (err) {
     if (err instanceof ConfigError) throw new UserError(err.message);
     throw err;
