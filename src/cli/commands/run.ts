@@ -44,6 +44,7 @@ interface RunFlags {
   loss?: string;
   duplication?: string;
   reorder?: string;
+  opsPerKey?: string;
   json?: boolean;
   quiet?: boolean;
   runtime?: string;
@@ -148,6 +149,10 @@ export function registerRun(program: Command): void {
     .option(
       '--reorder <p>',
       'background probability that a message is held back past later ones (up to 20 ms; default 0)',
+    )
+    .option(
+      '--ops-per-key <n>',
+      'register workload: operations on a key before it retires (default 200; shorter keys check faster)',
     )
     .option(
       '--check-time-limit <seconds>',
@@ -269,6 +274,10 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
     if ((partial.network.latencyMeanMs ?? 0) * 2 + 0.5 > 100)
       partial.network.latencyMaxMs = (partial.network.latencyMeanMs ?? 0) * 10 + 0.5;
   }
+  if (flags.opsPerKey !== undefined)
+    partial.workloadOptions = {
+      opsPerKey: parseNumberFlag('--ops-per-key', flags.opsPerKey, { integer: true, min: 1, max: 1e9 }),
+    };
   const adapterFlags = adapterOptionFlags().filter((o) => flags[camel(o.name)] !== undefined);
   if (!real) {
     if (flags.runtime !== undefined)

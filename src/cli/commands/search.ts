@@ -32,6 +32,7 @@ interface SearchFlags {
   loss?: string;
   duplication?: string;
   reorder?: string;
+  opsPerKey?: string;
   timeLimit?: string;
   seeds?: string;
   seedCount?: string;
@@ -117,6 +118,7 @@ export function registerSearch(program: Command): void {
     .option('--loss <p>', 'fix the background loss probability (default: drawn)')
     .option('--duplication <p>', 'fix the background duplication probability (default: drawn)')
     .option('--reorder <p>', 'fix the background reordering probability (default: drawn)')
+    .option('--ops-per-key <n>', "fix the register workload's operations per key (default: drawn)")
     .option('--recovery <ms>', 'quiet time after healing, before the final reads')
     .option('--time-limit <seconds>', 'simulated seconds of operations per seed (default 20)')
     .addHelpText(
@@ -228,6 +230,8 @@ export function fixedFromFlags(flags: SearchFlags): Partial<RunConfig> & { syste
   set('nemesisIntervalMs', num('--nemesis-interval', flags.nemesisInterval, { min: 1 }));
   set('nemesisDurationMs', num('--nemesis-duration', flags.nemesisDuration, { min: 1 }));
   set('timeLimitS', num('--time-limit', flags.timeLimit, { min: 0.001, max: 1e6 }));
+  const opsPerKey = num('--ops-per-key', flags.opsPerKey, { integer: true, min: 1, max: 1e9 });
+  if (opsPerKey !== undefined) fixed.workloadOptions = { opsPerKey };
   const network: Partial<RunConfig['network']> = {};
   const loss = num('--loss', flags.loss, { min: 0, max: 1 });
   const dup = num('--duplication', flags.duplication, { min: 0, max: 1 });
