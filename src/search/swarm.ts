@@ -168,7 +168,7 @@ const PROFILES: readonly Profile[] = [
   },
 ];
 
-/** Profile weights: systems with a leader get hunts and storms, the others only random swarms. */
+/** Profile weights: systems with a leader draw all four; the others (no leader to hunt) crash and random. */
 function pickProfile(rng: Rng, hasPrimary: boolean): Profile {
   const x = rng.next();
   const [hunt, crash, storm, random] = PROFILES;
