@@ -60,5 +60,5 @@ export function anomalyClass(result: CheckResult, checker: string): AnomalyClass
 
 /** A shrunk candidate keeps the class when its result names the original's class among its anomalies. */
 export function hasAnomaly(c: AnomalyClass | undefined, anomaly: string): boolean {
-  return c !== undefined && c.anomalies.includes(anomaly);
+  return c?.anomalies.includes(anomaly) === true;
 }

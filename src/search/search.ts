@@ -11,7 +11,7 @@ import { defaultSeedBudget, type SeedBudget } from './scenario.js';
 import { runSeed, type SeedResult } from './seed-run.js';
 import { type ShrinkOptions, type ShrinkResult, shrinkScenario } from './shrink.js';
 import type { SwarmFixed } from './swarm.js';
-import type { SearchFailure, SearchRequest, SearchSummary, Shard, ShrunkSummary, StopRule } from './types.js';
+import type { SearchFailure, SearchSummary, Shard, ShrunkSummary, StopRule } from './types.js';
 
 /**
  * `faultline search` as a function: run seeds (each under its own swarm

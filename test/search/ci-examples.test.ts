@@ -44,7 +44,8 @@ describe('examples/ci', () => {
     expect(yml).toMatch(/matrix:\s*\n\s*shard: \[1, 2, 3, 4\]/);
     expect(yml).toMatch(/npx faultline replay regressions/);
     const line = yml.split('\n').find((l) => l.includes('npx faultline search --system'))!;
-    expect(line).toContain('--shard ${{ matrix.shard }}/4');
+    // GitHub's expression syntax, not a template literal.
+    expect(line).toContain(['--shard $', '{{ matrix.shard }}/4'].join(''));
     const dir = mkdtempSync(join(tmpdir(), 'faultline-gha-'));
     const files = await runShards(
       (k) => searchArgs(line, `${k}/4`).map((a) => (a === 'found' ? join(dir, 'found') : a)),
