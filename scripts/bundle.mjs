@@ -39,6 +39,8 @@ await build({
     worker: 'checkers/linearizable/worker.ts',
     // `faultline run`'s budgeted check (src/host/check-in-worker.ts) finds it beside the chunks.
     'check-worker': 'src/host/check-worker.ts',
+    // faultline search's worker threads (src/search/pool.ts looks for it beside the chunks).
+    'search-worker': 'src/search/worker.ts',
   },
   outdir: 'dist/bundle',
   bundle: true,
