@@ -309,7 +309,7 @@ describe('every fault does what it says', () => {
       nemesisDurationMs: 600,
     });
     const starts = ops.filter(
-      (o) => o.process === 'nemesis' && o.type === 'info' && o.f.startsWith('start-'),
+      (o) => o.process === 'nemesis' && o.type === 'info' && o.f?.startsWith('start-') === true,
     );
     expect(summary.faults.total).toBe(starts.length);
     expect(summary.faults.skipped).toBeGreaterThan(0);
