@@ -42,6 +42,7 @@ export const paxos: SystemDefinition = {
     'Multi-Paxos key-value store: ballots, phase 1 on leader change only, no-op gap filling, snapshots, read rounds (linearizable); single-decree Paxos per key for consensus',
   bugs: BUGS,
   defaultNodeCount: 5,
+  hasPrimary: true,
   workloads: ['register', 'list-append', 'rw-register', 'consensus'],
   createNode(ctx, options) {
     return new PaxosNode(ctx, options.bugs);

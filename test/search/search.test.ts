@@ -304,7 +304,7 @@ describe('faultline search', () => {
     expect(s.unknown[0].replay).toContain('--seed 1');
   }, 120_000);
 
-  it("the issue's stalling seed (raft no-truncate, register, every fault, seed 151) is unknown within its budget, not a stalled search", async () => {
+  it("the issue's stalling seed (raft no-truncate, register, every fault, seed 151) ends with a verdict or unknown within its budget, never a stalled search", async () => {
     const t0 = performance.now();
     const r = await runCli([
       'search',
@@ -350,10 +350,11 @@ describe('faultline search', () => {
     ]);
     const s = JSON.parse(r.stdout) as SearchSummary;
     expect(s.counts.seeds).toBe(1);
-    expect(s.counts.unknown).toBe(1);
-    expect(s.unknown[0].reason).toMatch(/budget/);
-    expect(r.code).toBe(EXIT.unknown);
-    // Bounded by the per-seed budget (1M simulator events), not by the seed.
+    // Raft's duplicated-AppendEntries storm that made this seed run and check for minutes is fixed on main
+    // (valid now); whatever a seed does, the per-seed budget bounds it: unknown, never a stall.
+    expect([EXIT.valid, EXIT.invalid, EXIT.unknown]).toContain(r.code);
+    for (const u of s.unknown) expect(u.reason).toMatch(/budget|ran out/);
+    // Bounded by the per-seed budget (1M simulator events, 10 s of checking), not by the seed.
     expect(performance.now() - t0).toBeLessThan(110_000);
   }, 120_000);
 
