@@ -1,5 +1,5 @@
-import { isUtf8 } from 'node:buffer';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { constants as bufferConstants, isUtf8 } from 'node:buffer';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { parseEdnHistory } from './edn-history.js';
 import { HistoryParseError } from './errors.js';
 import { looksLikeJepsenLog, looksLikeLogLine, parseJepsenLog } from './jepsen-log.js';
@@ -74,6 +74,16 @@ export async function readHistoryFile(path: string, opts: ReadOptions = {}): Pro
 const CHUNK_BYTES = 64 * 1024;
 
 /**
+ * The longest line a JSONL history may hold (one operation). Without a
+ * bound, input with no newline at all (`/dev/zero`, a binary stream) would
+ * be buffered until memory runs out.
+ */
+export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** The most an EDN or console-log file can hold: it is decoded as one string, and V8 caps a string's length. */
+const MAX_WHOLE_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
+/**
  * Read and parse a history file. JSONL (named by `format` or detected) is
  * parsed a piece of whole lines at a time as it is read, so the file never
  * becomes one string: no 512 MiB string limit, and no copy of the text
@@ -125,6 +135,7 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
     const newline = buf.lastIndexOf(0x0a, end - 1);
     if (newline < 0) {
       have = end;
+      if (have > MAX_LINE_BYTES) throw lineTooLong(path, (reader?.lineCount ?? 0) + 1);
       continue;
     }
     // A newline byte is never inside a UTF-8 sequence: cutting there decodes as the whole file would.
@@ -153,24 +164,59 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
 }
 
 function readWhole(path: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw cannotRead(path, err);
-  }
-  // Decoding replaces every invalid sequence with U+FFFD: without one, the bytes were UTF-8.
-  if (!text.includes('\ufffd')) return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (err) {
-    throw cannotRead(path, err);
-  }
+  const buf = readAll(path);
   let start = 0;
   if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
   checkUtf8(buf, start, buf.length, path, 0);
   return buf.toString('utf8', start);
+}
+
+/**
+ * Every byte of a file, read a chunk at a time up to MAX_WHOLE_BYTES. A
+ * device or pipe has no size to trust, and `readFileSync` would buffer an
+ * endless one (`/dev/zero`) until memory runs out.
+ */
+function readAll(path: string): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    throw cannotRead(path, err);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(Math.max(CHUNK_BYTES, total), 16 * 1024 * 1024));
+      let n: number;
+      try {
+        n = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (err) {
+        throw cannotRead(path, err);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > MAX_WHOLE_BYTES) {
+        throw new HistoryParseError(
+          path,
+          0,
+          `larger than ${Math.floor(MAX_WHOLE_BYTES / 2 ** 20)} MiB: EDN and console-log histories are read whole, and that is the most one string holds (write the history as JSONL, which is read as a stream)`,
+        );
+      }
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lineTooLong(path: string, line: number): HistoryParseError {
+  return new HistoryParseError(
+    path,
+    line,
+    `no newline in the first ${MAX_LINE_BYTES / 2 ** 20} MiB of the line: faultline's limit for one operation (is this a history file?)`,
+  );
 }
 
 /** Refuse bytes that are not UTF-8, naming the line (lines before `from`: `linesBefore`). */

@@ -75,3 +75,28 @@ describe('huge tokens', () => {
     }
   });
 });
+
+describe('endless input', () => {
+  // /dev/zero never ends and holds no newline: the readers stop at their limits instead of buffering it all.
+  it.runIf(process.platform === 'linux')(
+    '/dev/zero: exit 254 naming the limit, for JSONL and for formats read whole',
+    () => {
+      for (const args of [
+        ['check', '/dev/zero', '--checker', 'linearizable', '--model', 'register'],
+        ['validate', '/dev/zero'],
+        ['check', '/dev/zero', '--format', 'edn', '--checker', 'linearizable', '--model', 'register'],
+      ]) {
+        const r = runBin(args);
+        expect(r.code).toBe(254);
+        const out = (args[0] === 'validate' ? r.stdout.split('\n')[0] : r.stderr).trimEnd();
+        expect(out).not.toMatch(STACK);
+        expect(out).toMatch(
+          args.includes('edn')
+            ? /^\/dev\/zero: larger than \d+ MiB/
+            : /^\/dev\/zero:1: no newline in the first 64 MiB/,
+        );
+      }
+    },
+    60_000,
+  );
+});
