@@ -22,6 +22,8 @@ export interface CheckBudget {
   timeLimitMs: number;
   /** Heap budget of the worker, MiB (the linearizable search's tables are held to it too). */
   memoryLimitMiB: number;
+  /** Time past the deadline before the worker is stopped (default: the larger of 5 s and a fifth of the time limit). */
+  graceMs?: number;
 }
 
 export type WorkerCheckOutcome =
@@ -53,7 +55,8 @@ export function describeBudget(budget: CheckBudget): string {
 
 function formatSeconds(ms: number): string {
   const s = ms / 1000;
-  return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
+  // Tenths, or two significant digits below a tenth: a budget is never printed as 0.
+  return `${Number.isInteger(s) ? s : s >= 0.1 ? s.toFixed(1) : Number(s.toPrecision(2))} s`;
 }
 
 function unknown(summary: string, budgetRanOut: 'time' | 'memory', budget: CheckBudget): CheckResult {
@@ -106,7 +109,7 @@ export function checkInWorker(
             ),
           }),
         ),
-      budget.timeLimitMs + graceMs(budget.timeLimitMs),
+      budget.timeLimitMs + (budget.graceMs ?? graceMs(budget.timeLimitMs)),
     );
     const onAbort = () => settle(() => resolve({ kind: 'interrupted' }));
     signal?.addEventListener('abort', onAbort);

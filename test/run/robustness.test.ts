@@ -89,6 +89,28 @@ describe("the check's budget", () => {
     expect(outcome.result.valid).toBe('unknown');
     expect(outcome.result.summary).toBe("unknown: the check's memory budget of 16 MiB ran out");
   });
+
+  it('a checker that overruns its deadline is stopped: unknown, naming the time budget', async () => {
+    // A 10 ms grace is shorter than the worker takes to load the checker, so the deadline stops it
+    // whatever the checker does: the hard stop, not the checker's own deadline check, gives the verdict.
+    const path = join(mkdtempSync(join(tmpdir(), 'faultline-deadline-')), 'history.jsonl');
+    const w = new HistoryFileWriter(path);
+    w.write({ index: 0, time: 0, type: 'invoke', process: 0, f: 'write', value: 1 });
+    w.write({ index: 1, time: 1, type: 'ok', process: 0, f: 'write', value: 1 });
+    w.close();
+    const started = Date.now();
+    const outcome = await checkInWorker(
+      { checker: 'linearizable', options: { model: 'register' }, historyPath: path },
+      { timeLimitMs: 1, memoryLimitMiB: 256, graceMs: 10 },
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(outcome.kind).toBe('done');
+    if (outcome.kind !== 'done') return;
+    expect(outcome.result.valid).toBe('unknown');
+    expect(outcome.result.summary).toBe(
+      "unknown: the check's time budget of 0.001 s ran out (the checker was stopped)",
+    );
+  });
 });
 
 /** Nodes that answer every message with a 100 KiB one to n1, which the test pauses. */
