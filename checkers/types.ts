@@ -61,6 +61,13 @@ export interface CheckOptions {
   totalAmount?: number;
   /** Where a checker may write artefacts (SVG/HTML explanations). Absent → write nothing. */
   outDir?: string;
+  /**
+   * Faults on for the whole run that no nemesis op records (the run's
+   * background message loss, `--loss`): they never heal, so liveness after
+   * the heal (consensus termination) is not observed. The runner sets it
+   * from the run's configuration (src/runner/checker-options.ts).
+   */
+  persistentFaults?: string[];
 }
 
 /** Options only some checkers understand; each checker names the ones it takes. */

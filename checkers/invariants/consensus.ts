@@ -18,7 +18,11 @@ import type { Checker, CheckResult } from '../types.js';
  *   fault ended (no fault active, none started later) completes `ok`.
  *   Under faults nothing is required (FLP): proposes that time out then are
  *   only counted. With no fault in the history every propose must complete;
- *   with a fault never healed, termination is not observed.
+ *   with a fault never healed, termination is not observed. Background
+ *   message loss (`--loss`) is such a fault, though no nemesis op records
+ *   it: a request or reply lost after the heal is never answered (clients
+ *   do not resend), so the runner names it in `persistentFaults` and
+ *   termination is not observed either.
  *
  * Faults are read from the nemesis's `info` ops: `start-KIND` begins one,
  * `stop-KIND` ends it. Valid when all three hold; `unknown` when no
@@ -45,6 +49,8 @@ export interface ConsensusResult extends CheckResult {
   violations: ConsensusViolation[];
   /** Index of the nemesis op after which no fault was active (-1: no faults at all); absent if never healed. */
   healedAtIndex?: number;
+  /** Faults on for the whole run (the option of that name): termination was not observed because of them. */
+  persistentFaults?: string[];
   proposesAfterHeal: number;
   /** Proposes invoked after the heal that did not complete ok: [invoke index, outcome]. */
   unterminated: [number, string][];
@@ -82,7 +88,11 @@ function show(v: unknown): string {
   }
 }
 
-export function checkConsensus(history: readonly Op[]): ConsensusResult {
+export function checkConsensus(
+  history: readonly Op[],
+  opts: { persistentFaults?: readonly string[] } = {},
+): ConsensusResult {
+  const persistent = [...(opts.persistentFaults ?? [])];
   const proposals = new Map<string, Proposal[]>();
   const learns = new Map<string, Learn[]>();
   const keyOf = new Map<string, unknown>();
@@ -190,7 +200,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
   }
 
   // Termination: proposes invoked after the last fault healed must complete ok.
-  const healedAtIndex = unhealed ? undefined : lastNemesis === -2 ? -1 : lastNemesis;
+  const healedAtIndex = unhealed || persistent.length > 0 ? undefined : lastNemesis === -2 ? -1 : lastNemesis;
   const unterminated: [number, string][] = [];
   let proposesAfterHeal = 0;
   let unterminatedUnderFaults = 0;
@@ -226,7 +236,9 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
     valid === true
       ? `agreement and validity hold on ${keysDecided} decided key(s); ${
           termination !== true
-            ? 'termination not observed (no propose after the last fault healed)'
+            ? persistent.length > 0
+              ? `termination not observed (${persistent.join(', ')} on for the whole run)`
+              : 'termination not observed (no propose after the last fault healed)'
             : healedAtIndex === -1
               ? `termination (no faults): all ${proposesAfterHeal} proposes decided`
               : `termination after the heal: all ${proposesAfterHeal} proposes decided`
@@ -252,6 +264,7 @@ export function checkConsensus(history: readonly Op[]): ConsensusResult {
     keysDecided,
     violations: violations.slice(0, MAX_LISTED),
     ...(healedAtIndex !== undefined ? { healedAtIndex } : {}),
+    ...(persistent.length > 0 ? { persistentFaults: persistent } : {}),
     proposesAfterHeal,
     unterminated: unterminated.slice(0, MAX_LISTED),
     unterminatedUnderFaults,
@@ -278,7 +291,7 @@ export const consensusChecker: Checker = {
   name: 'consensus',
   description:
     'single-decree consensus per key: agreement (one value learned), validity (it was proposed, not only by failed ops), termination once faults heal',
-  async check(history) {
-    return checkConsensus(history);
+  async check(history, opts) {
+    return checkConsensus(history, { persistentFaults: opts.persistentFaults ?? [] });
   },
 };

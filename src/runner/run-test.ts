@@ -21,6 +21,7 @@ import {
   updateLatest,
   writeJson,
 } from '../store/store.js';
+import { runCheckerOptions } from './checker-options.js';
 import { type RunConfig, replayCommand, resolveConfig, testName } from './config.js';
 import type { Schedule } from './schedule.js';
 import { expectedSimulatedNs, prepareSimulation, type SimulationSummary } from './simulate.js';
@@ -192,7 +193,7 @@ export async function runTest(
       startedAt: opts.startedAtIso,
       config,
       // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
-      checker: { name: workload.checker.name, options: workload.checker.options },
+      checker: { name: workload.checker.name, options: runCheckerOptions(workload, config) },
       ...(opts.schedule ? { schedule: opts.schedule } : {}),
       replay,
     });
@@ -365,7 +366,7 @@ export async function runTest(
     checker: checker.name,
     replay,
   });
-  const options: CheckOptions = { ...workload.checker.options, outDir: dir };
+  const options: CheckOptions = { ...runCheckerOptions(workload, config), outDir: dir };
   let result: CheckResult;
   let writeError: string | undefined;
   // The history in memory, when the check read it here (the report reuses it instead of reading it again).

@@ -4,6 +4,7 @@ import { findChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import { formatOpJsonl, parseJsonl } from '../history/jsonl.js';
 import type { Op } from '../history/op.js';
+import { runCheckerOptions } from '../runner/checker-options.js';
 import { type RunConfig, resolveConfig } from '../runner/config.js';
 import { MemoryHistorySink } from '../runner/recorder.js';
 import type { Schedule } from '../runner/schedule.js';
@@ -125,7 +126,7 @@ export async function runScenario(
   // The checker reads the history as `faultline run` does: from its JSONL bytes.
   const ops = parseJsonl(text, 'history.jsonl').ops;
   const checkOpts: CheckOptions & { minimise?: boolean; workers?: number } = {
-    ...workload.checker.options,
+    ...runCheckerOptions(workload, config),
     timeLimitMs: budget.checkTimeLimitMs,
     memoryLimitBytes: budget.checkMemoryBytes,
     minimise: opts.minimise === true,

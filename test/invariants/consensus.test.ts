@@ -18,6 +18,21 @@ function history(rows: [OpType, Process, string, unknown, unknown?][]): Op[] {
   }));
 }
 
+/** A kill healed, then one propose timed out and one never returned. */
+function historyAfterHeal(): Op[] {
+  return history([
+    ['invoke', 'nemesis', 'start-kill', null],
+    ['info', 'nemesis', 'start-kill', { nodes: ['n1'] }],
+    ['invoke', 0, 'propose', 1, 'a'],
+    ['ok', 0, 'propose', 1, 'a'],
+    ['invoke', 'nemesis', 'stop-kill', null],
+    ['info', 'nemesis', 'stop-kill', { restarted: ['n1'] }],
+    ['invoke', 1, 'propose', 2, 'a'],
+    ['info', 1, 'propose', 2, 'a'],
+    ['invoke', 2, 'propose', 3, 'a'],
+  ]);
+}
+
 describe('consensus checker: known answers', () => {
   it('is registered and valid when every learner learns the one proposed value', async () => {
     const h = history([
@@ -166,19 +181,7 @@ describe('consensus checker: known answers', () => {
       unterminatedUnderFaults: 1,
     });
 
-    const afterHeal = checkConsensus(
-      history([
-        ['invoke', 'nemesis', 'start-kill', null],
-        ['info', 'nemesis', 'start-kill', { nodes: ['n1'] }],
-        ['invoke', 0, 'propose', 1, 'a'],
-        ['ok', 0, 'propose', 1, 'a'],
-        ['invoke', 'nemesis', 'stop-kill', null],
-        ['info', 'nemesis', 'stop-kill', { restarted: ['n1'] }],
-        ['invoke', 1, 'propose', 2, 'a'],
-        ['info', 1, 'propose', 2, 'a'],
-        ['invoke', 2, 'propose', 3, 'a'],
-      ]),
-    );
+    const afterHeal = checkConsensus(historyAfterHeal());
     expect(afterHeal).toMatchObject({ valid: false, agreement: true, validity: true, termination: false });
     expect(afterHeal.unterminated).toEqual([
       [6, 'info'],
@@ -212,6 +215,37 @@ describe('consensus checker: known answers', () => {
       ]),
     );
     expect(noFaults).toMatchObject({ valid: false, termination: false, healedAtIndex: -1 });
+
+    // Background loss all run long (no nemesis op for it): the network never healed, so a propose
+    // whose request was lost after the last nemesis fault is not a termination failure.
+    const lossy = checkConsensus(historyAfterHeal(), {
+      persistentFaults: ['background loss'],
+    });
+    expect(lossy).toMatchObject({
+      valid: true,
+      termination: 'not-observed',
+      persistentFaults: ['background loss'],
+    });
+    expect(lossy.healedAtIndex).toBeUndefined();
+    expect(lossy.summary).toMatch(/termination not observed \(background loss on for the whole run\)/);
+    // Agreement is still judged under it.
+    const split = checkConsensus(
+      history([
+        ['invoke', 0, 'propose', 1, 'a'],
+        ['ok', 0, 'propose', 1, 'a'],
+        ['invoke', 1, 'propose', 2, 'a'],
+        ['ok', 1, 'propose', 2, 'a'],
+      ]),
+      { persistentFaults: ['background loss'] },
+    );
+    expect(split).toMatchObject({ valid: false, agreement: false });
+  });
+
+  it('the registered checker takes persistentFaults from its options', async () => {
+    const checker = findChecker('consensus');
+    const r = await checker?.check(historyAfterHeal(), { persistentFaults: ['background loss'] });
+    expect(r).toMatchObject({ valid: true, termination: 'not-observed' });
+    expect((await checker?.check(historyAfterHeal(), {}))?.valid).toBe(false);
   });
 
   it('nothing learned is unknown, never valid', () => {
