@@ -79,8 +79,13 @@ type Range = readonly [number, number];
  *   time one other fault kind beside it (Jepsen's two-fault runs, e.g.
  *   `partition,clock`). Needs a system that reports its leader.
  * - `crash`: both crash faults (a process kill and a power loss, which can
- *   tear the last write) with partitions aimed at the leader, every few
- *   hundred ms: nodes restart from their disks while leadership moves.
+ *   tear the last write) with partitions aimed at the leader, at one of two
+ *   paces: every few hundred ms (nodes restart from their disks while
+ *   leadership moves), or a crash storm, 10–40 ms apart and down for
+ *   10–60 ms (the crash analogue of `storm`: a restart lands between two
+ *   messages of one exchange, a promise and the accept after it, a vote
+ *   and the commit, which is where a write that skipped the disk is
+ *   missed; a few-hundred-ms pace almost never lands there).
  * - `storm`: partitions back to back (5–15 ms apart) over a trickle of
  *   operations: leadership changes faster than the log fills.
  * - `random`: every fault kind and partition shape on or off at random
@@ -98,8 +103,11 @@ interface Profile {
   clientsPerNode?: readonly number[];
   /** Chance that the partitions are aimed at the leader only (systems with a leader). */
   leaderOnly: number;
-  intervalMs: readonly Range[];
-  durationMs: Range;
+  /**
+   * Fault paces, one drawn per seed: how long between faults and how long
+   * each lasts (log-uniform within the ranges).
+   */
+  pace: readonly { intervalMs: Range; durationMs: Range }[];
   rate: readonly Range[];
   clientTimeoutMs: Range;
   /** Chance that each background network fault is on. */
@@ -113,8 +121,7 @@ const PROFILES: readonly Profile[] = [
     extraKind: 0.5,
     clientsPerNode: [1, 2, 2, 3],
     leaderOnly: 0.85,
-    intervalMs: [[150, 500]],
-    durationMs: [400, 1500],
+    pace: [{ intervalMs: [150, 500], durationMs: [400, 1500] }],
     rate: [[80, 400]],
     clientTimeoutMs: [50, 200],
     background: 0.1,
@@ -127,8 +134,11 @@ const PROFILES: readonly Profile[] = [
     extraKind: 0.2,
     clientsPerNode: [1, 2, 3],
     leaderOnly: 0.85,
-    intervalMs: [[150, 500]],
-    durationMs: [300, 1000],
+    pace: [
+      { intervalMs: [150, 500], durationMs: [300, 1000] },
+      // Crash storm: restarts within one protocol round trip or two.
+      { intervalMs: [10, 40], durationMs: [10, 60] },
+    ],
     rate: [[20, 200]],
     clientTimeoutMs: [100, 1500],
     background: 0.1,
@@ -141,8 +151,7 @@ const PROFILES: readonly Profile[] = [
     extraKind: 0.2,
     clientsPerNode: [1, 2, 3],
     leaderOnly: 0.85,
-    intervalMs: [[5, 15]],
-    durationMs: [150, 600],
+    pace: [{ intervalMs: [5, 15], durationMs: [150, 600] }],
     rate: [[1, 5]],
     clientTimeoutMs: [200, 2000],
     background: 0.1,
@@ -152,12 +161,11 @@ const PROFILES: readonly Profile[] = [
     kinds: [],
     extraKind: 0.5,
     leaderOnly: 0.3,
-    intervalMs: [
-      [5, 30],
-      [50, 1000],
-      [1000, 5000],
+    pace: [
+      { intervalMs: [5, 30], durationMs: [100, 5000] },
+      { intervalMs: [50, 1000], durationMs: [100, 5000] },
+      { intervalMs: [1000, 5000], durationMs: [100, 5000] },
     ],
-    durationMs: [100, 5000],
     rate: [
       [1, 5],
       [10, 100],
@@ -216,9 +224,9 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
   const leaderOnly = hasPrimary && rng.chance(profile.leaderOnly);
   const someModes = subset(rng, ALL_PARTITION_MODES);
   const modes = leaderOnly ? (['isolate-primary'] as PartitionMode[]) : someModes;
-  const interval = rng.pick(profile.intervalMs);
-  const nemesisIntervalMs = logUniform(rng, interval[0], interval[1]);
-  const nemesisDurationMs = logUniform(rng, profile.durationMs[0], profile.durationMs[1]);
+  const pace = rng.pick(profile.pace);
+  const nemesisIntervalMs = logUniform(rng, pace.intervalMs[0], pace.intervalMs[1]);
+  const nemesisDurationMs = logUniform(rng, pace.durationMs[0], pace.durationMs[1]);
   const load = rng.pick(profile.rate);
   const rateOpsPerS = logUniform(rng, load[0], load[1]);
   const anyConcurrency = rng.pick([2, 3, 5, 8, 10, 10, 15, 20]);
@@ -279,7 +287,7 @@ export const SWARM_DIMENSIONS: readonly string[] = [
   'cluster size',
   'fault kinds (each on with probability 1/2)',
   'partition shapes (each on with probability 1/2, isolate-primary included where it applies)',
-  'fault interval (10 ms – 3 s) and duration (100 ms – 3 s)',
+  'fault interval (5 ms – 5 s) and duration (10 ms – 5 s), crash storms included',
   'rate (2 – 300 ops/s)',
   'concurrency (2 – 20 clients)',
   'client timeout (50 ms – 2 s)',
