@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- paxos [quick] [seeds=N] [only=safety|bugs|speed]`: the
- * Multi-Paxos reference system.
+ * `npm run bench -- paxos [quick] [seeds=N] [workers=K] [only=safety|bugs|search|speed]`:
+ * the Multi-Paxos reference system.
  *
  * 1. Safety: the correct system under every fault (`--nemesis
  *    partition,kill,pause,loss,duplication,clock,disk --time-limit 30`),
@@ -10,7 +10,11 @@
  *    over seeds 1..200: the first failing seed, what the checker named
  *    there, how many of the 200 fail, and the first failing seed with the
  *    knob off (must be valid).
- * 3. Speed: 5 nodes, 10 clients, register, no faults: completed client
+ * 3. Search: for each knob, `faultline search --system paxos --bug KNOB`
+ *    with nothing else given (bench/_search-knobs.ts): the first failing
+ *    seed of 1..200, the anomaly there, and the same drawn configuration
+ *    with the knob off (must be valid).
+ * 4. Speed: 5 nodes, 10 clients, register, no faults: completed client
  *    operations per wall second and simulated seconds per wall second, at a
  *    saturating rate and at moderate ones (median of 5 runs after 3
  *    warm-up runs), with Raft measured in the same run beside it.
@@ -22,7 +26,9 @@ import type { RunConfig } from '../src/runner/config.js';
 import { MemoryHistorySink } from '../src/runner/recorder.js';
 import { simulate } from '../src/runner/simulate.js';
 import { BUG_MIXES, mixConfig } from '../systems/paxos/bug-mixes.js';
+import { paxos } from '../systems/paxos/index.js';
 import { findWorkload } from '../workloads/registry.js';
+import { searchKnobs } from './_search-knobs.js';
 import { fmt, median, printTable } from './_table.js';
 
 /** Checker budget per history; out of it the verdict is 'unknown' (counted, never taken as a failure). */
@@ -221,5 +227,14 @@ export default async function main(args: string[]): Promise<void> {
   const only = args.find((a) => a.startsWith('only='))?.slice(5);
   if (!only || only === 'speed') speed();
   if (!only || only === 'bugs') await bugs(seeds);
+  // One worker thread by default (`workers=K` for more): seed counts do not depend on it, wall times do.
+  const workers = Number(args.find((a) => a.startsWith('workers='))?.slice(8) ?? 1);
+  if (!only || only === 'search')
+    await searchKnobs(
+      'paxos',
+      paxos.bugs.map((b) => b.name),
+      seeds,
+      workers,
+    );
   if (!only || only === 'safety') await safety(seeds);
 }

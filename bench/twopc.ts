@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- twopc [quick] [seeds=N] [only=safety|bugs|speed|doubt]`:
+ * `npm run bench -- twopc [quick] [seeds=N] [workers=K] [only=safety|bugs|search|speed|doubt]`:
  * the 2PC and 3PC reference systems side by side.
  *
  * 1. Safety (seeds 1..N, 20 s each): 2PC under kill,partition,pause and
@@ -8,9 +8,13 @@
  * 2. Bug knobs: each 2PC knob's mix (systems/twopc/bug-mixes.ts) over seeds
  *    1..N for list-append and bank: the first failing seed, how many fail,
  *    and the anomaly the checker names at the first failure.
- * 3. Speed: committed transactions per wall second and abort rate, no faults
+ * 3. Search: for each 2PC knob, `faultline search --system twopc --bug
+ *    KNOB` with nothing else given (bench/_search-knobs.ts): the first
+ *    failing seed of 1..N, the anomaly there, and the same drawn
+ *    configuration with the knob off (must be valid).
+ * 4. Speed: committed transactions per wall second and abort rate, no faults
  *    and under kill, 2PC beside 3PC (median of 3 after a warm-up).
- * 4. In doubt: the coordinator crashed on a schedule under a steady load
+ * 5. In doubt: the coordinator crashed on a schedule under a steady load
  *    (seeds 1..20): how long prepared transactions waited for their outcome,
  *    blocked transactions and unavailable keys, 2PC beside 3PC.
  */
@@ -19,12 +23,14 @@ import type { CheckResult } from '../checkers/types.js';
 import type { RunConfig } from '../src/runner/config.js';
 import { MemoryHistorySink } from '../src/runner/recorder.js';
 import { type SimulationSummary, simulate } from '../src/runner/simulate.js';
+import { search } from '../src/search/search.js';
 import { NS_PER_MS, Simulation } from '../src/sim/simulation.js';
 import type { SystemDefinition } from '../src/sim/types.js';
 import { threepc } from '../systems/threepc/index.js';
 import { BUG_MIXES, MIX_WORKLOADS, mixConfig, mixFlags } from '../systems/twopc/bug-mixes.js';
 import { twopc } from '../systems/twopc/index.js';
 import { findWorkload } from '../workloads/registry.js';
+import { searchKnobs } from './_search-knobs.js';
 import { fmt, median, printTable } from './_table.js';
 
 const CHECK_TIME_LIMIT_MS = 20_000;
@@ -321,6 +327,34 @@ function doubt(seeds: number): void {
   );
 }
 
+/** 3PC under `faultline search --nemesis partition`: its expected loss of atomicity, found by the swarm. */
+async function searchThreepcPartition(seeds: number, workers: number): Promise<void> {
+  const s = await search({
+    fixed: { system: 'threepc', nemesis: ['partition'] },
+    seeds: { from: 1, to: seeds },
+    workers,
+    stop: { kind: 'first' },
+    shrink: false,
+    startedAtIso: new Date().toISOString(),
+  });
+  const f = s.failures[0];
+  if (!f) process.exitCode = 1;
+  printTable(
+    `threepc under partitions by search (only --nemesis partition given), seeds 1..${seeds}: atomicity is expected to break`,
+    ['first failing seed', 'anomaly', 'drawn there', 'wall s'],
+    [
+      [
+        f ? f.seed : `none in 1..${seeds}`,
+        f ? `${f.anomaly}${f.checkSummary ? ` (${f.checkSummary})` : ''}` : '-',
+        f
+          ? `${f.config.workload}, ${f.config.nodes} nodes, partitions ${f.config.partitionModes.join(',')}`
+          : '-',
+        s.wallSeconds.toFixed(1),
+      ],
+    ],
+  );
+}
+
 export default async function main(args: string[]): Promise<void> {
   const quick = args.includes('quick');
   const seedsArg = args.find((a) => a.startsWith('seeds='));
@@ -329,5 +363,16 @@ export default async function main(args: string[]): Promise<void> {
   if (!only || only === 'speed') speed();
   if (!only || only === 'doubt') doubt(Math.min(seeds, 20));
   if (!only || only === 'bugs') await bugs(seeds);
+  // One worker thread by default (`workers=K` for more): seed counts do not depend on it, wall times do.
+  const workers = Number(args.find((a) => a.startsWith('workers='))?.slice(8) ?? 1);
+  if (!only || only === 'search') {
+    await searchKnobs(
+      'twopc',
+      twopc.bugs.map((b) => b.name),
+      seeds,
+      workers,
+    );
+    await searchThreepcPartition(seeds, workers);
+  }
   if (!only || only === 'safety') await safety(seeds);
 }
