@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { formatOpEdn, parseEdnHistory } from '../../src/history/edn-history.js';
 import { formatOpJsonl, parseJsonl } from '../../src/history/jsonl.js';
 import type { Op } from '../../src/history/op.js';
+import { toTypedJson } from '../../src/history/typed-json.js';
 import { valueEquals } from '../../src/history/values.js';
 
 /** Arbitrary ops: JSON values anywhere a user may put them, extra fields included. */
@@ -40,6 +41,27 @@ describe('history formats round-trip (fast-check)', () => {
       fc.property(historyArb, (ops) => {
         const text = ops.map((op) => `${formatOpJsonl(op)}\n`).join('');
         expectSameOps(parseJsonl(text, 'h.jsonl').ops, ops);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('JSONL: a line in canonical field order (read as the op itself) reads like the same fields in any order', () => {
+    fc.assert(
+      fc.property(historyArb, fc.boolean(), (ops, reverse) => {
+        const canonical = ops.map((op) => `${formatOpJsonl(op)}\n`).join('');
+        const shuffled = ops
+          .map((op) => {
+            // The core fields out of order (the other fields keep theirs: it is the op's own).
+            const fields = Object.keys(op).filter((k) => op[k] !== undefined);
+            const core = fields.slice(0, 6);
+            const order = [...(reverse ? core.reverse() : [...core.slice(1), core[0]]), ...fields.slice(6)];
+            return `{${order.map((k) => `${JSON.stringify(k)}:${toTypedJson(op[k])}`).join(',')}}\n`;
+          })
+          .join('');
+        const a = parseJsonl(canonical, 'a.jsonl').ops;
+        expectSameOps(a, ops);
+        expectSameOps(parseJsonl(shuffled, 'b.jsonl').ops, a);
       }),
       { numRuns: 300 },
     );
