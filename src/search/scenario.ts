@@ -4,6 +4,7 @@ import { findChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import { formatOpJsonl, parseJsonl } from '../history/jsonl.js';
 import type { Op } from '../history/op.js';
+import { loadRunModules } from '../plugins/load.js';
 import { type RunConfig, resolveConfig } from '../runner/config.js';
 import { MemoryHistorySink } from '../runner/recorder.js';
 import type { Schedule } from '../runner/schedule.js';
@@ -77,6 +78,7 @@ export async function runScenario(
   opts: RunScenarioOptions = {},
 ): Promise<ScenarioOutcome> {
   const budget = opts.budget ?? defaultSeedBudget();
+  await loadRunModules(scenario.config.modules);
   const { config, workload } = resolveConfig(scenario.config);
   const checker = findChecker(workload.checker.name) ?? workload.fallbackChecker;
   const t0 = performance.now();
