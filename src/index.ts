@@ -11,16 +11,13 @@
  */
 import { checkLinearizable } from '../checkers/linearizable/check.js';
 import type { Model } from '../checkers/linearizable/model.js';
-import { addPluginChecker, findChecker, listCheckers } from '../checkers/registry.js';
+import { findChecker, listCheckers } from '../checkers/registry.js';
 import type { Checker, CheckOptions, CheckResult } from '../checkers/types.js';
 import type { Adapter } from '../systems/adapters/types.js';
-import { addPluginSystem } from '../systems/registry.js';
-import { addPluginWorkload } from '../workloads/registry.js';
 import type { Workload } from '../workloads/types.js';
 import type { Op } from './history/op.js';
 import { readHistoryFile } from './history/read.js';
-import type { NemesisKind, PartitionMode } from './nemesis/nemesis.js';
-import { displayPath, isModulePath, loadSystemModule, loadWorkloadModule } from './plugins/load.js';
+import { type Nemesis, resolveTarget, type Target } from './plugins/target.js';
 import type { RunConfig } from './runner/config.js';
 import { runTest, type TestRun } from './runner/run-test.js';
 import {
@@ -63,6 +60,7 @@ export type { Value } from './history/values.js';
 // ---- Runs, searches, scenarios ----
 export type { NemesisKind, PartitionMode } from './nemesis/nemesis.js';
 export { NEMESIS_KINDS } from './nemesis/nemesis.js';
+export type { Nemesis, Target } from './plugins/target.js';
 export type { RunConfig } from './runner/config.js';
 export type { RunStatus, TestRun } from './runner/run-test.js';
 export type { Schedule, ScheduledOp } from './runner/schedule.js';
@@ -86,7 +84,6 @@ export type {
   SystemOption,
   TimerId,
 } from './sim/types.js';
-
 export { FAULTLINE_VERSION } from './version.js';
 
 /**
@@ -123,19 +120,6 @@ export function defineAdapter(adapter: Adapter): Adapter {
   return adapter;
 }
 
-/**
- * A nemesis: which faults, how often, how long, and the partition shapes.
- * Faults are the simulator's (NEMESIS_KINDS); a nemesis picks and paces them.
- */
-export interface Nemesis {
-  kinds: readonly NemesisKind[];
-  /** Mean time between faults of one kind, ms (default 3000). */
-  intervalMs?: number;
-  /** Mean time a fault is held, ms (default 3000). */
-  durationMs?: number;
-  partitionModes?: readonly PartitionMode[];
-}
-
 export function defineNemesis(nemesis: Nemesis): Nemesis {
   return nemesis;
 }
@@ -148,53 +132,6 @@ export function linearizable(model: Model, name = `linearizable:${model.name}`):
     takes: ['independent', 'split'],
     check: (history, opts) => checkLinearizable(history, model, opts),
   };
-}
-
-/**
- * What to run: the run configuration's fields, with the system, workload and
- * nemesis given by name, by module path (`./my-system.ts`, as on the command
- * line: replay commands then work from the shell) or as objects.
- */
-export type Target = Partial<Omit<RunConfig, 'system' | 'workload' | 'nemesis' | 'modules'>> & {
-  system: string | SystemDefinition;
-  workload?: string | Workload;
-  /** Checkers a workload of your own names, registered before the run. */
-  checkers?: readonly Checker[];
-  nemesis?: readonly NemesisKind[] | Nemesis;
-};
-
-/** Register what a target brings and turn it into the configuration's names. */
-async function resolveTarget(t: Target): Promise<Partial<RunConfig>> {
-  const { system, workload, checkers, nemesis, ...rest } = t;
-  const out: Partial<RunConfig> = { ...rest };
-  const modules: NonNullable<RunConfig['modules']> = {};
-  for (const c of checkers ?? []) addPluginChecker(c);
-  if (typeof workload === 'string' && isModulePath(workload)) {
-    modules.workload = displayPath(workload);
-    out.workload = (await loadWorkloadModule(modules.workload, 'workload')).name;
-  } else if (typeof workload === 'object') {
-    addPluginWorkload(workload);
-    out.workload = workload.name;
-  } else if (workload !== undefined) out.workload = workload;
-  if (typeof system === 'string' && isModulePath(system)) {
-    modules.system = displayPath(system);
-    out.system = (await loadSystemModule(modules.system, 'system')).name;
-  } else if (typeof system === 'object') {
-    addPluginSystem(system);
-    out.system = system.name;
-  } else out.system = system;
-  if (Object.keys(modules).length > 0) out.modules = modules;
-  if (nemesis !== undefined) {
-    if (Array.isArray(nemesis)) out.nemesis = [...(nemesis as readonly NemesisKind[])];
-    else {
-      const n = nemesis as Nemesis;
-      out.nemesis = [...n.kinds];
-      if (n.intervalMs !== undefined) out.nemesisIntervalMs = n.intervalMs;
-      if (n.durationMs !== undefined) out.nemesisDurationMs = n.durationMs;
-      if (n.partitionModes !== undefined) out.partitionModes = [...n.partitionModes];
-    }
-  }
-  return out;
 }
 
 export interface RunOptions {
