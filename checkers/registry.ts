@@ -59,7 +59,7 @@ export function isPluginChecker(name: string): boolean {
   return plugins.find(name) !== undefined;
 }
 
-/** Register a checker of the user's own under its name; `owner` (its module) may register it again. */
-export function addPluginChecker(checker: Checker, owner = 'code'): void {
-  plugins.add(checker, owner);
+/** Register a checker of the user's own under its name (again: replaces it). */
+export function addPluginChecker(checker: Checker): void {
+  plugins.add(checker);
 }

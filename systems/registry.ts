@@ -24,7 +24,7 @@ export function findSystem(name: string): SystemDefinition | undefined {
   return SYSTEMS.find((s) => s.name === name) ?? plugins.find(name);
 }
 
-/** Register a system of the user's own under its name; `owner` (its module) may register it again. */
-export function addPluginSystem(system: SystemDefinition, owner = 'code'): void {
-  plugins.add(system, owner);
+/** Register a system of the user's own under its name (again: replaces it). */
+export function addPluginSystem(system: SystemDefinition): void {
+  plugins.add(system);
 }

@@ -30,7 +30,7 @@ export function findWorkload(name: string): Workload | undefined {
   return WORKLOADS.find((w) => w.name === name) ?? plugins.find(name);
 }
 
-/** Register a workload of the user's own under its name; `owner` (its module) may register it again. */
-export function addPluginWorkload(workload: Workload, owner = 'code'): void {
-  plugins.add(workload, owner);
+/** Register a workload of the user's own under its name (again: replaces it). */
+export function addPluginWorkload(workload: Workload): void {
+  plugins.add(workload);
 }

@@ -160,7 +160,7 @@ type PluginOf<K extends PluginKind> = K extends 'system'
  */
 export async function loadSystemModule(path: string, flag = '--system'): Promise<SystemDefinition> {
   const system = await loadPlugin('system', flag, path);
-  wrap(flag, path, () => addPluginSystem(system, resolve(path)));
+  wrap(flag, path, () => addPluginSystem(system));
   await registerCompanions(flag, path);
   return system;
 }
@@ -168,13 +168,13 @@ export async function loadSystemModule(path: string, flag = '--system'): Promise
 export async function loadWorkloadModule(path: string, flag = '--workload'): Promise<Workload> {
   const workload = await loadPlugin('workload', flag, path);
   await registerCompanions(flag, path);
-  wrap(flag, path, () => addPluginWorkload(workload, resolve(path)));
+  wrap(flag, path, () => addPluginWorkload(workload));
   return workload;
 }
 
 export async function loadCheckerModule(path: string, flag = '--checker'): Promise<Checker> {
   const checker = await loadPlugin('checker', flag, path);
-  wrap(flag, path, () => addPluginChecker(checker, resolve(path)));
+  wrap(flag, path, () => addPluginChecker(checker));
   return checker;
 }
 
@@ -185,11 +185,10 @@ export function loadModelModule(path: string, flag = '--model'): Promise<Model> 
 /** A module may bring the checker (and workload) its system or workload names: they are registered too. */
 async function registerCompanions(flag: string, path: string): Promise<void> {
   const mod = await importModule(flag, path);
-  const owner = resolve(path);
   if (mod.checker !== undefined && shapeProblem('checker', mod.checker) === undefined)
-    wrap(flag, path, () => addPluginChecker(mod.checker as Checker, owner));
+    wrap(flag, path, () => addPluginChecker(mod.checker as Checker));
   if (mod.workload !== undefined && shapeProblem('workload', mod.workload) === undefined)
-    wrap(flag, path, () => addPluginWorkload(mod.workload as Workload, owner));
+    wrap(flag, path, () => addPluginWorkload(mod.workload as Workload));
 }
 
 function wrap(flag: string, path: string, f: () => void): void {
