@@ -1,3 +1,4 @@
+import { Registered } from '../src/plugins/registered.js';
 import { checkBank } from './invariants/bank.js';
 import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
@@ -42,10 +43,23 @@ const CHECKERS: readonly Checker[] = [
   consensusChecker,
 ];
 
+/** Checkers of the user's own (`--checker ./c.ts`, or from code), after the bundled ones. */
+const plugins = new Registered<Checker>('checker', () => CHECKERS);
+
 export function listCheckers(): readonly Checker[] {
-  return CHECKERS;
+  return [...CHECKERS, ...plugins.list()];
 }
 
 export function findChecker(name: string): Checker | undefined {
-  return CHECKERS.find((c) => c.name === name);
+  return CHECKERS.find((c) => c.name === name) ?? plugins.find(name);
+}
+
+/** A checker registered by the user (a worker thread finds it only by loading its module again). */
+export function isPluginChecker(name: string): boolean {
+  return plugins.find(name) !== undefined;
+}
+
+/** Register a checker of the user's own under its name (again: replaces it). */
+export function addPluginChecker(checker: Checker): void {
+  plugins.add(checker);
 }

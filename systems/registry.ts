@@ -1,3 +1,4 @@
+import { Registered } from '../src/plugins/registered.js';
 import type { SystemDefinition } from '../src/sim/types.js';
 import { lwwRegister } from './lww-register/index.js';
 import { paxos } from './paxos/index.js';
@@ -12,10 +13,18 @@ import { twopc } from './twopc/index.js';
  */
 const SYSTEMS: readonly SystemDefinition[] = [singleRegister, lwwRegister, raft, twopc, threepc, paxos];
 
+/** Systems of the user's own (`--system ./my-system.ts`, or from code), after the bundled ones. */
+const plugins = new Registered<SystemDefinition>('system', () => SYSTEMS);
+
 export function listSystems(): readonly SystemDefinition[] {
-  return SYSTEMS;
+  return [...SYSTEMS, ...plugins.list()];
 }
 
 export function findSystem(name: string): SystemDefinition | undefined {
-  return SYSTEMS.find((s) => s.name === name);
+  return SYSTEMS.find((s) => s.name === name) ?? plugins.find(name);
+}
+
+/** Register a system of the user's own under its name (again: replaces it). */
+export function addPluginSystem(system: SystemDefinition): void {
+  plugins.add(system);
 }

@@ -1,3 +1,4 @@
+import { Registered } from '../src/plugins/registered.js';
 import { bankWorkload } from './bank/index.js';
 import { consensusWorkload } from './consensus/index.js';
 import { listAppendWorkload } from './list-append/index.js';
@@ -18,10 +19,18 @@ const WORKLOADS: readonly Workload[] = [
   consensusWorkload,
 ];
 
+/** Workloads of the user's own (`--workload ./w.ts`, or from code), after the bundled ones. */
+const plugins = new Registered<Workload>('workload', () => WORKLOADS);
+
 export function listWorkloads(): readonly Workload[] {
-  return WORKLOADS;
+  return [...WORKLOADS, ...plugins.list()];
 }
 
 export function findWorkload(name: string): Workload | undefined {
-  return WORKLOADS.find((w) => w.name === name);
+  return WORKLOADS.find((w) => w.name === name) ?? plugins.find(name);
+}
+
+/** Register a workload of the user's own under its name (again: replaces it). */
+export function addPluginWorkload(workload: Workload): void {
+  plugins.add(workload);
 }

@@ -22,7 +22,7 @@ import { errorReport, printError, reportOf } from './output.js';
 export function buildProgram(): Command {
   const program = new Command('faultline')
     .description('Jepsen-style correctness testing: seeded simulation, fault injection, consistency checkers')
-    .version('0.1.0')
+    .version('0.2.0')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   program.exitOverride();

@@ -1,3 +1,4 @@
+import { PluginError } from '../plugins/errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { fsFailure } from './fs-errors.js';
 import { UserError } from './user-error.js';
@@ -53,6 +54,7 @@ export function isStackOverflow(err: unknown): boolean {
  */
 export function reportOf(err: unknown): ErrorReport | undefined {
   if (err instanceof UserError) return errorReport(err.message, err.exitCode, err.file, err.line);
+  if (err instanceof PluginError) return errorReport(err.message, EXIT.badArguments);
   const f = fsFailure(err);
   if (f) return errorReport(f.path ? `${f.path}: ${f.problem}` : f.problem, EXIT.badArguments, f.path);
   if (isStackOverflow(err)) return errorReport(`input ${TOO_DEEP}`, EXIT.badArguments);

@@ -9,10 +9,13 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
+import type { PluginModules } from '../plugins/load.js';
 import type { CheckReply } from './check-worker.js';
 
 export interface CheckRequest {
   checker: string;
+  /** The run's plug-in modules: a checker of the user's own is registered by loading them. */
+  modules?: PluginModules;
   options: CheckOptions;
   historyPath: string;
 }

@@ -12,6 +12,7 @@ import type { CheckRequest } from './check-in-worker.js';
 export type CheckReply = { result: CheckResult; outError?: { code: string; path?: string; message: string } };
 
 async function work(req: CheckRequest): Promise<CheckReply> {
+  if (req.modules !== undefined) await (await import('../plugins/load.js')).loadRunModules(req.modules);
   const checker = findChecker(req.checker);
   if (!checker) throw new Error(`checker ${req.checker} is not registered`);
   const ops = readHistoryFileSync(req.historyPath, { format: 'jsonl' }).ops;

@@ -9,6 +9,7 @@ import {
   type PartitionMode,
   partitionModeProblem,
 } from '../nemesis/nemesis.js';
+import type { PluginModules } from '../plugins/load.js';
 import { DEFAULT_NETWORK, type NetworkOptions, validateNetworkOptions } from '../sim/network.js';
 import type { SystemDefinition } from '../sim/types.js';
 
@@ -40,6 +41,11 @@ export interface RunConfig {
   runtime?: 'local' | 'docker';
   /** Real mode only: the adapter's options (`--isolation serializable`, …), every one filled in. */
   adapterOptions?: Record<string, string>;
+  /**
+   * The user's own system / workload modules (`--system ./my-system.ts`), as given: a search
+   * worker, a replay or a shrink loads them before resolving the names (src/plugins/load.ts).
+   */
+  modules?: PluginModules;
 }
 
 export const DEFAULT_CONFIG = {
@@ -112,6 +118,7 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
   };
+  if (partial.modules !== undefined) config.modules = { ...partial.modules };
   requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
   requireKnown(system.name, 'bug', config.bugs, system.bugs);
   checkCommonFields(config);
@@ -191,8 +198,8 @@ export function testName(config: RunConfig): string {
 export function replayCommand(config: RunConfig, storeDir?: string): string {
   const parts = [
     'npx faultline run',
-    `--system ${config.system}`,
-    `--workload ${config.workload}`,
+    `--system ${config.modules?.system ?? config.system}`,
+    `--workload ${config.modules?.workload ?? config.workload}`,
     `--nemesis ${config.nemesis.length > 0 ? config.nemesis.join(',') : 'none'}`,
     `--seed ${config.seed}`,
     `--time-limit ${config.timeLimitS}`,

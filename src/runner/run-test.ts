@@ -1,12 +1,13 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { findChecker } from '../../checkers/registry.js';
+import { findChecker, isPluginChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import type { Adapter } from '../../systems/adapters/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { type CheckBudget, checkInWorker, describeBudget } from '../host/check-in-worker.js';
 import { defaultCheckBudget, nextTurn } from '../host/turn.js';
+import { loadRunModules } from '../plugins/load.js';
 import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
 import type { RealRunSummary } from '../real/run-real.js';
 import { writeRunReport } from '../report/write.js';
@@ -165,6 +166,7 @@ export async function runTest(
 ): Promise<TestRun> {
   // An adapter's name means real mode: the same runner, on the wall clock, against real processes.
   // An adapter of the caller's own (opts.adapter) means real mode too.
+  await loadRunModules(partial.modules);
   const real: ResolvedRealRun | undefined = opts.adapter
     ? resolveRealConfig(partial, opts.adapter)
     : isAdapterName(partial.system ?? '')
@@ -375,9 +377,18 @@ export async function runTest(
     opts.checkInWorker === undefined || opts.checkInWorker === 'auto'
       ? summary.opCount >= WORKER_CHECK_MIN_OPS || opts.checkMemoryLimitMiB !== undefined
       : opts.checkInWorker;
-  if (registered && inWorker) {
+  // A checker of the user's own is found on the worker by loading its run's modules there; one registered
+  // from code only (no module) is checked here.
+  const workerFinds =
+    registered !== undefined && (!isPluginChecker(registered.name) || config.modules !== undefined);
+  if (registered && inWorker && workerFinds) {
     const outcome = await checkInWorker(
-      { checker: registered.name, options, historyPath },
+      {
+        checker: registered.name,
+        options,
+        historyPath,
+        ...(config.modules !== undefined ? { modules: config.modules } : {}),
+      },
       budget,
       opts.signal,
     );

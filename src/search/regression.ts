@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { loadRunModules, type PluginModules } from '../plugins/load.js';
 import { type RunConfig, resolveConfig, testName } from '../runner/config.js';
 import type { Schedule } from '../runner/schedule.js';
 import { FAULTLINE_VERSION } from '../version.js';
@@ -130,6 +131,16 @@ export function loadRegression(file: string): Regression {
   return r as Regression;
 }
 
+/** The plug-in modules a saved scenario names (read before it is checked: resolving it needs them). */
+function savedModules(file: string): PluginModules | undefined {
+  try {
+    const m = (JSON.parse(readFileSync(file, 'utf8')) as { config?: { modules?: unknown } }).config?.modules;
+    return typeof m === 'object' && m !== null ? (m as PluginModules) : undefined;
+  } catch {
+    return undefined; // loadRegression names what is wrong with the file
+  }
+}
+
 /** The regression files of a path: the file itself, or every *.json in a directory (sorted). */
 export function regressionFiles(path: string): string[] {
   let st: ReturnType<typeof statSync>;
@@ -181,6 +192,7 @@ export async function replayRegression(
   file: string,
   opts: { update?: boolean; budget?: SeedBudget } = {},
 ): Promise<ReplayResult> {
+  await loadRunModules(savedModules(file));
   const r = loadRegression(file);
   const scenario: Scenario = { config: r.config, ...(r.schedule ? { schedule: r.schedule } : {}) };
   const o = await runScenario(scenario, { ...(opts.budget ? { budget: opts.budget } : {}) });

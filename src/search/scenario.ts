@@ -4,6 +4,7 @@ import { findChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import { formatOpJsonl, parseJsonl } from '../history/jsonl.js';
 import type { Op } from '../history/op.js';
+import { loadRunModules } from '../plugins/load.js';
 import { runCheckerOptions } from '../runner/checker-options.js';
 import { type RunConfig, resolveConfig } from '../runner/config.js';
 import { MemoryHistorySink } from '../runner/recorder.js';
@@ -78,6 +79,7 @@ export async function runScenario(
   opts: RunScenarioOptions = {},
 ): Promise<ScenarioOutcome> {
   const budget = opts.budget ?? defaultSeedBudget();
+  await loadRunModules(scenario.config.modules);
   const { config, workload } = resolveConfig(scenario.config);
   const checker = findChecker(workload.checker.name) ?? workload.fallbackChecker;
   const t0 = performance.now();

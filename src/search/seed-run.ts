@@ -1,3 +1,4 @@
+import { loadRunModules } from '../plugins/load.js';
 import { type RunConfig, resolveConfig } from '../runner/config.js';
 import { runScenario, type SeedBudget } from './scenario.js';
 import { drawSwarmConfig, type SwarmFixed } from './swarm.js';
@@ -23,6 +24,7 @@ export interface SeedResult {
 /** Draw the seed's swarm configuration, run it and check it within the budget. */
 export async function runSeed(seed: number, fixed: SwarmFixed, budget: SeedBudget): Promise<SeedResult> {
   const t0 = performance.now();
+  await loadRunModules(fixed.modules);
   const { config } = resolveConfig(drawSwarmConfig(seed, fixed));
   const o = await runScenario({ config }, { budget });
   const r: SeedResult = {

@@ -256,6 +256,7 @@ export function drawSwarmConfig(seed: number, fixed: SwarmFixed): Partial<RunCon
     nemesisDurationMs: fixed.nemesisDurationMs ?? nemesisDurationMs,
   };
   if (fixed.recoveryMs !== undefined) config.recoveryMs = fixed.recoveryMs;
+  if (fixed.modules !== undefined) config.modules = { ...fixed.modules };
   // Linearizability is checked key by key, and a long key with many clients and crashed (info) operations is
   // a search no budget finishes: keys of linearizable workloads stay short (Jepsen's independent keys do too).
   const linearizable = findWorkload(config.workload as string)?.checker.name === 'linearizable';

@@ -1,5 +1,5 @@
 /**
- * faultline in vitest: `import { replayRegressions, searchSeeds } from 'faultline/vitest'`.
+ * faultline in vitest: `import { replayRegressions, searchSeeds, simulate } from 'faultline/vitest'`.
  *
  * ```ts
  * import { describe, it } from 'vitest';
@@ -17,10 +17,12 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { describe, it } from 'vitest';
+import { resolveTarget, type Target } from '../plugins/target.js';
 import type { RunConfig } from '../runner/config.js';
 import type { Schedule, ScheduledOp } from '../runner/schedule.js';
 import { type ReplayResult, regressionFiles, replayRegression } from '../search/regression.js';
 import { search } from '../search/search.js';
+import type { SwarmFixed } from '../search/swarm.js';
 import type { SearchFailure, SearchSummary, StopRule } from '../search/types.js';
 
 export type { ReplayResult } from '../search/regression.js';
@@ -96,7 +98,23 @@ export class FaultlineSearchError extends Error {
  * fails, and rejects with a FaultlineSearchError naming the seed, the
  * anomaly, the shrunk scenario and the commands that replay it otherwise.
  */
-export async function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSummary> {
+export function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSummary> {
+  return searchFixed(
+    {
+      ...(opts.fixed ?? {}),
+      system: opts.system,
+      bugs: opts.bugs ?? [],
+      systemOptions: opts.systemOptions ?? [],
+    },
+    opts,
+  );
+}
+
+/** The search behind `searchSeeds` and `simulate`: throws the counterexample of the first failure. */
+async function searchFixed(
+  fixed: SwarmFixed,
+  opts: Omit<SearchSeedsOptions, 'system' | 'bugs' | 'systemOptions' | 'fixed'>,
+): Promise<SearchSummary> {
   const seeds =
     opts.seeds === undefined
       ? { from: 1, to: 100 }
@@ -105,12 +123,7 @@ export async function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSumma
         : opts.seeds;
   const storeDir = opts.storeDir === null ? undefined : (opts.storeDir ?? 'store');
   const summary = await search({
-    fixed: {
-      ...(opts.fixed ?? {}),
-      system: opts.system,
-      bugs: opts.bugs ?? [],
-      systemOptions: opts.systemOptions ?? [],
-    },
+    fixed,
     seeds,
     workers: opts.workers ?? 0,
     stop: opts.stop ?? { kind: 'first' },
@@ -126,6 +139,43 @@ export async function searchSeeds(opts: SearchSeedsOptions): Promise<SearchSumma
     throw new Error(`faultline search: ${summary.counts.unknown} seeds unknown (a budget ran out):\n${u}`);
   }
   return summary;
+}
+
+export type SimulateOptions = Target &
+  Omit<SearchSeedsOptions, 'system' | 'bugs' | 'systemOptions' | 'fixed'> & {
+    /** Bug knobs of the system turned on. */
+    bugs?: string[];
+  };
+
+/**
+ * Simulate your own system over a range of seeds (default 1..100), the rest of
+ * each run drawn as `faultline search` draws it: resolves with the summary when
+ * every seed passes, and rejects with a FaultlineSearchError naming the seed,
+ * the anomaly, the shrunk scenario and the commands that replay it otherwise.
+ * `system` is a module path (`./src/my-system.ts`: the replay commands then
+ * work from the shell, and worker threads can load it), a bundled name, or a
+ * definition object (this thread only).
+ *
+ * ```ts
+ * it('my-counter is linearizable', () => simulate({ system: './src/counter.ts', seeds: 50 }));
+ * ```
+ */
+export async function simulate(opts: SimulateOptions): Promise<SearchSummary> {
+  const { seeds, workers, shrink, shrinkTimeMs, storeDir, saveDir, failOnUnknown, stop, ...target } = opts;
+  const fixed = await resolveTarget(target);
+  return searchFixed(
+    { ...fixed, system: fixed.system as string },
+    {
+      ...(seeds !== undefined ? { seeds } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+      ...(shrink !== undefined ? { shrink } : {}),
+      ...(shrinkTimeMs !== undefined ? { shrinkTimeMs } : {}),
+      ...(storeDir !== undefined ? { storeDir } : {}),
+      ...(saveDir !== undefined ? { saveDir } : {}),
+      ...(failOnUnknown !== undefined ? { failOnUnknown } : {}),
+      ...(stop !== undefined ? { stop } : {}),
+    },
+  );
 }
 
 /** The shrunk schedule, an operation or fault per line, when it is small enough to read in a test report. */

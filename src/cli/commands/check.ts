@@ -8,6 +8,7 @@ import { parseEdn } from '../../history/edn.js';
 import type { History } from '../../history/op.js';
 import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
+import { namesModule } from '../../plugins/flags.js';
 import { makeDirs } from '../../store/store.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { fsFailure } from '../fs-errors.js';
@@ -54,9 +55,12 @@ export function registerCheck(program: Command): void {
     )
     .option(
       '--checker <name>',
-      "checker to run (see `faultline checkers`); a faultline run directory's own (from its test.json) when left out",
+      "checker to run (see `faultline checkers`) or a module of your own (./my-checker.ts); a faultline run directory's own (from its test.json) when left out",
     )
-    .option('--model <model>', 'model for the linearizable checker: register, cas-register, kv, kv-append, …')
+    .option(
+      '--model <model>',
+      'model for the linearizable checker: register, cas-register, kv, kv-append, …, or a module of your own (./my-model.ts)',
+    )
     .option(
       '--independent',
       "linearizable: a Jepsen independent history (every op's value [key value]); each key checked alone with --model",
@@ -114,9 +118,42 @@ Examples:
 }
 
 async function runCheck(files: string[], flags: CheckFlags): Promise<number> {
-  const checker = flags.checker === undefined ? undefined : requireChecker('--checker', flags.checker);
+  const checker =
+    flags.checker === undefined
+      ? undefined
+      : namesModule(flags.checker)
+        ? await (await import('../../plugins/load.js')).loadCheckerModule(flags.checker)
+        : requireChecker('--checker', flags.checker);
+  if (flags.model !== undefined && namesModule(flags.model)) {
+    // A model of the user's own: the linearizable checker with it (any other checker takes no model file).
+    if (checker !== undefined && checker.name !== 'linearizable')
+      throw new UserError(
+        `--model ${flags.model}: a model file is for the linearizable checker, not ${checker.name}`,
+      );
+    const { loadModelModule } = await import('../../plugins/load.js');
+    const { checkLinearizable } = await import('../../../checkers/linearizable/check.js');
+    const model = await loadModelModule(flags.model);
+    const withModel: Checker = {
+      name: 'linearizable',
+      description: `linearizability against the ${model.name} model (${flags.model})`,
+      takes: ['independent', 'split'],
+      check: (history, opts) => checkLinearizable(history, model, opts),
+    };
+    const { model: _, ...rest } = flags;
+    const flagOpts = optionsFromFlags(withModel, rest);
+    return checkAll(files, withModel, flagOpts, rest);
+  }
   // Flags are checked before any file is read: a mistake in them is reported at once.
   const flagOpts = checker ? optionsFromFlags(checker, flags) : undefined;
+  return checkAll(files, checker, flagOpts, flags);
+}
+
+async function checkAll(
+  files: string[],
+  checker: Checker | undefined,
+  flagOpts: CheckOptions | undefined,
+  flags: CheckFlags,
+): Promise<number> {
   const format = parseFormatFlag(flags.format);
   const entries = expandInputs(files);
   if (!checker && !entries.some((e) => e.storedChecker !== undefined)) {

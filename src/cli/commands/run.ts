@@ -10,6 +10,8 @@ import {
   parseNemesisKinds,
   parsePartitionModes,
 } from '../../nemesis/nemesis.js';
+import { loadModuleFlags, namesModule } from '../../plugins/flags.js';
+import type { PluginModules } from '../../plugins/load.js';
 import { isAdapterName, RUNTIMES, resolveRealConfig } from '../../real/config.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
 import type { TestRun } from '../../runner/run-test.js';
@@ -200,7 +202,10 @@ function randomSeed(): number {
 }
 
 /** Flags → a checked configuration; every mistake is a UserError naming the flag. */
-export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: number } {
+export function configFromFlags(
+  flags: RunFlags,
+  modules?: PluginModules,
+): Partial<RunConfig> & { seed: number } {
   const system = requireChoice('--system', flags.system, [
     ...listSystems().map((s) => s.name),
     ...listAdapters().map((a) => a.name),
@@ -231,6 +236,7 @@ export function configFromFlags(flags: RunFlags): Partial<RunConfig> & { seed: n
     concurrency: parseNumberFlag('--concurrency', flags.concurrency, { integer: true, min: 1, max: 1000 }),
     bugs: flags.bug,
     systemOptions: flags.systemOption,
+    ...(modules !== undefined ? { modules } : {}),
   };
   if (flags.nodes !== undefined)
     partial.nodes = parseNumberFlag('--nodes', flags.nodes, { integer: true, min: 1, max: 100 });
@@ -350,7 +356,15 @@ function storeUserError(err: unknown, store: string): UserError | undefined {
 
 async function runCommand(flags: RunFlags): Promise<number> {
   const seedDrawn = flags.seed === undefined;
-  const partial = configFromFlags(flags);
+  const modules =
+    namesModule(flags.system) || namesModule(flags.workload) ? await loadModuleFlags(flags) : undefined;
+  // A system of the user's own with no --workload: the first workload it serves (the default, register, may be none).
+  if (modules?.system !== undefined && flags.workloadDefaulted) {
+    const own = listSystems().find((s) => s.name === flags.system);
+    if (own && own.workloads.length > 0 && !own.workloads.includes(flags.workload))
+      flags.workload = own.workloads[0];
+  }
+  const partial = configFromFlags(flags, modules);
   // The simulator and the store load only for `run` (the other commands start faster without them).
   const runner = await import('../../runner/run-test.js');
   const checkTimeLimitMs =

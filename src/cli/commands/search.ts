@@ -8,6 +8,8 @@ import {
   parseNemesisKinds,
   parsePartitionModes,
 } from '../../nemesis/nemesis.js';
+import { loadModuleFlags, namesModule } from '../../plugins/flags.js';
+import type { PluginModules } from '../../plugins/load.js';
 import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
 import { drawSwarmConfig } from '../../search/swarm.js';
 import type { SearchFailure, SearchSummary, Shard, StopRule } from '../../search/types.js';
@@ -168,7 +170,10 @@ function parseShard(spec: string): Shard {
 }
 
 /** The flags the user gave, as the fixed part of every seed's configuration. */
-export function fixedFromFlags(flags: SearchFlags): Partial<RunConfig> & { system: string } {
+export function fixedFromFlags(
+  flags: SearchFlags,
+  modules?: PluginModules,
+): Partial<RunConfig> & { system: string } {
   const system = requireChoice(
     '--system',
     flags.system,
@@ -191,6 +196,7 @@ export function fixedFromFlags(flags: SearchFlags): Partial<RunConfig> & { syste
     system,
     bugs: [...flags.bug],
     systemOptions: [...flags.systemOption],
+    ...(modules !== undefined ? { modules } : {}),
   };
   if (flags.workload !== undefined) {
     fixed.workload = requireChoice(
@@ -255,7 +261,9 @@ export function fixedFromFlags(flags: SearchFlags): Partial<RunConfig> & { syste
 
 async function searchCommand(flags: SearchFlags): Promise<number> {
   if (flags.merge !== undefined) return mergeCommand(flags.merge, flags.json === true);
-  const fixed = fixedFromFlags(flags);
+  const modules =
+    namesModule(flags.system) || namesModule(flags.workload) ? await loadModuleFlags(flags) : undefined;
+  const fixed = fixedFromFlags(flags, modules);
   if (flags.seeds !== undefined && flags.seedCount !== undefined)
     throw new UserError('--seeds and --seed-count: give one of them');
   const seeds =

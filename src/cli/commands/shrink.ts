@@ -77,6 +77,7 @@ async function shrinkCommand(path: string, flags: ShrinkFlags): Promise<number> 
       ? parseNumberFlag('--time-limit', flags.timeLimit, { min: 0 }) * 1000
       : undefined;
   const { resolveConfig, ConfigError } = await import('../../runner/config.js');
+  await (await import('../../plugins/load.js')).loadRunModules(config.modules);
   try {
     resolveConfig(config);
   } catch (err) {
