@@ -1,6 +1,7 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId, SimNode } from '../../src/sim/types.js';
 import { type Command, commandKey, KvStateMachine, malformed } from '../shared/kv-state.js';
+import { TakenRequests } from '../shared/refusals.js';
 import { mayAccept, mayPromise, NO_BALLOT, nextBallot, promiseAfterAccept, showBallot } from './ballot.js';
 import {
   type AcceptedSlots,
@@ -68,6 +69,8 @@ export const PENDING_REQUESTS_MAX = 256;
 export const READ_CONFIRMATIONS_MAX = 1024;
 /** Proposed but not yet chosen slots a leader allows before refusing new requests. */
 export const UNCHOSEN_SLOTS_MAX = 1024;
+/** The writes each client sent this node, taken or refused (`../shared/refusals.ts`). */
+const REQUESTS_FILE = 'paxos-requests';
 /** Applied slots kept as accepted proposals before they are folded into a snapshot. */
 export const SNAPSHOT_INTERVAL_SLOTS = 1000;
 
@@ -225,6 +228,8 @@ export class PaxosNode implements SimNode {
   private nextReadRequestId = 1;
   private readonly readRequests = new Map<number, string>();
   private readonly awaitingLeader: string[] = [];
+  /** Writes this node took or refused, per client (durable): a late copy never starts twice. */
+  private readonly taken: TakenRequests;
 
   constructor(ctx: NodeContext, bugs: ReadonlySet<string>) {
     this.ctx = ctx;
@@ -244,7 +249,8 @@ export class PaxosNode implements SimNode {
       });
     }
     this.majority = Math.floor(ctx.nodeIds.length / 2) + 1;
-    this.synod = new SynodInstances(ctx, bugs, this.nodeNumber, (what) => this.violated(what));
+    this.taken = new TakenRequests(ctx.disk, REQUESTS_FILE);
+    this.synod = new SynodInstances(ctx, bugs, this.nodeNumber, (what) => this.violated(what), this.taken);
     this.loadFromDisk();
     this.resetElectionTimer();
     this.ctx.setTimer(TICK_MS, () => this.onTick());
@@ -424,6 +430,10 @@ export class PaxosNode implements SimNode {
     for (const [key, p] of this.pending) {
       if (p.expireTick > this.tick) continue;
       // A read that never ran changed nothing (definite); a proposed command may still be chosen (indefinite).
+      if (!p.dispatched && !p.isRead) {
+        this.refuseWrite(key, p, 'no leader emerged in time');
+        continue;
+      }
       const reply = !p.dispatched
         ? errorReply(p.body.msg_id, ERROR_CODES.temporarilyUnavailable, 'no leader emerged in time')
         : p.isRead
@@ -899,12 +909,15 @@ export class PaxosNode implements SimNode {
       }
     }
     if (this.pending.has(key)) return; // a duplicate of a request in progress
-    if (this.pending.size >= PENDING_REQUESTS_MAX) {
-      this.ctx.send(
-        client,
-        errorReply(id, ERROR_CODES.temporarilyUnavailable, 'too many requests in progress'),
-      );
-      return;
+    if (!isRead) {
+      // A late copy of a write this node took already (it started, or was refused), or one the client
+      // gave up on for a later one: it must not start (again), nor be refused as if it never ran.
+      if (this.taken.takenBefore(client, id) || this.sm.superseded(client, id)) {
+        if (this.taken.refusedBefore(client, id))
+          this.ctx.send(client, errorReply(id, ERROR_CODES.temporarilyUnavailable, 'refused earlier'));
+        return;
+      }
+      if (!this.taken.take(client, id)) return; // no room to track this client: it times out (info)
     }
     const p: Pending = {
       client,
@@ -913,6 +926,15 @@ export class PaxosNode implements SimNode {
       isRead,
       dispatched: false,
     };
+    if (this.pending.size >= PENDING_REQUESTS_MAX) {
+      if (isRead)
+        this.ctx.send(
+          client,
+          errorReply(id, ERROR_CODES.temporarilyUnavailable, 'too many requests in progress'),
+        );
+      else this.refuseWrite(undefined, p, 'too many requests in progress');
+      return;
+    }
     this.pending.set(key, p);
     // While no leader is known the request waits (bounded by its timeout) for one to emerge.
     if (this.leaderId === null) this.awaitingLeader.push(key);
@@ -929,7 +951,7 @@ export class PaxosNode implements SimNode {
     const cmd: Command = { c: p.client, i: p.body.msg_id as number, b: p.body };
     if (this.role === 'leader') {
       if (this.nextSlot - 1 - this.learned >= UNCHOSEN_SLOTS_MAX) {
-        this.finish(key, errorReply(cmd.i, ERROR_CODES.temporarilyUnavailable, 'too many unchosen slots'));
+        this.refuseWrite(key, p, 'too many unchosen slots');
         return;
       }
       this.propose(cmd);
@@ -953,6 +975,18 @@ export class PaxosNode implements SimNode {
     const slot = this.propose(cmd);
     const p = this.peers.find((x) => x.id === from);
     if (p && slot > p.chosenWanted) p.chosenWanted = slot;
+  }
+
+  /**
+   * Refuse a write definitely: it was never proposed, and the refusal is
+   * noted durably first, so no later copy of it starts (`../shared/refusals.ts`).
+   */
+  private refuseWrite(key: string | undefined, p: Pending, text: string): void {
+    const id = p.body.msg_id as number;
+    this.taken.refuse(p.client, id);
+    const reply = errorReply(id, ERROR_CODES.temporarilyUnavailable, text);
+    if (key === undefined) this.ctx.send(p.client, reply);
+    else this.finish(key, reply);
   }
 
   private finish(key: string, reply: Body): void {

@@ -1,5 +1,6 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId } from '../../src/sim/types.js';
+import type { TakenRequests } from '../shared/refusals.js';
 import { mayAccept, mayPromise, NO_BALLOT, nextBallot, promiseAfterAccept } from './ballot.js';
 
 /**
@@ -119,6 +120,8 @@ export class SynodInstances {
     private readonly bugs: ReadonlySet<string>,
     private readonly nodeNumber: number,
     private readonly violated: (what: string) => void,
+    /** Proposals this node took or refused, per client (shared with the node's other requests). */
+    private readonly taken: TakenRequests,
   ) {
     this.majority = Math.floor(ctx.nodeIds.length / 2) + 1;
     this.recover();
@@ -301,7 +304,16 @@ export class SynodInstances {
     }
     let p = this.proposers.get(keyText);
     if (p?.waiters.some((w) => w.client === client && w.msgId === msgId)) return; // a duplicate
+    // A late copy of a proposal this node took (its value may be chosen) or refused (it must never be):
+    // it must not start again, nor be refused as if it never ran (`../shared/refusals.ts`).
+    if (this.taken.takenBefore(client, msgId)) {
+      if (this.taken.refusedBefore(client, msgId))
+        this.ctx.send(client, errorReply(msgId, ERROR_CODES.temporarilyUnavailable, 'refused earlier'));
+      return;
+    }
+    if (!this.taken.take(client, msgId)) return; // no room to track this client: it times out (info)
     if (p && p.waiters.length >= WAITERS_PER_KEY_MAX) {
+      this.taken.refuse(client, msgId);
       this.ctx.send(
         client,
         errorReply(msgId, ERROR_CODES.temporarilyUnavailable, 'too many proposals waiting'),
@@ -448,6 +460,8 @@ export class SynodInstances {
         p.waiters[kept++] = w;
         continue;
       }
+      // Noted first: a late copy of a proposal refused here must never be proposed.
+      if (!w.sentInPhase2) this.taken.refuse(w.client, w.msgId);
       this.ctx.send(
         w.client,
         w.sentInPhase2

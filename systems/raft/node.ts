@@ -1,6 +1,7 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId, SimNode } from '../../src/sim/types.js';
 import { type Command, commandKey, KvStateMachine, malformed } from '../shared/kv-state.js';
+import { TakenRequests } from '../shared/refusals.js';
 import {
   appendEntries,
   type EntryCommand,
@@ -59,6 +60,8 @@ export const UNCOMMITTED_ENTRIES_MAX = 1024;
 export const UNANSWERED_TRACKED_MAX = 256;
 /** Applied entries kept in the log before they are folded into a snapshot. */
 export const SNAPSHOT_INTERVAL_ENTRIES = 1000;
+/** The writes each client sent this node, taken or refused (`../shared/refusals.ts`). */
+const REQUESTS_FILE = 'raft-requests';
 /**
  * Bug `lease-no-drift`: lease length on the wall clock from the confirming
  * round's send. Followers refuse votes for at least ELECTION_TIMEOUT_MIN_MS
@@ -216,6 +219,8 @@ export class RaftNode implements SimNode {
   private readonly readRequests = new Map<number, string>();
   /** Requests that arrived while no leader was known, in arrival order. */
   private readonly awaitingLeader: string[] = [];
+  /** Writes this node took or refused, per client (durable): a late copy never starts twice. */
+  private readonly taken: TakenRequests;
 
   constructor(ctx: NodeContext, bugs: ReadonlySet<string>, options: ReadonlySet<string> = new Set()) {
     this.ctx = ctx;
@@ -241,6 +246,7 @@ export class RaftNode implements SimNode {
     this.majority = Math.floor(ctx.nodeIds.length / 2) + 1;
     // With leases a (re)started node must not vote until any lease it might have granted ran out.
     this.ticksSinceLeader = this.lease !== 'off' ? 0 : ELECTION_TIMEOUT_MIN_TICKS;
+    this.taken = new TakenRequests(ctx.disk, REQUESTS_FILE);
     this.loadFromDisk();
     this.resetElectionTimer();
     this.ctx.setTimer(TICK_MS, () => this.onTick());
@@ -405,6 +411,10 @@ export class RaftNode implements SimNode {
     for (const [key, p] of this.pending) {
       if (p.expireTick > this.tick) continue;
       // A read that never ran changed nothing (definite); a write may still commit (indefinite).
+      if (!p.dispatched && !p.isRead) {
+        this.refuseWrite(key, p, 'no leader emerged in time');
+        continue;
+      }
       const reply = !p.dispatched
         ? errorReply(p.body.msg_id, ERROR_CODES.temporarilyUnavailable, 'no leader emerged in time')
         : p.isRead
@@ -924,12 +934,15 @@ export class RaftNode implements SimNode {
       }
     }
     if (this.pending.has(key)) return; // a duplicate of a request in progress
-    if (this.pending.size >= PENDING_REQUESTS_MAX) {
-      this.ctx.send(
-        client,
-        errorReply(id, ERROR_CODES.temporarilyUnavailable, 'too many requests in progress'),
-      );
-      return;
+    if (!isRead) {
+      // A late copy of a write this node took already (it started, or was refused), or one the client
+      // gave up on for a later one: it must not start (again), nor be refused as if it never ran.
+      if (this.taken.takenBefore(client, id) || this.sm.superseded(client, id)) {
+        if (this.taken.refusedBefore(client, id))
+          this.ctx.send(client, errorReply(id, ERROR_CODES.temporarilyUnavailable, 'refused earlier'));
+        return;
+      }
+      if (!this.taken.take(client, id)) return; // no room to track this client: it times out (info)
     }
     const p: Pending = {
       client,
@@ -938,6 +951,15 @@ export class RaftNode implements SimNode {
       isRead,
       dispatched: false,
     };
+    if (this.pending.size >= PENDING_REQUESTS_MAX) {
+      if (isRead)
+        this.ctx.send(
+          client,
+          errorReply(id, ERROR_CODES.temporarilyUnavailable, 'too many requests in progress'),
+        );
+      else this.refuseWrite(undefined, p, 'too many requests in progress');
+      return;
+    }
     this.pending.set(key, p);
     // During an election the request waits (bounded by its timeout) for a leader to emerge.
     if (this.leaderId === null) this.awaitingLeader.push(key);
@@ -954,7 +976,7 @@ export class RaftNode implements SimNode {
     const cmd: Command = { c: p.client, i: p.body.msg_id as number, b: p.body };
     if (this.role === 'leader') {
       if (this.lastIndex() - this.commitIndex >= UNCOMMITTED_ENTRIES_MAX) {
-        this.finish(key, errorReply(cmd.i, ERROR_CODES.temporarilyUnavailable, 'replication backlog full'));
+        this.refuseWrite(key, p, 'replication backlog full');
         return;
       }
       this.propose(cmd);
@@ -988,6 +1010,18 @@ export class RaftNode implements SimNode {
     this.appendLocal(this.term, JSON.stringify(cmd));
     this.advanceCommit();
     this.replicate();
+  }
+
+  /**
+   * Refuse a write definitely: it never reached the log, and the refusal is
+   * noted durably first, so no later copy of it starts (`../shared/refusals.ts`).
+   */
+  private refuseWrite(key: string | undefined, p: Pending, text: string): void {
+    const id = p.body.msg_id as number;
+    this.taken.refuse(p.client, id);
+    const reply = errorReply(id, ERROR_CODES.temporarilyUnavailable, text);
+    if (key === undefined) this.ctx.send(p.client, reply);
+    else this.finish(key, reply);
   }
 
   private finish(key: string, reply: Body): void {

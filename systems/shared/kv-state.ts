@@ -77,10 +77,30 @@ export class KvStateMachine {
     return undefined;
   }
 
-  /** Apply a logged command once; a duplicate gets the first application's reply and no effect. */
+  /**
+   * A later request of this client was applied and this one was not (or is
+   * no longer remembered): it must never take effect. Clients have one
+   * request in flight and number them upwards, so the client gave up on this
+   * one before it sent the later one; without this rule a copy delivered late
+   * (network duplication, a paused node's inbox, a second proposal of the same
+   * command) would be applied again once its reply had left the table.
+   */
+  superseded(client: string, msgId: number): boolean {
+    const s = this.sessions.get(client);
+    // Applied ids only grow (a smaller one is superseded), so the newest is the last.
+    return s !== undefined && s.length > 0 && msgId < s[s.length - 1][0];
+  }
+
+  /**
+   * Apply a logged command once; a duplicate gets the first application's
+   * reply and no effect; a superseded one (`superseded`) has no effect and
+   * fails definitely (on every replica alike: it never takes effect anywhere).
+   */
   apply(cmd: Command): Body {
     const seen = this.rememberedReply(cmd.c, cmd.i);
     if (seen) return seen;
+    if (this.superseded(cmd.c, cmd.i))
+      return errorReply(cmd.i, ERROR_CODES.abort, 'superseded by a later request of the same client');
     const reply = this.execute(cmd.b);
     let s = this.sessions.get(cmd.c);
     if (!s) {

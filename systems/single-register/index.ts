@@ -49,34 +49,80 @@ function sameValue(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Replay the change log; a torn last line (no trailing newline) was never acknowledged and is skipped. */
-function recover(text: string | undefined): Store {
-  const store: Store = new Map();
-  if (!text) return store;
+/** One line of the change log: the changes, and the client request that made them. */
+interface LogLine {
+  /** Changed keys (JSON text) and their new values; empty for a request that changed nothing (a failed cas). */
+  ch: [string, unknown][];
+  /** The client and its msg_id (absent when the request had no msg_id). */
+  c?: string;
+  i?: number;
+}
+
+/**
+ * Replay the change log into the map and each client's newest logged
+ * request; a torn last line (no trailing newline) was never acknowledged
+ * and is skipped.
+ */
+function recover(text: string | undefined, store: Store, newest: Map<string, number>): void {
+  if (!text) return;
   const end = text.lastIndexOf('\n');
-  if (end < 0) return store;
+  if (end < 0) return;
   for (const line of text.slice(0, end).split('\n')) {
-    const changes = JSON.parse(line) as [string, unknown][];
-    for (const [k, v] of changes) store.set(k, v);
+    const rec = JSON.parse(line) as LogLine;
+    for (const [k, v] of rec.ch) store.set(k, v);
+    if (rec.c !== undefined && rec.i !== undefined && rec.i > (newest.get(rec.c) ?? -Infinity))
+      newest.set(rec.c, rec.i);
   }
-  return store;
+}
+
+/** Who sent a request: the client itself, or the client a proxy forwarded it for. */
+interface Origin {
+  client: string;
+  msgId: number | undefined;
+}
+
+function originOf(msg: Message): Origin {
+  const b = msg.body;
+  if (typeof b.fwd_client === 'string')
+    return { client: b.fwd_client, msgId: typeof b.fwd_msg_id === 'number' ? b.fwd_msg_id : undefined };
+  return { client: msg.src, msgId: b.msg_id };
 }
 
 type MicroOp = [string, unknown, unknown];
 
 class Primary {
-  private readonly store: Store;
+  private readonly store: Store = new Map();
+  /**
+   * Per client, the msg_id of its newest request that changed (or could
+   * have changed) the map, kept in the change log so that it survives a
+   * restart. Clients have one request in flight and number them upwards: a
+   * request at or below it is a late copy (network duplication, a proxy
+   * that forgot it forwarded it) or one its client gave up on, and is
+   * dropped; applying it would append twice, or let a cas that failed
+   * (a definite answer) succeed later.
+   */
+  private readonly newest = new Map<string, number>();
+  /** The request being handled (its change-log line names it). */
+  private origin: Origin = { client: '', msgId: undefined };
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly bugs: ReadonlySet<string>,
   ) {
-    this.store = recover(ctx.disk.read(DATA_FILE));
+    recover(ctx.disk.read(DATA_FILE), this.store, this.newest);
     ctx.log(`recovered ${this.store.size} keys`);
   }
 
+  /** A request that may change the map, at or below its client's newest logged one: never run it. */
+  isLateCopy(body: Body, origin: Origin): boolean {
+    if (body.type === 'read' || origin.msgId === undefined) return false;
+    const n = this.newest.get(origin.client);
+    return n !== undefined && origin.msgId <= n;
+  }
+
   /** Apply one client request; returns the reply body. */
-  handle(body: Body): Body {
+  handle(body: Body, origin: Origin): Body {
+    this.origin = origin;
     const id = body.msg_id;
     switch (body.type) {
       case 'read': {
@@ -89,8 +135,13 @@ class Primary {
         return { type: 'write_ok', in_reply_to: id };
       case 'cas': {
         const k = keyOf(body.key);
-        if (!this.store.has(k)) return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
+        // A cas that fails is logged too: a late copy of it must not succeed after a restart.
+        if (!this.store.has(k)) {
+          this.persist([]);
+          return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
+        }
         if (!this.bugs.has('cas-ignores-from') && !sameValue(this.store.get(k), body.from)) {
+          this.persist([]);
           return errorReply(id, ERROR_CODES.preconditionFailed, `expected ${JSON.stringify(body.from)}`);
         }
         this.persist([[k, body.to]]);
@@ -139,9 +190,12 @@ class Primary {
   }
 
   private persist(changes: [string, unknown][]): void {
-    this.ctx.disk.append(DATA_FILE, `${JSON.stringify(changes)}\n`);
+    const { client, msgId } = this.origin;
+    const line: LogLine = msgId === undefined ? { ch: changes } : { ch: changes, c: client, i: msgId };
+    this.ctx.disk.append(DATA_FILE, `${JSON.stringify(line)}\n`);
     if (!this.bugs.has('no-fsync')) this.ctx.disk.fsync();
     for (const [k, v] of changes) this.store.set(k, v);
+    if (msgId !== undefined && msgId > (this.newest.get(client) ?? -Infinity)) this.newest.set(client, msgId);
   }
 }
 
@@ -187,7 +241,8 @@ class Forwarder {
     }
     if (this.bugs.has('proxy-caches-reads') && body.type === 'write')
       this.cache.set(keyOf(body.key), body.value);
-    this.ctx.send('n1', { ...body, msg_id: msgId });
+    // The client's own identity goes along: n1 recognises a late copy even if this proxy restarted.
+    this.ctx.send('n1', { ...body, msg_id: msgId, fwd_client: msg.src, fwd_msg_id: body.msg_id });
   }
 
   fromPrimary(msg: Message): void {
@@ -226,13 +281,15 @@ export const singleRegister: SystemDefinition = {
           return;
         }
         if (primary) {
-          const earlier = seen.lookup(msg.src, body.msg_id);
+          const origin = originOf(msg);
+          const earlier = seen.lookup(origin.client, origin.msgId);
           if (earlier) {
-            ctx.send(msg.src, earlier);
+            ctx.send(msg.src, { ...earlier, in_reply_to: body.msg_id });
             return;
           }
-          const reply = primary.handle(body);
-          seen.remember(msg.src, body.msg_id, reply);
+          if (primary.isLateCopy(body, origin)) return; // its client has its answer, or gave up on it
+          const reply = primary.handle(body, origin);
+          seen.remember(origin.client, origin.msgId, reply);
           ctx.send(msg.src, reply);
         } else if (msg.src === 'n1') proxy!.fromPrimary(msg);
         else proxy!.fromClient(msg);

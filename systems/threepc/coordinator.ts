@@ -1,7 +1,8 @@
 import { ERROR_CODES } from '../../src/sim/maelstrom.js';
 import type { Body, NodeContext, NodeId } from '../../src/sim/types.js';
+import { TakenRequests } from '../shared/refusals.js';
 import { TXIDS_PER_EPOCH } from '../twopc/decision-log.js';
-import type { TxBegin } from '../twopc/frontend.js';
+import { refOrigin, type TxBegin } from '../twopc/frontend.js';
 import type { HashRing } from '../twopc/ring.js';
 import { type ShardOp, splitByShard } from '../twopc/txn-exec.js';
 
@@ -17,7 +18,8 @@ import { type ShardOp, splitByShard } from '../twopc/txn-exec.js';
  * 3. Every participant acknowledged → `tp3_decide` commit to all, and the
  *    client's `ok`.
  *
- * It keeps nothing on disk but its boot epoch (transaction ids): if it
+ * It keeps nothing on disk but its boot epoch (transaction ids) and the
+ * request refs it began (so that a late copy never begins twice): if it
  * crashes, or stays silent past the participants' termination timeout, the
  * participants finish the transaction among themselves (participant.ts).
  * A participant that refuses the pre-commit (it promised a recovery ballot)
@@ -33,6 +35,8 @@ export const DRIVE_MAX_MS = 3000;
 export const ACTIVE_TXNS_MAX = 512;
 const REFS_KEPT = 8192;
 const EPOCH_FILE = 'coord3-epoch';
+/** The refs begun per front end and client (`../shared/refusals.ts`). */
+const BEGUN_FILE = 'coord3-begun';
 
 interface Active {
   txid: number;
@@ -51,6 +55,8 @@ export class ThreePcCoordinator {
   readonly epoch: number;
   private readonly active = new Map<number, Active>();
   private readonly refs = new Set<string>();
+  /** Every request ref begun, per front end and client, on disk: late copies never begin again. */
+  private readonly begun: TakenRequests;
   private nextSeq = 1;
 
   constructor(
@@ -60,6 +66,7 @@ export class ThreePcCoordinator {
     this.epoch = Number(ctx.disk.read(EPOCH_FILE) ?? '0') + 1;
     ctx.disk.write(EPOCH_FILE, String(this.epoch));
     ctx.disk.fsync();
+    this.begun = new TakenRequests(ctx.disk, BEGUN_FILE);
   }
 
   onBegin(src: NodeId, body: Body): void {
@@ -67,6 +74,12 @@ export class ThreePcCoordinator {
     if (this.refs.has(b.ref)) return;
     this.refs.add(b.ref);
     if (this.refs.size > REFS_KEPT) this.refs.delete(this.refs.values().next().value as string);
+    // A late copy (duplication; a front end that restarted and forwarded it again) must not begin a
+    // second transaction, nor one refused or aborted definitely: every ref begun is noted durably,
+    // per front end and client (`../shared/refusals.ts`), which a restart keeps and `refs` does not.
+    const { origin, msgId } = refOrigin(b.ref);
+    if (msgId !== undefined && (this.begun.takenBefore(origin, msgId) || !this.begun.take(origin, msgId)))
+      return;
     if (this.active.size >= ACTIVE_TXNS_MAX) {
       this.done(src, b.ref, false, undefined, ERROR_CODES.temporarilyUnavailable, 'coordinator busy');
       return;

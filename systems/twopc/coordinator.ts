@@ -1,7 +1,8 @@
 import { ERROR_CODES } from '../../src/sim/maelstrom.js';
 import type { Body, NodeContext, NodeId } from '../../src/sim/types.js';
+import { TakenRequests } from '../shared/refusals.js';
 import { DecisionLog, TXIDS_PER_EPOCH } from './decision-log.js';
-import type { TxBegin } from './frontend.js';
+import { refOrigin, type TxBegin } from './frontend.js';
 import type { HashRing } from './ring.js';
 import { type ShardOp, splitByShard } from './txn-exec.js';
 
@@ -27,6 +28,8 @@ export const DECISION_RESEND_MS = 100;
 export const ACTIVE_TXNS_MAX = 512;
 /** Request refs remembered, so a duplicated `tx_begin` is not run twice. */
 const REFS_KEPT = 8192;
+/** The refs begun per front end and client (`../shared/refusals.ts`). */
+const BEGUN_FILE = 'coord-begun';
 
 export type CoordinatorBug = 'presumed-commit-on-timeout';
 
@@ -44,6 +47,8 @@ export class Coordinator {
   private readonly log: DecisionLog;
   private readonly active = new Map<number, Active>();
   private readonly refs = new Set<string>();
+  /** Every request ref begun, per front end and client, on disk: late copies never begin again. */
+  private readonly begun: TakenRequests;
   private nextSeq = 1;
   private lastResendMs = 0;
 
@@ -53,6 +58,7 @@ export class Coordinator {
     private readonly bugs: ReadonlySet<string>,
   ) {
     this.log = new DecisionLog(ctx.disk);
+    this.begun = new TakenRequests(ctx.disk, BEGUN_FILE);
     if (this.log.unacknowledged.size > 0) {
       ctx.log(`recovered: ${this.log.unacknowledged.size} commits to re-send (epoch ${this.log.epoch})`);
       ctx.metrics?.add('coordinatorRecoveredCommits', this.log.unacknowledged.size);
@@ -69,6 +75,12 @@ export class Coordinator {
     if (this.refs.has(b.ref)) return;
     this.refs.add(b.ref);
     if (this.refs.size > REFS_KEPT) this.refs.delete(this.refs.values().next().value as string);
+    // A late copy (duplication; a front end that restarted and forwarded it again) must not begin a
+    // second transaction, nor one refused or aborted definitely: every ref begun is noted durably,
+    // per front end and client (`../shared/refusals.ts`), which a restart keeps and `refs` does not.
+    const { origin, msgId } = refOrigin(b.ref);
+    if (msgId !== undefined && (this.begun.takenBefore(origin, msgId) || !this.begun.take(origin, msgId)))
+      return;
     if (this.active.size >= ACTIVE_TXNS_MAX) {
       this.done(src, b.ref, false, undefined, ERROR_CODES.temporarilyUnavailable, 'coordinator busy');
       return;

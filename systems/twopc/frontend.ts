@@ -1,5 +1,6 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId } from '../../src/sim/types.js';
+import { TakenRequests } from '../shared/refusals.js';
 import { fillReads, type MicroOp, malformedTxn } from './txn-exec.js';
 
 /**
@@ -22,6 +23,8 @@ export const FRONTEND_PENDING_MAX = 1024;
 export const FRONTEND_PENDING_TTL_MS = 5000;
 /** Request ids remembered to drop duplicated deliveries. */
 const SEEN_REQUESTS_MAX = 8192;
+/** The requests this front end refused, per client (`../shared/refusals.ts`). */
+const REFUSED_FILE = 'frontend-refused';
 
 type Kind = 'txn' | 'transfer' | 'read';
 
@@ -40,14 +43,33 @@ export interface TxBegin {
   initial?: number;
 }
 
+/**
+ * The front end and client a request ref (`NODE|CLIENT|MSG_ID`) names, and
+ * the client's msg_id (undefined when the request had none).
+ */
+export function refOrigin(ref: string): { origin: string; msgId: number | undefined } {
+  const cut = ref.lastIndexOf('|');
+  const id = Number(ref.slice(cut + 1));
+  return { origin: ref.slice(0, cut), msgId: Number.isInteger(id) ? id : undefined };
+}
+
 export class Frontend {
   private readonly pending = new Map<string, Pending>();
   private readonly seen = new Set<string>();
+  /**
+   * Refusals noted durably before they are sent: a copy of a refused request
+   * arriving later, even after a restart that emptied `seen`, is refused
+   * again and never reaches the coordinator. (Copies of requests that were
+   * forwarded are recognised by the coordinator, which notes every ref it begins.)
+   */
+  private readonly refused: TakenRequests;
 
   constructor(
     private readonly ctx: NodeContext,
     private readonly coordinator: NodeId,
-  ) {}
+  ) {
+    this.refused = new TakenRequests(ctx.disk, REFUSED_FILE);
+  }
 
   /** Handle a client request; false if `msg` is not one. */
   onClientRequest(msg: Message): boolean {
@@ -61,7 +83,15 @@ export class Frontend {
     const ref = `${this.ctx.id}|${msg.src}|${body.msg_id}`;
     if (this.seen.has(ref)) return true;
     this.remember(ref);
+    const id = body.msg_id;
+    if (typeof id === 'number' && this.refused.takenBefore(msg.src, id)) {
+      // A late copy of a refused request, or one its client gave up on: it never starts.
+      if (this.refused.refusedBefore(msg.src, id))
+        this.ctx.send(msg.src, errorReply(id, ERROR_CODES.temporarilyUnavailable, 'refused earlier'));
+      return true;
+    }
     if (this.pending.size >= FRONTEND_PENDING_MAX) {
+      if (typeof id === 'number') this.refused.refuse(msg.src, id);
       this.ctx.send(
         msg.src,
         errorReply(body.msg_id, ERROR_CODES.temporarilyUnavailable, 'too many requests in progress'),

@@ -71,12 +71,20 @@ export async function seedsToFirstFailure(
 }
 
 /**
- * A Raft cluster in the real simulator with one scripted client, for tests
- * that drive requests and faults by hand and look inside the nodes.
+ * A Raft cluster in the real simulator with scripted clients, for tests
+ * that drive requests and faults by hand and look inside the nodes. Like
+ * Maelstrom's clients, each client actor has one request in flight at a
+ * time and numbers them upwards (the systems rely on it to recognise late
+ * copies, `systems/shared/refusals.ts`): a request goes out through the
+ * first idle client, a new one if all are busy; one never answered keeps
+ * its client busy for good, as an `info` op retires a process.
  */
 export class TestCluster {
   readonly sim: Simulation;
-  private readonly client: ClientEndpoint;
+  private readonly clients: ClientEndpoint[] = [];
+  /** The request each client waits for, by client index. */
+  private readonly busy = new Map<number, number>();
+  private readonly clientOf = new Map<number, number>();
   private nextMsgId = 1;
   private readonly replies = new Map<number, Body>();
 
@@ -91,16 +99,28 @@ export class TestCluster {
       bugs: new Set(opts.bugs ?? []),
       onNodeLog: (node, _timeNs, line) => this.logs.push(`${node} ${line}`),
     });
-    this.client = this.sim.addClient('c1', (msg) => {
-      if (typeof msg.body.in_reply_to === 'number') this.replies.set(msg.body.in_reply_to, msg.body);
-    });
     this.sim.start();
   }
 
   /** Send a request; returns its msg_id, whose reply `reply(id)` gives once it arrived. */
   send(node: string, body: Omit<Body, 'msg_id'>): number {
     const id = this.nextMsgId++;
-    this.client.send(node, { ...body, msg_id: id } as Body);
+    let c = 0;
+    while (this.busy.has(c)) c++;
+    if (c === this.clients.length) {
+      const index = c;
+      this.clients.push(
+        this.sim.addClient(`c${index + 1}`, (msg) => {
+          const to = msg.body.in_reply_to;
+          if (typeof to !== 'number' || this.clientOf.get(to) !== index) return;
+          if (!this.replies.has(to)) this.replies.set(to, msg.body);
+          if (this.busy.get(index) === to) this.busy.delete(index);
+        }),
+      );
+    }
+    this.busy.set(c, id);
+    this.clientOf.set(id, c);
+    this.clients[c].send(node, { ...body, msg_id: id } as Body);
     return id;
   }
 
