@@ -1,6 +1,6 @@
 import type { Checker, CheckOptions } from '../checkers/types.js';
 import type { Generator, OpSpec } from '../src/generator/generator.js';
-import type { Body } from '../src/sim/types.js';
+import type { Body, NodeId } from '../src/sim/types.js';
 
 /** Knobs a workload's generator understands; each workload documents its defaults. */
 export interface WorkloadOptions {
@@ -12,6 +12,20 @@ export interface WorkloadOptions {
   maxTxnLength?: number;
   /** Transactions: writes (appends) per key before the key retires. */
   maxWritesPerKey?: number;
+  /** Broadcast: the neighbour graph the harness tells each node in its `topology` message (Maelstrom's `--topology`). */
+  topology?: BroadcastTopology;
+}
+
+/** Maelstrom's broadcast topologies (`maelstrom test --topology`). */
+export type BroadcastTopology = 'line' | 'grid' | 'tree2' | 'tree3' | 'tree4' | 'total';
+
+/** A message the harness sends a node before the main phase (Maelstrom's broadcast `topology`), awaiting its reply. */
+export interface SetupMessage {
+  dest: NodeId;
+  /** The request body (the harness adds `msg_id`). */
+  body: Body;
+  /** The reply type that acknowledges it (`topology_ok`). */
+  replyType: string;
 }
 
 export interface WorkloadGenerators {
@@ -50,4 +64,9 @@ export interface Workload {
   completeFromReply(op: OpSpec, reply: Body): Completion;
   /** Read-only operations cannot have taken effect, so an indefinite outcome is a `fail`. */
   isReadOnly(op: OpSpec): boolean;
+  /**
+   * Messages to send the nodes after `init` and before the first operation
+   * (broadcast's `topology`), each acknowledged by its reply; none if absent.
+   */
+  setupMessages?(nodeIds: readonly NodeId[], opts: WorkloadOptions): readonly SetupMessage[];
 }
