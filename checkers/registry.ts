@@ -2,6 +2,9 @@ import { Registered } from '../src/plugins/registered.js';
 import { checkBank } from './invariants/bank.js';
 import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
+import { checkEcho } from './maelstrom/echo.js';
+import { checkSetFull } from './maelstrom/set-full.js';
+import { checkUniqueIds } from './maelstrom/unique-ids.js';
 import type { Checker } from './types.js';
 
 /** Elle's modules load when an Elle checker first runs: a linearizability check starts without them. */
@@ -31,6 +34,25 @@ const bank: Checker = {
   check: async (history, opts) => checkBank(history, opts),
 };
 
+const echo: Checker = {
+  name: 'echo',
+  description: "Maelstrom's echo: every ok echo returned exactly what its request sent",
+  check: async (history) => checkEcho(history),
+};
+
+const uniqueIds: Checker = {
+  name: 'unique-ids',
+  description: "Jepsen's unique-ids (Maelstrom unique-ids): every id an ok generate returned is distinct",
+  check: async (history) => checkUniqueIds(history),
+};
+
+const setFull: Checker = {
+  name: 'set-full',
+  description:
+    "Jepsen's set-full (Maelstrom broadcast, g-set): each added element stable, lost or never read; stale elements and stable latencies",
+  check: async (history) => checkSetFull(history),
+};
+
 /**
  * Every checker the CLI and the workloads can name. Add a checker by adding
  * one entry here; a checker never knows which system produced its history.
@@ -41,6 +63,9 @@ const CHECKERS: readonly Checker[] = [
   linearizableChecker,
   bank,
   consensusChecker,
+  echo,
+  uniqueIds,
+  setFull,
 ];
 
 /** Checkers of the user's own (`--checker ./c.ts`, or from code), after the bundled ones. */

@@ -1,10 +1,17 @@
 import { Registered } from '../src/plugins/registered.js';
 import { bankWorkload } from './bank/index.js';
+import { broadcastWorkload } from './broadcast/index.js';
 import { consensusWorkload } from './consensus/index.js';
+import { echoWorkload } from './echo/index.js';
+import { gSetWorkload } from './g-set/index.js';
+import { linKvWorkload } from './lin-kv/index.js';
 import { listAppendWorkload } from './list-append/index.js';
 import { registerWorkload } from './register/index.js';
 import { rwRegisterWorkload } from './rw-register/index.js';
+import { txnListAppendWorkload } from './txn-list-append/index.js';
+import { txnRwRegisterWorkload } from './txn-rw-register/index.js';
 import type { Workload } from './types.js';
+import { uniqueIdsWorkload } from './unique-ids/index.js';
 
 /**
  * Every workload `faultline run --workload` can name. Add one by writing a
@@ -17,6 +24,14 @@ const WORKLOADS: readonly Workload[] = [
   rwRegisterWorkload,
   bankWorkload,
   consensusWorkload,
+  // Maelstrom's workloads, by Maelstrom's names.
+  echoWorkload,
+  uniqueIdsWorkload,
+  broadcastWorkload,
+  gSetWorkload,
+  linKvWorkload,
+  txnListAppendWorkload,
+  txnRwRegisterWorkload,
 ];
 
 /** Workloads of the user's own (`--workload ./w.ts`, or from code), after the bundled ones. */
