@@ -150,7 +150,17 @@ describe('faultline systems / workloads / nemeses', () => {
     expect(w.stdout).toMatch(/^list-append\s.*checker: elle-list-append/m);
     expect(
       JSON.parse((await runCli(['workloads', '--json'])).stdout).map((x: { name: string }) => x.name),
-    ).toEqual(['register', 'list-append', 'rw-register', 'bank', 'consensus']);
+    ).toEqual(
+      expect.arrayContaining([
+        'register',
+        'list-append',
+        'rw-register',
+        'bank',
+        'consensus',
+        'echo',
+        'lin-kv',
+      ]),
+    );
 
     const n = await runCli(['nemeses']);
     for (const k of ['partition', 'kill', 'pause', 'clock', 'loss', 'duplication', 'disk', 'all']) {
