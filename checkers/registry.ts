@@ -2,6 +2,7 @@ import { Registered } from '../src/plugins/registered.js';
 import { checkBank } from './invariants/bank.js';
 import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
+import { checkCounter } from './maelstrom/counter.js';
 import { checkEcho } from './maelstrom/echo.js';
 import { checkSetFull } from './maelstrom/set-full.js';
 import { checkUniqueIds } from './maelstrom/unique-ids.js';
@@ -53,6 +54,13 @@ const setFull: Checker = {
   check: async (history) => checkSetFull(history),
 };
 
+const counter: Checker = {
+  name: 'counter',
+  description:
+    "Maelstrom's g-/pn-counter: each final read = ok adds before it + some subset of the possible ones; reads during the run a subset's sum",
+  check: async (history) => checkCounter(history),
+};
+
 /**
  * Every checker the CLI and the workloads can name. Add a checker by adding
  * one entry here; a checker never knows which system produced its history.
@@ -66,6 +74,7 @@ const CHECKERS: readonly Checker[] = [
   echo,
   uniqueIds,
   setFull,
+  counter,
 ];
 
 /** Checkers of the user's own (`--checker ./c.ts`, or from code), after the bundled ones. */

@@ -3,9 +3,11 @@ import { bankWorkload } from './bank/index.js';
 import { broadcastWorkload } from './broadcast/index.js';
 import { consensusWorkload } from './consensus/index.js';
 import { echoWorkload } from './echo/index.js';
+import { gCounterWorkload } from './g-counter/index.js';
 import { gSetWorkload } from './g-set/index.js';
 import { linKvWorkload } from './lin-kv/index.js';
 import { listAppendWorkload } from './list-append/index.js';
+import { pnCounterWorkload } from './pn-counter/index.js';
 import { registerWorkload } from './register/index.js';
 import { rwRegisterWorkload } from './rw-register/index.js';
 import { txnListAppendWorkload } from './txn-list-append/index.js';
@@ -29,6 +31,8 @@ const WORKLOADS: readonly Workload[] = [
   uniqueIdsWorkload,
   broadcastWorkload,
   gSetWorkload,
+  gCounterWorkload,
+  pnCounterWorkload,
   linKvWorkload,
   txnListAppendWorkload,
   txnRwRegisterWorkload,
