@@ -4,6 +4,7 @@ import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
 import { checkCounter } from './maelstrom/counter.js';
 import { checkEcho } from './maelstrom/echo.js';
+import { checkKafka } from './maelstrom/kafka.js';
 import { checkSetFull } from './maelstrom/set-full.js';
 import { checkUniqueIds } from './maelstrom/unique-ids.js';
 import type { Checker } from './types.js';
@@ -61,6 +62,13 @@ const counter: Checker = {
   check: async (history) => checkCounter(history),
 };
 
+const kafka: Checker = {
+  name: 'kafka',
+  description:
+    "Jepsen's queue checks for Maelstrom's kafka: lost and unobserved sends, non-monotonic and skipped polls, duplicate and inconsistent offsets",
+  check: async (history) => checkKafka(history),
+};
+
 /**
  * Every checker the CLI and the workloads can name. Add a checker by adding
  * one entry here; a checker never knows which system produced its history.
@@ -75,6 +83,7 @@ const CHECKERS: readonly Checker[] = [
   uniqueIds,
   setFull,
   counter,
+  kafka,
 ];
 
 /** Checkers of the user's own (`--checker ./c.ts`, or from code), after the bundled ones. */

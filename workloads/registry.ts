@@ -5,6 +5,7 @@ import { consensusWorkload } from './consensus/index.js';
 import { echoWorkload } from './echo/index.js';
 import { gCounterWorkload } from './g-counter/index.js';
 import { gSetWorkload } from './g-set/index.js';
+import { kafkaWorkload } from './kafka/index.js';
 import { linKvWorkload } from './lin-kv/index.js';
 import { listAppendWorkload } from './list-append/index.js';
 import { pnCounterWorkload } from './pn-counter/index.js';
@@ -36,6 +37,7 @@ const WORKLOADS: readonly Workload[] = [
   linKvWorkload,
   txnListAppendWorkload,
   txnRwRegisterWorkload,
+  kafkaWorkload,
 ];
 
 /** Workloads of the user's own (`--workload ./w.ts`, or from code), after the bundled ones. */
