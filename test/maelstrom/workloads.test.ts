@@ -125,6 +125,11 @@ describe('unique-ids', () => {
       type: 'ok',
       value: 'n1-7',
     });
+    expect(uniqueIdsWorkload.completeFromReply(op, { type: 'generate_ok', id: null })).toEqual({
+      type: 'ok',
+      value: null,
+    });
+    expect(uniqueIdsWorkload.completeFromReply(op, { type: 'generate_ok' }).type).toBe('info');
     expect(uniqueIdsWorkload.completeFromReply(op, { type: 'error', code: 13 }).type).toBe('info');
     expect(uniqueIdsWorkload.completeFromReply(op, { type: 'error', code: 11 }).type).toBe('fail');
   });

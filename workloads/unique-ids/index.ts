@@ -17,6 +17,15 @@ export const uniqueIdsWorkload: Workload = {
     if (op.f !== 'generate') throw new Error(`unique-ids workload: unknown f ${op.f}`);
     return { type: 'generate' };
   },
-  completeFromReply: (op, reply) => completeAs(reply, 'generate_ok', op.value, false, (r) => r.id ?? null),
+  completeFromReply(op, reply) {
+    // An acknowledgement without an id: an id was perhaps taken, but nobody knows which.
+    if (reply.type === 'generate_ok' && reply.id === undefined)
+      return {
+        type: 'info',
+        value: op.value,
+        error: { name: 'malformed-reply', text: 'generate_ok without an id' },
+      };
+    return completeAs(reply, 'generate_ok', op.value, false, (r) => r.id);
+  },
   isReadOnly: () => false,
 };
