@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkKafka } from '../../checkers/maelstrom/kafka.js';
 import { findChecker } from '../../checkers/registry.js';
 import type { Op } from '../../src/history/op.js';
+import { Keyword } from '../../src/history/values.js';
 import { HistoryBuilder } from './helpers.js';
 
 type Msgs = Record<string, [number, number][]>;
@@ -187,6 +188,69 @@ describe('kafka checker', () => {
     const u = new KafkaHistory();
     u.poll(1, { a: 0 }, { a: [[0, 99]] });
     expect(types(u)).toEqual(['unexpected']);
+  });
+
+  it("reads Jepsen's histories (Maelstrom's store): one-micro-op sends and polls, judged between polls per process", () => {
+    const send = Keyword.of('send');
+    const poll = Keyword.of('poll');
+    const h = new HistoryBuilder();
+    for (let i = 0; i < 4; i++) h.call(0, 'send', [[send, '7', 10 + i]], 'ok', [[send, '7', [i, 10 + i]]]);
+    h.call(1, 'assign', ['7'], 'ok', ['7']);
+    h.call(1, 'poll', [[poll]], 'ok', [
+      [
+        poll,
+        {
+          7: [
+            [0, 10],
+            [1, 11],
+          ],
+        },
+      ],
+    ]);
+    h.call(1, 'poll', [[poll]], 'ok', [
+      [
+        poll,
+        {
+          7: [
+            [2, 12],
+            [3, 13],
+          ],
+        },
+      ],
+    ]);
+    expect(checkKafka(h.ops)).toMatchObject({ valid: true, sendOkCount: 4, pollOkCount: 2 });
+    const back = new HistoryBuilder();
+    back.ops.push(...h.ops.map((o) => ({ ...o })));
+    back.call(1, 'poll', [[poll]], 'ok', [[poll, { 7: [[1, 11]] }]]);
+    expect(checkKafka(back.ops).errorTypes).toEqual(['nonmonotonic-poll']);
+    // After an assign of the key, the process may start over.
+    const reassigned = new HistoryBuilder();
+    reassigned.ops.push(...h.ops.map((o) => ({ ...o })));
+    reassigned.call(1, 'assign', ['8'], 'ok', ['8']);
+    reassigned.call(1, 'assign', ['7'], 'ok', ['7']);
+    reassigned.call(1, 'poll', [[poll]], 'ok', [[poll, { 7: [[0, 10]] }]]);
+    expect(checkKafka(reassigned.ops).valid).toBe(true);
+    const skip = new HistoryBuilder();
+    for (let i = 0; i < 3; i++) skip.call(0, 'send', [[send, '7', 10 + i]], 'ok', [[send, '7', [i, 10 + i]]]);
+    skip.call(1, 'poll', [[poll]], 'ok', [[poll, { 7: [[0, 10]] }]]);
+    skip.call(1, 'poll', [[poll]], 'ok', [[poll, { 7: [[2, 12]] }]]);
+    skip.call(2, 'poll', [[poll]], 'ok', [[poll, { 7: [[1, 11]] }]]);
+    expect(checkKafka(skip.ops).errorTypes).toEqual(['poll-skip']);
+    const txn = new HistoryBuilder();
+    txn.call(
+      0,
+      'send',
+      [
+        [send, '7', 1],
+        [send, '7', 2],
+      ],
+      'ok',
+      [
+        [send, '7', [0, 1]],
+        [send, '7', [1, 2]],
+      ],
+    );
+    expect(checkKafka(txn.ops).inputError).toMatch(/2 micro-ops/);
   });
 
   it('nothing to judge → unknown; a malformed poll is an input error', async () => {
