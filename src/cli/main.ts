@@ -1,44 +1,52 @@
 import { Command, CommanderError } from 'commander';
-import { registerCheck } from './commands/check.js';
-import { registerCheckers } from './commands/checkers.js';
-import { registerConvert } from './commands/convert.js';
-import { registerNemeses } from './commands/nemeses.js';
-import { registerReplay } from './commands/replay.js';
-import { registerReport } from './commands/report.js';
-import { registerRun } from './commands/run.js';
-import { registerSearch } from './commands/search.js';
-import { registerServe } from './commands/serve.js';
-import { registerShrink } from './commands/shrink.js';
-import { registerSystems } from './commands/systems.js';
-import { registerValidate } from './commands/validate.js';
-import { registerWorkloads } from './commands/workloads.js';
 import { EXIT } from './exit-codes.js';
 import { errorReport, printError, reportOf } from './output.js';
 
+type Register = (program: Command) => void;
+
+let runModule: typeof import('./commands/run.js') | undefined;
+
+/**
+ * Every command, in the order `--help` lists them, and its module: each is
+ * loaded when needed (`faultline check …` loads check's alone, not the
+ * simulator, the systems or the search).
+ */
+const COMMANDS: readonly (readonly [string, () => Promise<Register>])[] = [
+  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
+  ['convert', async () => (await import('./commands/convert.js')).registerConvert],
+  ['check', async () => (await import('./commands/check.js')).registerCheck],
+  ['checkers', async () => (await import('./commands/checkers.js')).registerCheckers],
+  [
+    'run',
+    async () => {
+      runModule = await import('./commands/run.js');
+      return runModule.registerRun;
+    },
+  ],
+  ['report', async () => (await import('./commands/report.js')).registerReport],
+  ['serve', async () => (await import('./commands/serve.js')).registerServe],
+  ['search', async () => (await import('./commands/search.js')).registerSearch],
+  ['shrink', async () => (await import('./commands/shrink.js')).registerShrink],
+  ['replay', async () => (await import('./commands/replay.js')).registerReplay],
+  ['systems', async () => (await import('./commands/systems.js')).registerSystems],
+  ['workloads', async () => (await import('./commands/workloads.js')).registerWorkloads],
+  ['nemeses', async () => (await import('./commands/nemeses.js')).registerNemeses],
+];
+
 /**
  * The `faultline` command line. Each command lives in its own module under
- * commands/ and registers itself here with one line.
+ * commands/ and registers itself (one line in COMMANDS). With `only`, that
+ * command alone: what a run of it needs.
  */
-export function buildProgram(): Command {
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('faultline')
     .description('Jepsen-style correctness testing: seeded simulation, fault injection, consistency checkers')
     .version('0.2.0')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   program.exitOverride();
-  registerValidate(program);
-  registerConvert(program);
-  registerCheck(program);
-  registerCheckers(program);
-  registerRun(program);
-  registerReport(program);
-  registerServe(program);
-  registerSearch(program);
-  registerShrink(program);
-  registerReplay(program);
-  registerSystems(program);
-  registerWorkloads(program);
-  registerNemeses(program);
+  const wanted = only === undefined ? COMMANDS : COMMANDS.filter(([name]) => name === only);
+  for (const register of await Promise.all(wanted.map(([, load]) => load()))) register(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -53,8 +61,8 @@ function wantsJson(argv: readonly string[]): boolean {
  * A first word that names no command, with or without --help after it
  * (commander would print the top help for `faultline NOPE --help` and exit 0).
  */
-function unknownCommand(program: Command, argv: readonly string[]): string | undefined {
-  const names = program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
+function unknownCommand(argv: readonly string[]): string | undefined {
+  const names = COMMANDS.map(([name]) => name);
   const first = argv.findIndex((a) => !a.startsWith('-'));
   if (first === -1) return undefined;
   const word = argv[first];
@@ -65,22 +73,28 @@ function unknownCommand(program: Command, argv: readonly string[]): string | und
   return names.includes(word) ? undefined : word;
 }
 
+/** The command the first word names (not `help`): the one module to load; undefined: all of them. */
+function commandOf(argv: readonly string[]): string | undefined {
+  const word = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.some(([name]) => name === word) ? word : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
   const json = wantsJson(argv);
   if (argv.length === 0) {
     // Bare `faultline` is a mistake, not a request for help: say so, show the commands, exit 254.
-    process.stderr.write(program.helpInformation());
+    process.stderr.write((await buildProgram()).helpInformation());
     printError(errorReport('name a command (`faultline --help` lists them)', EXIT.badArguments), json);
     return EXIT.badArguments;
   }
-  const unknown = unknownCommand(program, argv);
+  const unknown = unknownCommand(argv);
   if (unknown !== undefined) {
-    const names = program.commands.map((c) => c.name()).join(', ');
+    const names = COMMANDS.map(([name]) => name).join(', ');
     printError(errorReport(`unknown command '${unknown}'; commands: ${names}`, EXIT.badArguments), json);
     return EXIT.badArguments;
   }
   try {
+    const program = await buildProgram(commandOf(argv));
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.valid;
   } catch (err) {
@@ -113,4 +127,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** The signal that stopped a run: bin/faultline.js ends the process by it after the run has said so. */
-export { takeInterruptSignal } from './commands/run.js';
+export function takeInterruptSignal(): NodeJS.Signals | undefined {
+  return runModule?.takeInterruptSignal();
+}
