@@ -6,7 +6,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback.
-const bundled = join(root, 'dist', 'bundle', 'main.js');
+// `faultline check` has a bundle of its own (dist/bundle/check/: fewer files to load).
+const checkBundle = join(root, 'dist', 'bundle', 'check', 'main.js');
+const bundled =
+  process.argv[2] === 'check' && existsSync(checkBundle)
+    ? checkBundle
+    : join(root, 'dist', 'bundle', 'main.js');
 const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'src', 'cli', 'main.js');
 if (!existsSync(compiled)) {
   process.stderr.write(

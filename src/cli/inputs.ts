@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CheckOptions } from '../../checkers/types.js';
-import { findWorkload } from '../../workloads/registry.js';
 import { formatProblem, HistoryParseError, type Severity } from '../history/errors.js';
 import { HISTORY_FORMATS, type History, type HistoryFormat } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
@@ -40,9 +39,11 @@ export interface InputEntry {
  * history.jsonl) or Jepsen's (history.edn, as `store/<test>/<time>/` holds).
  * Its node logs (n1.log, jepsen.log) are not histories.
  */
-function runDirHistory(dir: string): { path: string; storedChecker?: StoredChecker } | undefined {
+async function runDirHistory(
+  dir: string,
+): Promise<{ path: string; storedChecker?: StoredChecker } | undefined> {
   if (existsSync(join(dir, 'test.json'))) {
-    return { path: join(dir, 'history.jsonl'), storedChecker: storedCheckerOf(dir) };
+    return { path: join(dir, 'history.jsonl'), storedChecker: await storedCheckerOf(dir) };
   }
   for (const name of ['history.jsonl', 'history.edn']) {
     if (existsSync(join(dir, name))) return { path: join(dir, name) };
@@ -51,7 +52,7 @@ function runDirHistory(dir: string): { path: string; storedChecker?: StoredCheck
 }
 
 /** The checker recorded in a run's test.json (or, for runs stored before it was recorded, its workload's). */
-function storedCheckerOf(dir: string): StoredChecker | undefined {
+async function storedCheckerOf(dir: string): Promise<StoredChecker | undefined> {
   const file = join(dir, 'test.json');
   let test: { checker?: StoredChecker; config?: { workload?: string } };
   try {
@@ -63,7 +64,10 @@ function storedCheckerOf(dir: string): StoredChecker | undefined {
   if (test.checker && typeof test.checker.name === 'string') {
     return { name: test.checker.name, options: { ...(test.checker.options ?? {}) } };
   }
-  const workload = test.config?.workload === undefined ? undefined : findWorkload(test.config.workload);
+  if (test.config?.workload === undefined) return undefined;
+  // The workloads (and the systems they name) load only here: a check of history files never needs them.
+  const { findWorkload } = await import('../../workloads/registry.js');
+  const workload = findWorkload(test.config.workload);
   return workload ? { name: workload.checker.name, options: { ...workload.checker.options } } : undefined;
 }
 
@@ -72,7 +76,7 @@ function storedCheckerOf(dir: string): StoredChecker | undefined {
  * directory its history files sorted by name. A missing argument becomes an
  * entry with a problem, so every other input is still read.
  */
-export function expandInputs(args: readonly string[]): InputEntry[] {
+export async function expandInputs(args: readonly string[]): Promise<InputEntry[]> {
   if (args.length === 0) throw new UserError('name at least one history file or directory');
   const out: InputEntry[] = [];
   for (const arg of args) {
@@ -87,9 +91,9 @@ export function expandInputs(args: readonly string[]): InputEntry[] {
       out.push({ path: arg, label: basename(arg) });
       continue;
     }
-    let run: ReturnType<typeof runDirHistory>;
+    let run: Awaited<ReturnType<typeof runDirHistory>>;
     try {
-      run = runDirHistory(arg);
+      run = await runDirHistory(arg);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       out.push({ path: join(arg, 'test.json'), label: basename(arg), problem: err.message });

@@ -5,7 +5,7 @@
  * with --quiet or --json). Progress and colour never touch stdout's JSON:
  * progress goes to stderr.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import pc from 'picocolors';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -75,9 +75,20 @@ function extraText(extra: Readonly<Record<string, string | number>> | undefined)
     .join(', ');
 }
 
+/**
+ * cli-progress (and node:readline with it) loads on the first bar: only a
+ * run or a search on a terminal draws one, and a check never does.
+ */
+let cliProgressModule: typeof import('cli-progress') | undefined;
+function cliProgress(): typeof import('cli-progress') {
+  cliProgressModule ??= createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
+  return cliProgressModule;
+}
+
 function ttyProgress(opts: ProgressOptions, stream: Stream): Progress {
+  const { SingleBar, Presets } = cliProgress();
   const known = opts.total !== undefined && opts.total > 0;
-  const bar = new cliProgress.SingleBar(
+  const bar = new SingleBar(
     {
       format: known
         ? `${opts.label} [{bar}] {percentage}% | {value}/{total} ${opts.unit} | {rate}/s | ETA {eta_formatted} {extra}`
@@ -88,7 +99,7 @@ function ttyProgress(opts: ProgressOptions, stream: Stream): Progress {
       etaBuffer: 50,
       fps: 5,
     },
-    cliProgress.Presets.shades_classic,
+    Presets.shades_classic,
   );
   const startedMs = Date.now();
   bar.start(known ? opts.total! : 0, 0, { rate: '0', extra: '' });

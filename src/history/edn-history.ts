@@ -1,9 +1,9 @@
-import { EdnReader, EdnSyntaxError, isKeywordable, writeEdn, writeEdnString } from './edn.js';
+import { EdnReader, type EdnRecord, EdnSyntaxError, isKeywordable, writeEdn, writeEdnString } from './edn.js';
 import { HistoryParseError } from './errors.js';
 import { orderByIndex } from './jsonl.js';
 import { hasOwnIndex, toOp } from './normalize.js';
 import { CORE_FIELDS, type History, type Op } from './op.js';
-import { EdnList } from './values.js';
+import { EdnList, Keyword } from './values.js';
 
 /**
  * Parse a Jepsen EDN history: one vector or list of op maps (Knossos' and
@@ -43,7 +43,36 @@ export function parseEdnHistory(text: string, source: string): History {
       }
       if (reader.hasNext()) throw new EdnSyntaxError(reader.nextLine, 'unexpected content after the history');
     } else {
-      while (reader.hasNext()) take(reader.nextLine);
+      // One flat op map per line (Jepsen's history.edn, Porcupine's kv files) is read by regular
+      // expressions; the reader takes the other lines, form by form, until a form ends its line.
+      let pos = 0;
+      let line = 1;
+      for (;;) {
+        ({ pos, line } = readFlatLines(text, pos, line, (raw, at) => {
+          if (allIndexed && !hasOwnIndex(raw)) allIndexed = false;
+          const op = toOp(raw, ops.length);
+          if (typeof op === 'string') throw new HistoryParseError(source, at, op);
+          ops.push(op);
+          lines.push(at);
+        }));
+        if (pos >= text.length) break;
+        reader.seek(pos, line);
+        let more = true;
+        for (;;) {
+          if (!reader.hasNext()) {
+            more = false;
+            break;
+          }
+          take(reader.nextLine);
+          const after = reader.position;
+          const eol = text.indexOf('\n', after);
+          if (eol === -1 || !onlySeparators(text, after, eol)) continue;
+          pos = eol + 1;
+          line = reader.line + 1;
+          break;
+        }
+        if (!more) break;
+      }
     }
   } catch (err) {
     if (err instanceof EdnSyntaxError)
@@ -51,6 +80,89 @@ export function parseEdnHistory(text: string, source: string): History {
     throw err;
   }
   return orderByIndex({ source, format: 'edn', ops, lines }, allIndexed);
+}
+
+const NAME = '[A-Za-z_*!?<>=][\\w.*+!?<>=-]*';
+/**
+ * One field of a flat op map at lastIndex: a keyword key and a nil, boolean,
+ * keyword, integer of at most 15 digits or string without escapes, followed by
+ * a separator or the closing brace: what the reader reads the same.
+ */
+const FLAT_FIELD = new RegExp(
+  `[ ,\\t]*:(${NAME})[ ,\\t]+(?:(nil|true|false)|:(${NAME})|(-?(?:0|[1-9][0-9]{0,14}))|"([^"\\\\\\n]*)")(?=[ ,\\t}])`,
+  'y',
+);
+/** The end of a flat op map's line: the brace, then nothing but separators up to the newline. */
+const FLAT_END = /[ ,\t]*\}[ ,\t\r]*(?:\n|$)/y;
+/** A line of nothing but separators (the reader skips it). */
+const BLANK = /[ ,\t\r]*(?:\n|$)/y;
+
+/** Spaces, commas and tabs (a return) from `from` to `to`. */
+function onlySeparators(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 44 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+/**
+ * Read the lines of `text` from `pos` (a line start, line `line`) that are
+ * each one flat op map, handing each to `take` with its line; stops at the
+ * first line that is anything else (blank lines are skipped) and answers
+ * where that line starts, and its number (pos text.length: the end).
+ */
+function readFlatLines(
+  text: string,
+  pos: number,
+  line: number,
+  take: (raw: EdnRecord, line: number) => void,
+): { pos: number; line: number } {
+  const field = FLAT_FIELD;
+  let start = pos;
+  let at = line;
+  while (start < text.length) {
+    BLANK.lastIndex = start;
+    if (BLANK.test(text)) {
+      start = BLANK.lastIndex;
+      at++;
+      continue;
+    }
+    let i = start;
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+    if (text.charCodeAt(i) !== 123 /* { */) break;
+    const raw: EdnRecord = {};
+    field.lastIndex = i + 1;
+    let end = i + 1;
+    let ok = true;
+    for (;;) {
+      const m = field.exec(text);
+      if (m === null) break;
+      end = field.lastIndex;
+      const name = m[1];
+      if (name === '__proto__' || Object.hasOwn(raw, name)) {
+        ok = false;
+        break;
+      }
+      raw[name] =
+        m[2] !== undefined
+          ? m[2] === 'nil'
+            ? null
+            : m[2] === 'true'
+          : m[3] !== undefined
+            ? Keyword.of(m[3])
+            : m[4] !== undefined
+              ? Number(m[4])
+              : m[5];
+    }
+    if (!ok) break;
+    FLAT_END.lastIndex = end;
+    if (!FLAT_END.test(text)) break;
+    take(raw, at);
+    start = FLAT_END.lastIndex;
+    at++;
+  }
+  return { pos: start, line: at };
 }
 
 /**

@@ -147,6 +147,19 @@ export class EdnReader {
     return this.pos < this.text.length;
   }
 
+  /** Go on reading from `pos`, which is at the start of line `line` (a caller that read the lines before itself). */
+  seek(pos: number, line: number): void {
+    this.pos = pos;
+    this.line = line;
+    this.nextSlash = -2;
+    this.nextNewline = -2;
+  }
+
+  /** Where the reader is: the offset after the last form read (or the space skipped). */
+  get position(): number {
+    return this.pos;
+  }
+
   /** Line on which the next form starts (call after hasNext()). */
   get nextLine(): number {
     return this.line;

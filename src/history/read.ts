@@ -105,8 +105,25 @@ export function readHistoryFileSync(path: string, opts: ReadOptions = {}): Histo
   }
 }
 
+/**
+ * The read buffer, kept between files (a check of a hundred small files would
+ * otherwise leave a hundred 64 KiB buffers to the collector). Decoded text never
+ * points into it.
+ */
+let spareBuffer: Buffer | undefined;
+
 function readStreaming(fd: number, path: string, opts: ReadOptions): History {
-  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  const own = spareBuffer ?? Buffer.allocUnsafe(CHUNK_BYTES);
+  spareBuffer = undefined;
+  try {
+    return readStreamingInto(own, fd, path, opts);
+  } finally {
+    spareBuffer = own;
+  }
+}
+
+function readStreamingInto(start: Buffer, fd: number, path: string, opts: ReadOptions): History {
+  let buf = start;
   let have = 0; // bytes at the start of buf not parsed yet: a partial line (or, before the format is known, all)
   let reader: JsonlReader | undefined;
   let first = true;
@@ -147,7 +164,9 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
         have = end;
         continue;
       }
-      if ((opts.format ?? detectFormat(text)) !== 'jsonl') return parseHistory(readWhole(path), path, opts);
+      // Another format is parsed whole: read the rest after what is here (never the file again).
+      if ((opts.format ?? detectFormat(text)) !== 'jsonl')
+        return parseHistory(readRest(fd, buf, end, path), path, opts);
       reader = new JsonlReader(path);
     }
     reader.push(text);
@@ -161,6 +180,38 @@ function readStreaming(fd: number, path: string, opts: ReadOptions): History {
   reader.push(rest);
   // Every line that is not blank is an op or an error: JSONL that read nothing was empty.
   return reader.history();
+}
+
+/** The whole text of a file whose first `have` bytes (a byte order mark dropped) are in buf: the rest read from fd. */
+function readRest(fd: number, buf: Buffer, have: number, path: string): string {
+  let b = buf;
+  let total = have;
+  for (;;) {
+    if (total === b.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(b.length * 2, 16 * 1024 * 1024 + b.length));
+      b.copy(bigger, 0, 0, total);
+      b = bigger;
+    }
+    let n: number;
+    try {
+      n = readSync(fd, b, total, b.length - total, null);
+    } catch (err) {
+      throw cannotRead(path, err);
+    }
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_WHOLE_BYTES) throw tooBigToReadWhole(path);
+  }
+  checkUtf8(b, 0, total, path, 0);
+  return b.toString('utf8', 0, total);
+}
+
+function tooBigToReadWhole(path: string): HistoryParseError {
+  return new HistoryParseError(
+    path,
+    0,
+    `larger than ${Math.floor(MAX_WHOLE_BYTES / 2 ** 20)} MiB: EDN and console-log histories are read whole, and that is the most one string holds (write the history as JSONL, which is read as a stream)`,
+  );
 }
 
 function readWhole(path: string): string {
@@ -196,13 +247,7 @@ function readAll(path: string): Buffer {
       }
       if (n === 0) break;
       total += n;
-      if (total > MAX_WHOLE_BYTES) {
-        throw new HistoryParseError(
-          path,
-          0,
-          `larger than ${Math.floor(MAX_WHOLE_BYTES / 2 ** 20)} MiB: EDN and console-log histories are read whole, and that is the most one string holds (write the history as JSONL, which is read as a stream)`,
-        );
-      }
+      if (total > MAX_WHOLE_BYTES) throw tooBigToReadWhole(path);
       chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
     }
     return Buffer.concat(chunks, total);

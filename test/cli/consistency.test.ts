@@ -53,7 +53,7 @@ describe('commands and help', () => {
   });
 
   it('every command takes --json', async () => {
-    const commands = buildProgram().commands.map((c) => c.name());
+    const commands = (await buildProgram()).commands.map((c) => c.name());
     expect(commands.length).toBeGreaterThanOrEqual(8);
     for (const cmd of commands) {
       const r = await runCli([cmd, '--help']);

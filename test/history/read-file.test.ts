@@ -136,6 +136,18 @@ describe('readHistoryFileSync reads JSONL in pieces', () => {
     expect(readHistoryFileSync(path).format).toBe('edn');
     expect(readHistoryFileSync(path).ops).toHaveLength(2000);
     expectSameAsWholeText(path, edn);
+    // Past the first 64 KiB piece the rest is read on (never the file again): a byte order mark
+    // at the start is still no content, and a byte that is not UTF-8 far in is named by its line.
+    const bom = write(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(edn)]), 'edn');
+    expect(readHistoryFileSync(bom).ops).toEqual(readHistoryFileSync(path).ops);
+    const lines = edn.split('\n');
+    const bad = Buffer.concat([
+      Buffer.from(`${lines.slice(0, 1800).join('\n')}\n{:process 1, :type :ok, :f :read, :value "`),
+      Buffer.from([0xff]),
+      Buffer.from(`"}\n${lines.slice(1800).join('\n')}`),
+    ]);
+    expect(bad.length).toBeGreaterThan(2 * 65536);
+    expect(() => readHistoryFileSync(write(bad, 'edn'))).toThrow(':1801: not UTF-8: byte 0xff');
     // Decided from the first 4096 characters, as for the whole text: a log line there wins over a JSON first line.
     const log = readFileSync(join(ETCD_DIR, 'etcd_000.log'), 'utf8');
     const mixed = `{"note": "${'n'.repeat(3000)}"}\n${log}`;

@@ -9,7 +9,6 @@ import type { History } from '../../history/op.js';
 import { toTypedJson } from '../../history/typed-json.js';
 import type { Value } from '../../history/values.js';
 import { namesModule } from '../../plugins/flags.js';
-import { makeDirs } from '../../store/store.js';
 import { combineValid, EXIT, exitCodeForValid } from '../exit-codes.js';
 import { fsFailure } from '../fs-errors.js';
 import {
@@ -155,7 +154,7 @@ async function checkAll(
   flags: CheckFlags,
 ): Promise<number> {
   const format = parseFormatFlag(flags.format);
-  const entries = expandInputs(files);
+  const entries = await expandInputs(files);
   if (!checker && !entries.some((e) => e.storedChecker !== undefined)) {
     const runDir = entries.find((e) => e.runDir !== undefined)?.runDir;
     throw new UserError(
@@ -379,7 +378,8 @@ async function checkEntry(
   if (flags.out) {
     const outDir = inputCount === 1 ? flags.out : join(flags.out, entry.label);
     try {
-      makeDirs(outDir);
+      // The store's module (and node:crypto with it) loads only for --out.
+      (await import('../../store/store.js')).makeDirs(outDir);
       fileOpts.outDir = outDir;
     } catch (err) {
       outError = outputError(err, outDir);

@@ -35,8 +35,8 @@ Examples:
   $ faultline validate ../shared/data/jepsen-etcd ../shared/data/kv
   $ faultline validate --strict history.edn`,
     )
-    .action((files: string[], flags: ValidateFlags) => {
-      process.exitCode = runValidate(files, flags);
+    .action(async (files: string[], flags: ValidateFlags) => {
+      process.exitCode = await runValidate(files, flags);
     });
 }
 
@@ -51,9 +51,9 @@ function problemJson(p: LocatedProblem): Record<string, unknown> {
   };
 }
 
-function runValidate(files: string[], flags: ValidateFlags): number {
+async function runValidate(files: string[], flags: ValidateFlags): Promise<number> {
   const format = parseFormatFlag(flags.format);
-  const entries = expandInputs(files);
+  const entries = await expandInputs(files);
   let bad = 0;
   let problemCount = 0;
   let opCount = 0;
