@@ -179,6 +179,34 @@ function split(side: string[]): (src: string, dest: string) => boolean {
 const sorted = (values: unknown): unknown[] =>
   [...(values as unknown[])].sort((a, b) => Number(a) - Number(b));
 
+describe('demo node launchers', () => {
+  const listing = spawnSync('git', ['ls-files', '-s', 'examples/maelstrom'], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  it.skipIf(listing.status !== 0)('are executable in git, so a fresh checkout can run them', () => {
+    const modes = new Map(
+      listing.stdout
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [meta, path] = line.split('\t');
+          return [path, meta.split(' ')[0]] as const;
+        }),
+    );
+    const launchers = ['echo', 'g-set', 'broadcast', 'lin-kv', 'lin-kv-wrong'].map(
+      (n) => `examples/maelstrom/bin/${n}`,
+    );
+    for (const path of [
+      ...launchers,
+      'examples/maelstrom/python/g_counter.py',
+      'examples/maelstrom/python/broadcast.py',
+    ]) {
+      expect(modes.get(path), path).toBe('100755');
+    }
+  });
+});
+
 describe('demo node: echo', () => {
   it('answers init and echoes any payload, from any working directory; survives junk; exits when stdin closes', async () => {
     const startNs = process.hrtime.bigint();
@@ -235,50 +263,61 @@ describe('demo node: g-set', () => {
   });
 });
 
+/** Broadcast over a line of five nodes: n3 cut off, then healed, a third of all gossip lost throughout. */
+async function broadcastScenario(command: string): Promise<void> {
+  const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  const cluster = new Cluster(command, ids);
+  await cluster.init();
+  const topology = { n1: ['n2'], n2: ['n1', 'n3'], n3: ['n2', 'n4'], n4: ['n3', 'n5'], n5: ['n4'] };
+  for (const id of ids) {
+    expect(await cluster.request(id, { type: 'topology', topology })).toMatchObject({
+      type: 'topology_ok',
+    });
+  }
+  // Off the line, nothing is sent: count messages between non-neighbours.
+  const offTopology: string[] = [];
+  let drop = 0;
+  cluster.blocked = (src, dest) => {
+    if (!(topology as Record<string, string[]>)[src].includes(dest)) offTopology.push(`${src}->${dest}`);
+    // n3 cut off from both sides, and a third of all other messages lost.
+    if (src === 'n3' || dest === 'n3') return true;
+    return drop++ % 3 === 0;
+  };
+  for (let i = 0; i < 6; i++) {
+    expect(await cluster.request('n1', { type: 'broadcast', message: i })).toMatchObject({
+      type: 'broadcast_ok',
+    });
+    expect(await cluster.request('n5', { type: 'broadcast', message: 10 + i })).toMatchObject({
+      type: 'broadcast_ok',
+    });
+  }
+  await cluster.eventually(
+    ['n1', 'n2'],
+    { type: 'read' },
+    (r) => sorted(r.messages).join() === '0,1,2,3,4,5',
+  );
+  await sleep(300);
+  const n2 = await cluster.request('n2', { type: 'read' });
+  expect(sorted(n2.messages)).toEqual([0, 1, 2, 3, 4, 5]);
+  cluster.blocked = (src, dest) => {
+    if (!(topology as Record<string, string[]>)[src].includes(dest)) offTopology.push(`${src}->${dest}`);
+    return drop++ % 3 === 0;
+  };
+  const all = [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15].join();
+  await cluster.eventually(ids, { type: 'read' }, (r) => sorted(r.messages).join() === all);
+  expect(offTopology).toEqual([]);
+  expect(cluster.problems).toEqual([]);
+}
+
 describe('demo node: broadcast', () => {
   it('honours the topology and retries gossip: messages cross a healed partition and a lossy line', async () => {
-    const ids = ['n1', 'n2', 'n3', 'n4', 'n5'];
-    const cluster = new Cluster(join(BIN, 'broadcast'), ids);
-    await cluster.init();
-    const topology = { n1: ['n2'], n2: ['n1', 'n3'], n3: ['n2', 'n4'], n4: ['n3', 'n5'], n5: ['n4'] };
-    for (const id of ids) {
-      expect(await cluster.request(id, { type: 'topology', topology })).toMatchObject({
-        type: 'topology_ok',
-      });
-    }
-    // Off the line, nothing is sent: count messages between non-neighbours.
-    const offTopology: string[] = [];
-    let drop = 0;
-    cluster.blocked = (src, dest) => {
-      if (!(topology as Record<string, string[]>)[src].includes(dest)) offTopology.push(`${src}->${dest}`);
-      // n3 cut off from both sides, and a third of all other messages lost.
-      if (src === 'n3' || dest === 'n3') return true;
-      return drop++ % 3 === 0;
-    };
-    for (let i = 0; i < 6; i++) {
-      expect(await cluster.request('n1', { type: 'broadcast', message: i })).toMatchObject({
-        type: 'broadcast_ok',
-      });
-      expect(await cluster.request('n5', { type: 'broadcast', message: 10 + i })).toMatchObject({
-        type: 'broadcast_ok',
-      });
-    }
-    await cluster.eventually(
-      ['n1', 'n2'],
-      { type: 'read' },
-      (r) => sorted(r.messages).join() === '0,1,2,3,4,5',
-    );
-    await sleep(300);
-    const n2 = await cluster.request('n2', { type: 'read' });
-    expect(sorted(n2.messages)).toEqual([0, 1, 2, 3, 4, 5]);
-    cluster.blocked = (src, dest) => {
-      if (!(topology as Record<string, string[]>)[src].includes(dest)) offTopology.push(`${src}->${dest}`);
-      return drop++ % 3 === 0;
-    };
-    const all = [0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15].join();
-    await cluster.eventually(ids, { type: 'read' }, (r) => sorted(r.messages).join() === all);
-    expect(offTopology).toEqual([]);
-    expect(cluster.problems).toEqual([]);
+    await broadcastScenario(join(BIN, 'broadcast'));
+  });
+});
+
+describe.skipIf(!hasPython)('demo node in Python: broadcast', () => {
+  it('honours the topology and retries gossip, like the TypeScript one', async () => {
+    await broadcastScenario(join(PYTHON_DIR, 'broadcast.py'));
   });
 });
 
