@@ -41,11 +41,21 @@ export interface RunConfig {
   runtime?: 'local' | 'docker';
   /** Real mode only: the adapter's options (`--isolation serializable`, …), every one filled in. */
   adapterOptions?: Record<string, string>;
+  /** `--system maelstrom` only: the node binary (absolute path), its arguments, and how long `init` may take. */
+  maelstrom?: MaelstromBinary;
   /**
    * The user's own system / workload modules (`--system ./my-system.ts`), as given: a search
    * worker, a replay or a shrink loads them before resolving the names (src/plugins/load.ts).
    */
   modules?: PluginModules;
+}
+
+/** A Maelstrom node binary as a run starts it: `bin args…`, once per node. */
+export interface MaelstromBinary {
+  bin: string;
+  args: string[];
+  /** Every node must answer `init` with `init_ok` within this long (ms) before the workload starts. */
+  initTimeoutMs: number;
 }
 
 export const DEFAULT_CONFIG = {
@@ -187,6 +197,14 @@ function integerIn(what: string, v: number, lo: number, hi: number): void {
     throw new ConfigError(`${what} must be an integer in [${lo}, ${hi}], got ${v}`);
 }
 
+/** How long a Maelstrom node may take to answer `init`, by default (ms). */
+export const DEFAULT_INIT_TIMEOUT_MS = 10_000;
+
+/** A word as a POSIX shell reads it back: bare when safe, else single-quoted. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
 /** The test's name in the store: system (+bugs) and workload. */
 export function testName(config: RunConfig): string {
   const bugs = config.bugs.length > 0 ? `+${config.bugs.join('+')}` : '';
@@ -228,6 +246,15 @@ export function replayCommand(config: RunConfig, storeDir?: string): string {
   if (config.network.reorderProbability !== undefined)
     parts.push(`--reorder ${config.network.reorderProbability}`);
   if (config.runtime !== undefined) parts.push(`--runtime ${config.runtime}`);
+  if (config.maelstrom !== undefined) {
+    parts.push(`--bin ${shellWord(config.maelstrom.bin)}`);
+    for (const a of config.maelstrom.args)
+      parts.push(`--bin-arg${a.startsWith('-') ? '=' : ' '}${shellWord(a)}`);
+    if (config.maelstrom.initTimeoutMs !== DEFAULT_INIT_TIMEOUT_MS)
+      parts.push(`--init-timeout ${config.maelstrom.initTimeoutMs}`);
+  }
+  if (config.workloadOptions.topology !== undefined)
+    parts.push(`--topology ${config.workloadOptions.topology}`);
   for (const [k, v] of Object.entries(config.adapterOptions ?? {})) parts.push(`--${k} ${v}`);
   if (config.workloadOptions.opsPerKey !== undefined)
     parts.push(`--ops-per-key ${config.workloadOptions.opsPerKey}`);

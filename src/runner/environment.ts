@@ -1,4 +1,4 @@
-import type { Completion } from '../../workloads/types.js';
+import type { Completion, SetupMessage } from '../../workloads/types.js';
 import type { OpSpec } from '../generator/generator.js';
 import type { CrashMode } from '../sim/disk.js';
 import type { Grouping } from '../sim/network.js';
@@ -49,6 +49,13 @@ export interface ClientConnection {
 export interface ClientTransport {
   /** One connection per worker, asked for in worker order before the run starts. */
   connect(clientId: string): ClientConnection;
+  /**
+   * Send the workload's setup messages (broadcast's `topology`) and call
+   * `done` once each was acknowledged by its `replyType`; a message with no
+   * answer is sent again every `timeoutMs`, and after `attempts` tries the
+   * run fails naming the node. Absent: this transport cannot (an adapter's clients).
+   */
+  setup?(messages: readonly SetupMessage[], time: Scheduler, timeoutMs: number, done: () => void): void;
 }
 
 /** The part of the network the nemesis changes. Actors are node ids and client ids. */

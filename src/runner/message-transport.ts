@@ -1,7 +1,7 @@
-import type { Completion, Workload } from '../../workloads/types.js';
+import type { Completion, SetupMessage, Workload } from '../../workloads/types.js';
 import type { OpSpec } from '../generator/generator.js';
 import type { Body, Message, NodeId } from '../sim/types.js';
-import type { ClientConnection, ClientTransport } from './environment.js';
+import type { ClientConnection, ClientTransport, Scheduler } from './environment.js';
 
 /** A client actor's handle on a network of actors (the simulator's `addClient`). */
 export interface MessageEndpoint {
@@ -10,8 +10,15 @@ export interface MessageEndpoint {
 
 /** A network clients join as actors: the simulated network, or one that carries Maelstrom messages to processes. */
 export interface MessageNetwork {
-  addClient(id: string, onMessage: (msg: Message) => void): MessageEndpoint;
+  /** `worker: false`: an actor of the harness's own (the setup client), out of reach of client faults. */
+  addClient(id: string, onMessage: (msg: Message) => void, opts?: { worker?: boolean }): MessageEndpoint;
 }
+
+/** The actor that sends the workload's setup messages (one of the clients, in Maelstrom's statistics). */
+export const SETUP_CLIENT_ID = 'c-setup';
+
+/** Tries of each setup message before the run fails. */
+const SETUP_ATTEMPTS = 10;
 
 /**
  * The Maelstrom transport: each worker is a client actor on `net`; the
@@ -20,7 +27,55 @@ export interface MessageNetwork {
  * replies to abandoned requests, and duplicates, are ignored.
  */
 export function messageTransport(net: MessageNetwork, workload: Workload): ClientTransport {
-  return { connect: (clientId) => new MessageConnection(net, clientId, workload) };
+  return {
+    connect: (clientId) => new MessageConnection(net, clientId, workload),
+    setup: (messages, time, timeoutMs, done) => sendSetup(net, messages, time, timeoutMs, done),
+  };
+}
+
+/**
+ * Send every setup message at once from the setup client, each again after
+ * `timeoutMs` until its reply comes (a lossy network may drop it); `done`
+ * once all are acknowledged. A wrong answer, or none after SETUP_ATTEMPTS
+ * tries, throws from the simulation's event (the run fails, naming the node).
+ */
+function sendSetup(
+  net: MessageNetwork,
+  messages: readonly SetupMessage[],
+  time: Scheduler,
+  timeoutMs: number,
+  done: () => void,
+): void {
+  let waiting = messages.length;
+  let nextMsgId = 1;
+  const pending = new Map<number, SetupMessage>();
+  const acked = new Set<SetupMessage>();
+  const endpoint = net.addClient(
+    SETUP_CLIENT_ID,
+    (msg) => {
+      const m = pending.get(msg.body.in_reply_to ?? -1);
+      if (m === undefined || msg.src !== m.dest || acked.has(m)) return;
+      if (msg.body.type !== m.replyType)
+        throw new Error(
+          `node ${m.dest} answered its ${m.body.type} message with ${JSON.stringify(msg.body).slice(0, 200)}, not ${m.replyType}`,
+        );
+      acked.add(m);
+      if (--waiting === 0) done();
+    },
+    { worker: false },
+  );
+  const send = (m: SetupMessage, attempt: number) => {
+    if (acked.has(m)) return;
+    if (attempt > SETUP_ATTEMPTS)
+      throw new Error(
+        `node ${m.dest} did not answer its ${m.body.type} message with ${m.replyType} (${SETUP_ATTEMPTS} tries, ${timeoutMs} ms apart)`,
+      );
+    const msgId = nextMsgId++;
+    pending.set(msgId, m);
+    endpoint.send(m.dest, { ...m.body, msg_id: msgId });
+    time.schedule(timeoutMs * 1e6, () => send(m, attempt + 1));
+  };
+  for (const m of messages) send(m, 1);
 }
 
 interface PendingRequest {

@@ -7,6 +7,8 @@ import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { type CheckBudget, checkInWorker, describeBudget } from '../host/check-in-worker.js';
 import { defaultCheckBudget, nextTurn } from '../host/turn.js';
+import { isMaelstromSystem, type ResolvedMaelstromRun, resolveMaelstromConfig } from '../maelstrom/config.js';
+import type { MaelstromRunSummary } from '../maelstrom/run-maelstrom.js';
 import { loadRunModules } from '../plugins/load.js';
 import { isAdapterName, type ResolvedRealRun, resolveRealConfig } from '../real/config.js';
 import type { RealRunSummary } from '../real/run-real.js';
@@ -38,6 +40,15 @@ export class RunCrashedError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * A Maelstrom node binary misbehaved (exited early, printed a line that is
+ * not a message, never answered init): the user's program is at fault, and
+ * the history so far is on disk.
+ */
+export class NodeBinaryError extends RunCrashedError {
+  override name = 'NodeBinaryError';
 }
 
 export interface RunTestOptions {
@@ -95,8 +106,8 @@ export interface TestRun {
   result: CheckResult;
   /** The budget the check had. */
   checkBudget?: CheckBudget;
-  /** A simulated run's summary, or a real run's (`mode: 'real'`). */
-  summary: SimulationSummary | RealRunSummary;
+  /** A simulated run's summary, a Maelstrom binary's (`maelstrom`), or a real run's (`mode: 'real'`). */
+  summary: SimulationSummary | MaelstromRunSummary | RealRunSummary;
   /** Lines of history.jsonl on disk (all ops of a complete run; a prefix otherwise). */
   opsWritten: number;
   historySha256: string;
@@ -172,7 +183,10 @@ export async function runTest(
     : isAdapterName(partial.system ?? '')
       ? resolveRealConfig(partial)
       : undefined;
-  const { config, workload } = real ?? resolveConfig(partial);
+  // --system maelstrom: node binaries as processes on the simulated network, in wall-clock time.
+  const maelstrom: ResolvedMaelstromRun | undefined =
+    !real && isMaelstromSystem(partial.system) ? resolveMaelstromConfig(partial) : undefined;
+  const { config, workload } = real ?? maelstrom ?? resolveConfig(partial);
   const realMode = real ? await import('../real/run-real.js') : undefined;
   if (real && realMode) await realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';
@@ -191,7 +205,7 @@ export async function runTest(
   try {
     writeJson(join(dir, 'test.json'), {
       name,
-      mode: real ? 'real' : 'simulation',
+      mode: real ? 'real' : maelstrom ? 'maelstrom' : 'simulation',
       startedAt: opts.startedAtIso,
       config,
       // What `faultline check RUN_DIR` re-checks the history with (Jepsen's analyse).
@@ -237,7 +251,9 @@ export async function runTest(
       const path = join(dir, `${node}.log`);
       try {
         // Real nodes' logs go to disk line by line: someone may be watching them (and the harness may die).
-        w = new BufferedFileWriter(path, real ? 0 : undefined, false, (err) => onWriteFailure(err, path));
+        w = new BufferedFileWriter(path, real || maelstrom ? 0 : undefined, false, (err) =>
+          onWriteFailure(err, path),
+        );
       } catch (err) {
         onWriteFailure(err as Error, path);
       }
@@ -251,9 +267,25 @@ export async function runTest(
     for (const w of logs.values()) w?.close();
   };
 
-  let summary: SimulationSummary | RealRunSummary;
+  let summary: SimulationSummary | MaelstromRunSummary | RealRunSummary;
   let finished = false;
-  if (real && realMode) {
+  if (maelstrom) {
+    const m = await import('../maelstrom/run-maelstrom.js');
+    try {
+      const out = await m.runMaelstrom(config, workload, { history, nodeLog }, { signal: opts.signal });
+      summary = out.summary;
+      finished = out.finished;
+    } catch (err) {
+      closeFiles();
+      const message = err instanceof Error ? err.message : String(err);
+      const byNode = err instanceof Error && err.name === 'MaelstromNodeError';
+      tryWriteResults(dir, { valid: 'unknown', crashed: true, error: message, replay });
+      writeReport(dir);
+      throw byNode
+        ? new NodeBinaryError(message, dir, replay, err)
+        : new RunCrashedError(message, dir, replay, err);
+    }
+  } else if (real && realMode) {
     // Real mode answers signals itself (every node stopped, RunInterruptedError).
     try {
       summary = await realMode.runReal(config, real.adapter, workload, { history, nodeLog }, { runDir: dir });

@@ -125,8 +125,20 @@ export function startTest(
   });
 
   env.start();
-  clients.start();
-  nemesisRunner.start();
+  // Setup messages (broadcast's topology) are answered before the first operation and the first fault.
+  const setup = workload.setupMessages?.(env.nodeIds, config.workloadOptions) ?? [];
+  const begin = () => {
+    clients.start();
+    nemesisRunner.start();
+  };
+  if (setup.length === 0) begin();
+  else {
+    if (!env.clients.setup)
+      throw new Error(
+        `workload ${workload.name} sends setup messages, which this environment's clients cannot send`,
+      );
+    env.clients.setup(setup, env.time, config.clientTimeoutMs, begin);
+  }
   return {
     recorder,
     nemesis,

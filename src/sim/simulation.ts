@@ -44,6 +44,23 @@ export interface SimulationOptions {
    */
   onProgress?: (virtualNs: number) => void;
   progressEveryEvents?: number;
+  /**
+   * Told of every message sent (`send`, once per `send` call, before the
+   * network decides its fate) and every message handed to its receiver
+   * (`recv`), for message statistics. It must not change the simulation.
+   */
+  onMessageEvent?: (event: 'send' | 'recv', src: string, dest: string, body: Body) => void;
+}
+
+/** Options of a client actor. */
+export interface ClientOptions {
+  /**
+   * A client worker (the default): listed in `clientIds`, which faults aimed
+   * at clients (client-replies) reach. Maelstrom's services (`lin-kv` …) and
+   * the harness's setup client are not workers: no fault reaches them, and
+   * partitions, which list nodes, never cut them off.
+   */
+  worker?: boolean;
 }
 
 /** A client actor's handle on the network. */
@@ -208,12 +225,12 @@ export class Simulation {
   }
 
   /** Register a client actor (`c1`…) on the network; its messages arrive at `onMessage`. */
-  addClient(id: string, onMessage: (msg: Message) => void): ClientEndpoint {
+  addClient(id: string, onMessage: (msg: Message) => void, opts: ClientOptions = {}): ClientEndpoint {
     if (this.hosts.has(id)) throw new Error(`client id ${id} collides with a node id`);
     if (this.network.indexOf(id) !== -1) throw new Error(`actor ${id} is already registered`);
     const index = this.network.addActor(id);
     this.clients[index] = onMessage;
-    this.clientIdList.push(id);
+    if (opts.worker !== false) this.clientIdList.push(id);
     return {
       id,
       send: (dest, body) => this.transmit(id, index, dest, body),
@@ -329,6 +346,7 @@ export class Simulation {
   crash(id: NodeId, mode: CrashMode = 'lose-unsynced'): void {
     const h = this.host(id);
     if (h.status === 'down') return;
+    h.node?.onCrash?.();
     h.status = 'down';
     h.node = undefined;
     h.incarnation++;
@@ -355,6 +373,7 @@ export class Simulation {
   pause(id: NodeId): void {
     const h = this.host(id);
     if (h.status === 'down' || h.paused) return;
+    h.node?.onPause?.();
     h.paused = true;
     h.timerEpoch++;
     for (const t of h.timers.values()) t.remainingNs = Math.max(0, t.fireAtNs - this.nowNsValue);
@@ -367,6 +386,7 @@ export class Simulation {
     const h = this.host(id);
     if (!h.paused) return;
     h.paused = false;
+    h.node?.onResume?.();
     this.nodeLog(h, '*** resumed');
     const epoch = h.timerEpoch;
     for (const [tid, t] of h.timers) {
@@ -439,6 +459,7 @@ export class Simulation {
     if (h.incarnation !== ctx.incarnation) return; // crashed from inside createNode (not expected)
     h.node = node;
     const init: Body = { type: 'init', msg_id: ++this.initMsgId, node_id: h.id, node_ids: [...this.nodeIds] };
+    this.options.onMessageEvent?.('send', CONTROLLER_ID, h.id, init);
     this.callNode(h, { src: CONTROLLER_ID, dest: h.id, body: init });
   }
 
@@ -502,6 +523,7 @@ export class Simulation {
   }
 
   private transmit(src: string, srcIndex: number, dest: string, body: Body): void {
+    this.options.onMessageEvent?.('send', src, dest, body);
     const destIndex = this.network.indexOf(dest);
     if (destIndex === -1) {
       const h = this.hosts.get(src);
@@ -536,6 +558,7 @@ export class Simulation {
     if (h === undefined) {
       this.network.stats.delivered++;
       this.stats.deliveries++;
+      this.options.onMessageEvent?.('recv', msg.src, msg.dest, msg.body);
       this.clients[d.destIndex]?.(msg);
       return;
     }
@@ -574,6 +597,7 @@ export class Simulation {
   }
 
   private callNode(h: NodeHost, msg: Message): void {
+    this.options.onMessageEvent?.('recv', msg.src, msg.dest, msg.body);
     try {
       h.node!.onMessage(msg);
     } catch (err) {

@@ -84,6 +84,15 @@ export interface SimNode {
    * systems without a primary leave it out.
    */
   primaryTerm?(): number | null;
+  /**
+   * Lifecycle hooks for nodes that live outside the simulator (a Maelstrom
+   * binary run as a process): the simulator calls them as it crashes, pauses
+   * or resumes the node. Simulated nodes leave them out; the simulator's own
+   * bookkeeping (lost memory, frozen timers, held messages) is the same either way.
+   */
+  onCrash?(): void;
+  onPause?(): void;
+  onResume?(): void;
 }
 
 export interface BugKnob {

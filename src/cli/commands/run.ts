@@ -1,7 +1,21 @@
 import { type Command, Option } from 'commander';
+import type { CheckResult } from '../../../checkers/types.js';
 import { listAdapters } from '../../../systems/adapters/registry.js';
 import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
+import {
+  isMaelstromSystem,
+  MAELSTROM_SYSTEM,
+  resolveMaelstromConfig,
+  TOPOLOGIES,
+} from '../../maelstrom/config.js';
+import {
+  ednMap,
+  jsonToEdn,
+  type MaelstromStats,
+  maelstromStatsEdn,
+  printEdn,
+} from '../../maelstrom/stats.js';
 import {
   ALL_PARTITION_MODES,
   type FaultStats,
@@ -13,7 +27,13 @@ import {
 import { loadModuleFlags, namesModule } from '../../plugins/flags.js';
 import type { PluginModules } from '../../plugins/load.js';
 import { isAdapterName, RUNTIMES, resolveRealConfig } from '../../real/config.js';
-import { ConfigError, DEFAULT_CONFIG, type RunConfig, resolveConfig } from '../../runner/config.js';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  DEFAULT_INIT_TIMEOUT_MS,
+  type RunConfig,
+  resolveConfig,
+} from '../../runner/config.js';
 import type { TestRun } from '../../runner/run-test.js';
 import type { LatencyDistribution } from '../../sim/network.js';
 import { EXIT, exitCodeForValid } from '../exit-codes.js';
@@ -50,6 +70,10 @@ interface RunFlags {
   json?: boolean;
   quiet?: boolean;
   runtime?: string;
+  bin?: string;
+  binArg: string[];
+  topology?: string;
+  initTimeout?: string;
   /** Set when --workload was left at its default (an adapter then picks its own first workload). */
   workloadDefaulted?: boolean;
   /** Adapter options (`--isolation` …), by their camel-cased flag names. */
@@ -169,6 +193,20 @@ export function registerRun(program: Command): void {
     .option(
       '--runtime <name>',
       `real mode (an adapter as --system): where nodes run: ${RUNTIMES.join(', ')} (default local)`,
+    )
+    .option('--bin <path>', '--system maelstrom: the Maelstrom node binary, started once per node')
+    .addOption(
+      new Option('--bin-arg <arg>', '--system maelstrom: an argument for the binary (repeatable, in order)')
+        .argParser(collect)
+        .default([] as string[], 'none'),
+    )
+    .option(
+      '--init-timeout <ms>',
+      '--system maelstrom: how long every node may take to answer init (default 10000)',
+    )
+    .option(
+      '--topology <name>',
+      `broadcast workload: the neighbour graph, ${TOPOLOGIES.join(', ')} (default grid)`,
     );
   const run = program.commands.find((c) => c.name() === 'run')!;
   for (const o of adapterOptionFlags())
@@ -209,6 +247,7 @@ export function configFromFlags(
   const system = requireChoice('--system', flags.system, [
     ...listSystems().map((s) => s.name),
     ...listAdapters().map((a) => a.name),
+    MAELSTROM_SYSTEM,
   ]);
   const real = isAdapterName(system);
   const workload = requireChoice(
@@ -284,6 +323,37 @@ export function configFromFlags(
     partial.workloadOptions = {
       opsPerKey: parseNumberFlag('--ops-per-key', flags.opsPerKey, { integer: true, min: 1, max: 1e9 }),
     };
+  if (flags.topology !== undefined)
+    partial.workloadOptions = {
+      ...partial.workloadOptions,
+      topology: requireChoice('--topology', flags.topology, TOPOLOGIES),
+    };
+  if (isMaelstromSystem(system)) {
+    if (flags.bin === undefined)
+      throw new UserError(
+        '--system maelstrom needs --bin PATH: the Maelstrom node binary, started once per node',
+      );
+    if (flags.runtime !== undefined)
+      throw new UserError('--runtime is for real mode, not --system maelstrom');
+    partial.maelstrom = {
+      bin: flags.bin,
+      args: flags.binArg,
+      initTimeoutMs:
+        flags.initTimeout === undefined
+          ? DEFAULT_INIT_TIMEOUT_MS
+          : parseNumberFlag('--init-timeout', flags.initTimeout, { min: 1, max: 3_600_000 }),
+    };
+    try {
+      // The binary is resolved to an absolute path here: test.json and the replay line name it so.
+      partial.maelstrom = resolveMaelstromConfig(partial).config.maelstrom;
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UserError(err.message);
+      throw err;
+    }
+    return partial;
+  }
+  if (flags.bin !== undefined || flags.binArg.length > 0 || flags.initTimeout !== undefined)
+    throw new UserError(`--bin, --bin-arg and --init-timeout are for --system maelstrom, not ${system}`);
   const adapterFlags = adapterOptionFlags().filter((o) => flags[camel(o.name)] !== undefined);
   if (!real) {
     if (flags.runtime !== undefined)
@@ -412,7 +482,9 @@ async function runCommand(flags: RunFlags): Promise<number> {
         if (!talk) return;
         const config = isAdapterName(partial.system ?? '')
           ? resolveRealConfig(partial).config
-          : resolveConfig(partial).config;
+          : isMaelstromSystem(partial.system)
+            ? resolveMaelstromConfig(partial).config
+            : resolveConfig(partial).config;
         process.stdout.write(`${header(config)}\n`);
       },
       onSimulationProgress: (virtualNs, expectedNs) => {
@@ -431,7 +503,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
           // The checkers report no progress of their own: show that the check is running, and for how long.
           const checkStartMs = performance.now();
           checkProgress = startProgress({
-            label: `checking (${resolveConfig(partial).workload.checker.name})`,
+            label: `checking (${(isMaelstromSystem(partial.system) ? resolveMaelstromConfig(partial) : resolveConfig(partial)).workload.checker.name})`,
             unit: 's elapsed',
             silent,
             showRate: false,
@@ -450,6 +522,8 @@ async function runCommand(flags: RunFlags): Promise<number> {
     stopProgress();
     const name = err instanceof Error ? err.name : '';
     if (name === 'RealSetupError') throw new UserError((err as Error).message);
+    if (err instanceof runner.NodeBinaryError)
+      throw new UserError(`${err.message} (history so far: ${err.dir})`);
     if (name === 'RunInterruptedError') {
       const sig = (err as { signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP' }).signal;
       process.stderr.write(
@@ -547,9 +621,11 @@ function header(c: RunConfig): string {
 function describe(run: TestRun, timing: { simulationS: number; checkS: number }, colors: Colors): string {
   const s = run.summary;
   const timeLine =
-    'mode' in s
-      ? `  real mode, runtime ${s.runtime}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} set up in ${(s.setupMs / 1000).toFixed(1)} s; ${(s.wallNs / 1e9).toFixed(1)} s of operations (${(s.counts.invoke / Math.max(s.wallNs / 1e9, 1e-9)).toFixed(0)} ops/s); ${s.proxies.connections} proxied connections${s.cleanupProblems.length > 0 ? `; clean-up problems: ${s.cleanupProblems.join('; ')}` : ''}`
-      : `  ${(s.simulatedNs / 1e9).toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(s.simulatedNs / 1e9 / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`;
+    'maelstrom' in s
+      ? `  ${s.maelstrom.processesStarted} Maelstrom process${s.maelstrom.processesStarted === 1 ? '' : 'es'} started (restarts included), init answered in ${s.maelstrom.initMs.toFixed(0)} ms; ${(s.simulatedNs / 1e9).toFixed(1)} s of operations in real time; ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`
+      : 'mode' in s
+        ? `  real mode, runtime ${s.runtime}: ${s.nodes.length} node${s.nodes.length === 1 ? '' : 's'} set up in ${(s.setupMs / 1000).toFixed(1)} s; ${(s.wallNs / 1e9).toFixed(1)} s of operations (${(s.counts.invoke / Math.max(s.wallNs / 1e9, 1e-9)).toFixed(0)} ops/s); ${s.proxies.connections} proxied connections${s.cleanupProblems.length > 0 ? `; clean-up problems: ${s.cleanupProblems.join('; ')}` : ''}`
+        : `  ${(s.simulatedNs / 1e9).toFixed(1)} simulated s in ${timing.simulationS.toFixed(2)} wall s (${(s.simulatedNs / 1e9 / Math.max(timing.simulationS, 1e-9)).toFixed(0)}× real time); ${s.network.delivered} messages delivered, ${s.network.cut} cut, ${s.network.lost} lost`;
   const lines = [
     `  ${s.opCount} ops: ${s.counts.invoke} invoked, ${s.counts.ok} ok, ${s.counts.fail} fail, ${s.counts.info} info; ${s.counts.nemesis} nemesis`,
     ...('faults' in s && s.faults ? [`  ${describeFaults(s.faults)}`] : []),
@@ -567,5 +643,22 @@ function describe(run: TestRun, timing: { simulationS: number; checkS: number },
     'path' in run.report ? `  report: ${run.report.path}` : `  report: not written (${run.report.error})`,
   ];
   if (run.valid !== true) lines.push(`  replay: ${run.replay}`);
+  if ('maelstrom' in s) lines.push(maelstromResults(s.maelstrom, run.result, run.valid));
   return `${lines.join('\n')}\n`;
+}
+
+/** Checker result fields too big to print in the results map (they are in results.json). */
+const MAX_PRINTED_FIELD_CHARS = 300;
+
+/** Maelstrom's results map, printed as Maelstrom prints it: its statistics and the workload checker's fields. */
+function maelstromResults(m: MaelstromStats, result: CheckResult, valid: TestRun['valid']): string {
+  const workload = Object.entries(result).filter(
+    ([k, v]) => k !== 'summary' && JSON.stringify(v ?? null).length <= MAX_PRINTED_FIELD_CHARS,
+  );
+  const edn = ednMap([
+    ...maelstromStatsEdn(m),
+    ['workload', jsonToEdn(Object.fromEntries(workload))],
+    ['valid?', valid === 'unknown' ? { kw: ':unknown' } : valid],
+  ]);
+  return printEdn(edn);
 }

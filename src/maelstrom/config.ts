@@ -1,0 +1,150 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { findWorkload, listWorkloads } from '../../workloads/registry.js';
+import type { BroadcastTopology, Workload } from '../../workloads/types.js';
+import { defaultPartitionModes, partitionModeProblem } from '../nemesis/nemesis.js';
+import {
+  ConfigError,
+  checkCommonFields,
+  DEFAULT_CONFIG,
+  DEFAULT_INIT_TIMEOUT_MS,
+  type RunConfig,
+} from '../runner/config.js';
+
+/** `faultline run --system maelstrom`: Maelstrom node binaries as real processes on the simulated network. */
+export const MAELSTROM_SYSTEM = 'maelstrom';
+
+/** Maelstrom's own default cluster (`--node-count`, default one node). */
+export const MAELSTROM_DEFAULT_NODES = 1;
+
+/** Maelstrom's broadcast topologies (`--topology`). */
+export const TOPOLOGIES: readonly BroadcastTopology[] = ['line', 'grid', 'tree2', 'tree3', 'tree4', 'total'];
+
+/** Faults a process cannot take from the simulator, and why. */
+export const MAELSTROM_REFUSES: Readonly<Record<string, string>> = {
+  clock: "a process reads its operating system's clock, which the simulator cannot skew",
+  disk: 'a process writes to the real file system, which the simulator cannot make lose unsynced writes',
+};
+
+export function isMaelstromSystem(name: string | undefined): boolean {
+  return name === MAELSTROM_SYSTEM;
+}
+
+/**
+ * The node binary as a path to run: a name with a slash is a path (made
+ * absolute), a bare name is looked up on PATH (`--bin python3`). Throws
+ * ConfigError naming the binary when it is missing, not a file, or not
+ * executable.
+ */
+export function resolveBinary(bin: string, cwd = process.cwd()): string {
+  if (bin === '') throw new ConfigError('--bin: empty path');
+  let path: string | undefined;
+  if (bin.includes('/')) {
+    path = isAbsolute(bin) ? bin : resolve(cwd, bin);
+  } else {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+      if (dir === '') continue;
+      const candidate = join(dir, bin);
+      try {
+        if (statSync(candidate).isFile()) {
+          path = candidate;
+          break;
+        }
+      } catch {
+        // not here
+      }
+    }
+    if (path === undefined)
+      throw new ConfigError(`--bin ${bin}: no such file (not a path, and not found on PATH)`);
+  }
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new ConfigError(`--bin ${bin}: no such file (${path})`);
+  }
+  if (!isFile) throw new ConfigError(`--bin ${bin}: not a file (${path})`);
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    throw new ConfigError(
+      `--bin ${bin}: not executable (${path}); chmod +x it, or run it through its interpreter`,
+    );
+  }
+  return path;
+}
+
+export interface ResolvedMaelstromRun {
+  config: RunConfig;
+  workload: Workload;
+}
+
+/**
+ * Fill defaults and check a Maelstrom run's configuration: the binary
+ * exists and is executable, the workload is known, the faults are ones the
+ * simulator can inflict on a process. Throws ConfigError naming what is wrong.
+ */
+export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: number }): ResolvedMaelstromRun {
+  if (partial.maelstrom === undefined || partial.maelstrom.bin === undefined)
+    throw new ConfigError('--system maelstrom needs --bin PATH: the node binary to run, once per node');
+  const workloadName = partial.workload ?? DEFAULT_CONFIG.workload;
+  const workload = findWorkload(workloadName);
+  if (!workload)
+    throw new ConfigError(
+      `unknown workload '${workloadName}'; choices: ${listWorkloads()
+        .map((w) => w.name)
+        .join(', ')}`,
+    );
+  if ((partial.bugs ?? []).length > 0)
+    throw new ConfigError('--system maelstrom has no bug knobs (--bug is for the bundled systems)');
+  if ((partial.systemOptions ?? []).length > 0)
+    throw new ConfigError(
+      '--system maelstrom has no --system-option; give the binary its own with --bin-arg',
+    );
+  const nodes = partial.nodes ?? MAELSTROM_DEFAULT_NODES;
+  const cluster = { nodes, hasPrimary: false };
+  const initTimeoutMs = partial.maelstrom.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
+  if (!(initTimeoutMs > 0) || !Number.isFinite(initTimeoutMs))
+    throw new ConfigError(`init timeout must be a positive number of ms, got ${initTimeoutMs}`);
+  const config: RunConfig = {
+    system: MAELSTROM_SYSTEM,
+    workload: workload.name,
+    nemesis: [...(partial.nemesis ?? DEFAULT_CONFIG.nemesis)],
+    seed: partial.seed,
+    timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
+    rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
+    concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
+    nodes,
+    bugs: [],
+    systemOptions: [],
+    clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
+    recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
+    nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
+    nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
+    partitionModes: [...(partial.partitionModes ?? defaultPartitionModes(cluster))],
+    network: { ...(partial.network ?? {}) },
+    workloadOptions: { ...(partial.workloadOptions ?? {}) },
+    maelstrom: {
+      bin: resolveBinary(partial.maelstrom.bin),
+      args: [...(partial.maelstrom.args ?? [])],
+      initTimeoutMs,
+    },
+  };
+  checkCommonFields(config);
+  const refused = config.nemesis.filter((k) => MAELSTROM_REFUSES[k] !== undefined);
+  if (refused.length > 0)
+    throw new ConfigError(
+      `--system maelstrom cannot inject ${refused.join(', ')}: ${refused.map((k) => `${k}: ${MAELSTROM_REFUSES[k]}`).join('; ')}`,
+    );
+  if (config.nemesis.includes('partition')) {
+    for (const m of config.partitionModes) {
+      const problem = partitionModeProblem(m, cluster);
+      if (problem)
+        throw new ConfigError(`partition mode ${m} cannot apply to ${nodes} Maelstrom node(s): ${problem}`);
+    }
+  }
+  const topology = config.workloadOptions.topology;
+  if (topology !== undefined && !TOPOLOGIES.includes(topology))
+    throw new ConfigError(`unknown topology '${topology}'; choices: ${TOPOLOGIES.join(', ')}`);
+  return { config, workload };
+}

@@ -1,0 +1,298 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { StringDecoder } from 'node:string_decoder';
+import { CONTROLLER_ID } from '../sim/simulation.js';
+import type { Body, Message, NodeContext, NodeId, SimNode, SystemDefinition } from '../sim/types.js';
+
+/** A Maelstrom node misbehaved (exited, printed garbage, never answered init): the user's binary is at fault. */
+export class MaelstromNodeError extends Error {
+  override name = 'MaelstromNodeError';
+}
+
+/** Lines of a node's stderr kept to explain an early exit. */
+const STDERR_TAIL_LINES = 5;
+/** A quoted line is cut to this many characters. */
+const QUOTE_CHARS = 160;
+
+function quote(line: string): string {
+  const cut = line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line;
+  return JSON.stringify(cut);
+}
+
+export interface ProcessSystemOptions {
+  bin: string;
+  args: readonly string[];
+  /** Where the processes run (relative paths among the arguments mean this directory). */
+  cwd: string;
+  /** Bring a process's output into the simulation (`SimulationWallClockDriver.inject`). */
+  inject: (fn: () => void) => void;
+  /** A node's stderr line, or a note of the harness's, in the node's log. */
+  log: (node: NodeId, line: string) => void;
+  /** The node misbehaved: the run must stop (called at most once per process). */
+  onFatal: (err: MaelstromNodeError) => void;
+}
+
+/**
+ * Maelstrom node binaries as the nodes of a `Simulation`: `createNode`
+ * spawns the binary, every message the simulator delivers is written to its
+ * stdin as one JSON line, and every line it prints on stdout is parsed and
+ * sent on the simulated network from that node (through `inject`, so it
+ * happens inside the simulation's event loop). stderr is the node's log.
+ * Crash is SIGKILL (a restart spawns a new process, which gets `init`
+ * again), pause SIGSTOP, resume SIGCONT — to the node's whole process group.
+ */
+export class MaelstromProcesses {
+  readonly system: SystemDefinition;
+  /** The process serving each node now (undefined while it is down). */
+  private readonly current = new Map<NodeId, ProcessNode>();
+  /** Every process started and not yet seen to exit. */
+  private readonly running = new Set<ProcessNode>();
+  /** Nodes whose current process answered `init`. */
+  private readonly initialized = new Set<NodeId>();
+  private spawnedCount = 0;
+  private closed = false;
+
+  constructor(private readonly opts: ProcessSystemOptions) {
+    this.system = {
+      name: 'maelstrom',
+      description: `Maelstrom node binary ${opts.bin}`,
+      bugs: [],
+      defaultNodeCount: 1,
+      workloads: [],
+      createNode: (ctx) => this.spawnNode(ctx),
+    };
+  }
+
+  /** Processes started over the run (restarts included). */
+  get spawned(): number {
+    return this.spawnedCount;
+  }
+
+  /** Whether the node's current process answered `init` with `init_ok`. */
+  isInitialized(id: NodeId): boolean {
+    return this.initialized.has(id);
+  }
+
+  /** Pids of every process started and not yet seen to exit. */
+  pids(): number[] {
+    return [...this.running].map((p) => p.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** SIGKILL to every process still running (their groups), now; for a process that is about to exit. */
+  killAllNow(): void {
+    this.closed = true;
+    for (const p of this.running) p.kill('SIGKILL');
+  }
+
+  /** Stop every process (SIGCONT, then SIGKILL to its group) and wait until each has exited. */
+  async shutdown(timeoutMs = 5000): Promise<void> {
+    this.closed = true;
+    const exits = [...this.running].map((p) => p.exited);
+    for (const p of this.running) {
+      p.kill('SIGCONT');
+      p.kill('SIGKILL');
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(exits),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private spawnNode(ctx: NodeContext): SimNode {
+    const id = ctx.id;
+    this.initialized.delete(id);
+    const node = new ProcessNode(ctx, this.opts, {
+      closed: () => this.closed,
+      isCurrent: (n) => this.current.get(id) === n,
+      initOk: (n) => {
+        if (this.current.get(id) === n) this.initialized.add(id);
+      },
+      exited: (n) => {
+        this.running.delete(n);
+        if (this.current.get(id) === n) {
+          this.current.delete(id);
+          this.initialized.delete(id);
+        }
+      },
+    });
+    this.spawnedCount++;
+    this.current.set(id, node);
+    this.running.add(node);
+    return node;
+  }
+}
+
+interface Owner {
+  closed(): boolean;
+  isCurrent(n: ProcessNode): boolean;
+  initOk(n: ProcessNode): void;
+  exited(n: ProcessNode): void;
+}
+
+class ProcessNode implements SimNode {
+  private readonly child: ChildProcess;
+  readonly pid: number | undefined;
+  readonly exited: Promise<void>;
+  /** We killed it (crash or shutdown): its exit is expected. */
+  private killed = false;
+  private gone = false;
+  private failed = false;
+  private readonly stderrTail: string[] = [];
+
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly opts: ProcessSystemOptions,
+    private readonly owner: Owner,
+  ) {
+    const id = ctx.id;
+    this.child = spawn(opts.bin, [...opts.args], {
+      cwd: opts.cwd,
+      env: process.env,
+      // Its own process group: pause and kill reach whatever it starts, and Ctrl-C in the terminal reaches only us.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.pid = this.child.pid;
+    this.child.stdin?.on('error', () => {});
+    opts.log(
+      id,
+      `*** process started: ${opts.bin}${opts.args.map((a) => ` ${a}`).join('')} (pid ${this.pid ?? '?'})`,
+    );
+    this.child.stdout?.on(
+      'data',
+      lineSplitter((line) => this.onStdout(line)),
+    );
+    this.child.stderr?.on(
+      'data',
+      lineSplitter((line) => this.onStderr(line)),
+    );
+    this.exited = new Promise<void>((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.gone = true;
+        this.child.stdin?.destroy();
+        this.owner.exited(this);
+        opts.log(id, `*** process ${this.pid ?? '?'} exited (${signal ?? `exit code ${code}`})`);
+        if (!this.killed && !this.owner.closed()) {
+          const tail =
+            this.stderrTail.length > 0
+              ? `; its last stderr: ${this.stderrTail.join(' | ')}`
+              : '; it wrote nothing on stderr';
+          this.fatal(`node ${id} exited early (${signal ? `signal ${signal}` : `exit code ${code}`})${tail}`);
+        }
+        resolve();
+      });
+      this.child.once('error', (err) => {
+        this.gone = true;
+        this.owner.exited(this);
+        if (!this.owner.closed()) this.fatal(`node ${id}: could not start ${opts.bin}: ${err.message}`);
+        resolve();
+      });
+    });
+  }
+
+  onMessage(msg: Message): void {
+    if (this.gone || this.killed) return;
+    this.child.stdin?.write(`${JSON.stringify({ src: msg.src, dest: msg.dest, body: msg.body })}\n`);
+  }
+
+  onCrash(): void {
+    this.kill('SIGKILL');
+  }
+
+  onPause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  onResume(): void {
+    this.signal('SIGCONT');
+  }
+
+  kill(sig: 'SIGKILL' | 'SIGCONT'): void {
+    if (sig === 'SIGKILL') this.killed = true;
+    this.signal(sig);
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (this.gone || this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, sig);
+    } catch {
+      try {
+        process.kill(this.pid, sig);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+
+  private fatal(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.opts.onFatal(new MaelstromNodeError(message));
+  }
+
+  private onStderr(line: string): void {
+    this.stderrTail.push(line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line);
+    if (this.stderrTail.length > STDERR_TAIL_LINES) this.stderrTail.shift();
+    this.opts.log(this.ctx.id, line);
+  }
+
+  private onStdout(line: string): void {
+    if (this.killed || this.failed) return;
+    const id = this.ctx.id;
+    if (line.trim() === '') return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      this.fatal(`node ${id} printed a line on stdout that is not JSON: ${quote(line)} (logs go to stderr)`);
+      return;
+    }
+    const problem = messageProblem(parsed);
+    if (problem !== undefined) {
+      this.fatal(`node ${id} printed a malformed message on stdout (${problem}): ${quote(line)}`);
+      return;
+    }
+    const msg = parsed as Message;
+    if (msg.src !== id) {
+      this.fatal(
+        `node ${id} sent a message with src ${JSON.stringify(msg.src)}, not its own id: ${quote(line)}`,
+      );
+      return;
+    }
+    if (msg.dest === CONTROLLER_ID && msg.body.type === 'init_ok') this.owner.initOk(this);
+    if (msg.dest === CONTROLLER_ID && msg.body.type === 'error') {
+      this.fatal(`node ${id} answered init with an error: ${quote(line)}`);
+      return;
+    }
+    const body: Body = msg.body;
+    // Sent from inside the simulation; a line that arrives after the node crashed is dropped there (ctx.send).
+    this.opts.inject(() => this.ctx.send(msg.dest, body));
+  }
+}
+
+/** Why a parsed stdout line is not a Maelstrom message, or undefined. */
+function messageProblem(m: unknown): string | undefined {
+  if (typeof m !== 'object' || m === null || Array.isArray(m)) return 'not a JSON object';
+  const o = m as Record<string, unknown>;
+  if (typeof o.src !== 'string') return 'no string src';
+  if (typeof o.dest !== 'string') return 'no string dest';
+  if (typeof o.body !== 'object' || o.body === null || Array.isArray(o.body)) return 'no body object';
+  if (typeof (o.body as Record<string, unknown>).type !== 'string') return 'the body has no string type';
+  return undefined;
+}
+
+/** Calls `onLine` for each whole line of a stream's chunks (UTF-8, a line split over chunks joined). */
+function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
+  let rest = '';
+  const decoder = new StringDecoder('utf8');
+  return (chunk) => {
+    const text = rest + decoder.write(chunk);
+    const parts = text.split('\n');
+    rest = parts.pop() ?? '';
+    for (const p of parts) onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
+  };
+}
