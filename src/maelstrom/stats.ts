@@ -150,7 +150,7 @@ export function ednFloat(x: number): { kw: string } {
 }
 
 function isMap(v: Edn): v is EdnMap {
-  return typeof v === 'object' && v !== null && 'entries' in v;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && 'entries' in v;
 }
 
 function flat(v: Edn): string {
