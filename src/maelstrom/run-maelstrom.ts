@@ -8,9 +8,8 @@ import { startTest } from '../runner/runner.js';
 import type { SimulationSummary } from '../runner/simulate.js';
 import { CONTROLLER_ID, Simulation } from '../sim/simulation.js';
 import type { NodeId } from '../sim/types.js';
-// SERVICES (engineer C's src/maelstrom/services.ts; not on main yet): uncomment with the call below.
-// import { attachServices } from './services.js';
 import { MaelstromNodeError, MaelstromProcesses } from './processes.js';
+import { attachServices } from './services.js';
 import { type MaelstromStats, NetStatsCollector, OpStatsSink } from './stats.js';
 
 export interface MaelstromRunSinks {
@@ -96,8 +95,12 @@ export async function runMaelstrom(
   const history = new OpStatsSink(sinks.history);
   try {
     // Maelstrom's services, as actors on the simulated network that partitions never cut off.
-    // SERVICES CALL SITE (src/maelstrom/services.ts, engineer C): lin-kv, seq-kv, lww-kv, lin-tso.
-    // attachServices({ addClient: (id, onMessage) => sim.addClient(id, onMessage, { worker: false }) }, sim.random);
+    // Maelstrom's services (lin-kv, seq-kv, lww-kv, lin-tso): actors that are not client workers, so no
+    // fault aimed at clients reaches them, and partitions, which list nodes, never cut them off.
+    attachServices(
+      { addClient: (id, onMessage) => sim.addClient(id, onMessage, { worker: false }) },
+      sim.random,
+    );
 
     // Boot: spawn every node, send init (the simulator does), wait for every init_ok.
     const initStartNs = drive.realNowNs;

@@ -149,6 +149,11 @@ export function ednFloat(x: number): { kw: string } {
   return { kw: String(Number(Math.fround(x).toPrecision(7))) };
 }
 
+/** A key as Maelstrom prints it: a keyword, or a bare number (the quantiles of `:stable-latencies`). */
+function ednKey(k: string): string {
+  return /^-?\d+(\.\d+)?$/.test(k) ? k : `:${k}`;
+}
+
 function isMap(v: Edn): v is EdnMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && 'entries' in v;
 }
@@ -157,7 +162,7 @@ function flat(v: Edn): string {
   if (v === null) return 'nil';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (typeof v === 'string') return JSON.stringify(v);
-  if (isMap(v)) return `{${v.entries.map(([k, x]) => `:${k} ${flat(x)}`).join(', ')}}`;
+  if (isMap(v)) return `{${v.entries.map(([k, x]) => `${ednKey(k)} ${flat(x)}`).join(', ')}}`;
   if (Array.isArray(v)) return `(${v.map(flat).join(' ')})`;
   return (v as { kw: string }).kw;
 }
@@ -168,7 +173,7 @@ export function printEdn(v: Edn, column = 0, width = 80): string {
   if (!isMap(v) || column + one.length <= width || v.entries.length === 0) return one;
   const pad = ' '.repeat(column + 1);
   const parts = v.entries.map(([k, x], i) => {
-    const key = `:${k} `;
+    const key = `${ednKey(k)} `;
     const body = printEdn(x, column + 1 + key.length, width);
     return `${i === 0 ? '' : pad}${key}${body}`;
   });
@@ -229,9 +234,15 @@ export function jsonToEdn(v: unknown): Edn {
   if (typeof v === 'number') return Number.isInteger(v) ? v : ednFloat(v);
   if (typeof v === 'boolean' || typeof v === 'string') return v;
   if (Array.isArray(v)) return v.map(jsonToEdn);
-  if (typeof v === 'object')
+  if (typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    // Numeric keys (quantiles) in numeric order, as a sorted Clojure map prints them.
+    if (entries.length > 0 && entries.every(([k]) => /^-?\d+(\.\d+)?$/.test(k)))
+      return ednMap(
+        entries.sort((a, b) => Number(a[0]) - Number(b[0])).map(([k, x]) => [k, jsonToEdn(x)] as const),
+      );
     return ednMap(
-      Object.entries(v as Record<string, unknown>).map(
+      entries.map(
         ([k, x]) =>
           [
             k === 'valid' ? 'valid?' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`),
@@ -239,5 +250,6 @@ export function jsonToEdn(v: unknown): Edn {
           ] as const,
       ),
     );
+  }
   return String(v);
 }

@@ -6,6 +6,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resolveMaelstromConfig } from '../../src/maelstrom/config.js';
 import {
   ednMap,
+  jsonToEdn,
   maelstromStatsEdn,
   NetStatsCollector,
   OpStatsSink,
@@ -422,5 +423,18 @@ describe('pieces', () => {
     expect(text).toContain(':availability {:valid? true, :ok-fraction 0.5}');
     expect(text).toContain(':servers {:send-count 2, :recv-count 1, :msg-count 2, :msgs-per-op 1.0}');
     expect(text).toContain(':by-f {:read {:valid? true,');
+  });
+});
+
+describe('printing a checker result as Maelstrom does', () => {
+  it('quantile maps keep numeric keys in order; camelCase keys become keywords', () => {
+    const edn = jsonToEdn({
+      valid: true,
+      lostCount: 0,
+      stableLatencies: { '0': 0, '1': 90, '0.5': 12, '0.95': 80 },
+    });
+    expect(printEdn(edn)).toBe(
+      '{:valid? true, :lost-count 0, :stable-latencies {0 0, 0.5 12, 0.95 80, 1 90}}',
+    );
   });
 });
