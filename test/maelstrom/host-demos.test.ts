@@ -1,0 +1,124 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { MaelstromRunSummary } from '../../src/maelstrom/run-maelstrom.js';
+import type { RunConfig } from '../../src/runner/config.js';
+import { runTest, type TestRun } from '../../src/runner/run-test.js';
+import { findWorkload } from '../../workloads/registry.js';
+import { REPO_ROOT } from '../helpers/paths.js';
+
+/**
+ * The demo nodes of examples/maelstrom/ as `faultline run --system
+ * maelstrom` runs them: real processes, the simulated network and nemesis,
+ * Maelstrom's services, the workload's checker.
+ */
+
+const BIN = join(REPO_ROOT, 'examples', 'maelstrom', 'bin');
+const store = mkdtempSync(join(tmpdir(), 'faultline-maelstrom-demos-'));
+const hasPython = spawnSync('python3', ['--version']).status === 0;
+const dirs: string[] = [];
+
+function pidsOf(dir: string): number[] {
+  const pids: number[] = [];
+  for (const f of readdirSync(dir).filter((x) => /^n\d+\.log$/.test(x)))
+    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\*\*\* process started: .* \(pid (\d+)\)/g))
+      pids.push(Number(m[1]));
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+afterEach(() => {
+  for (const dir of dirs.splice(0))
+    for (const pid of pidsOf(dir).filter(alive))
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+});
+
+afterAll(() => rmSync(store, { recursive: true, force: true }));
+
+async function run(
+  bin: string,
+  partial: Partial<RunConfig>,
+): Promise<TestRun & { summary: MaelstromRunSummary }> {
+  const r = await runTest(
+    {
+      system: 'maelstrom',
+      seed: 11,
+      timeLimitS: 2.5,
+      rateOpsPerS: 20,
+      recoveryMs: 1500,
+      nemesisIntervalMs: 600,
+      nemesisDurationMs: 500,
+      ...partial,
+      maelstrom: { bin, args: [], initTimeoutMs: 20_000 },
+    },
+    { storeDir: store, startedAtIso: new Date().toISOString() },
+  );
+  dirs.push(r.dir);
+  expect(r.status).toBe('complete');
+  expect(pidsOf(r.dir).filter(alive)).toEqual([]);
+  return r as TestRun & { summary: MaelstromRunSummary };
+}
+
+describe('the demo nodes under faultline run --system maelstrom', () => {
+  it('echo: valid; every message is a client message', async () => {
+    const r = await run(join(BIN, 'echo'), { workload: 'echo', nodes: 1, nemesis: [] });
+    expect(r.valid).toBe(true);
+    expect(r.summary.maelstrom.net.servers.sendCount).toBe(0);
+    expect(r.summary.maelstrom.availability.okFraction).toBe(1);
+  }, 30_000);
+
+  it('lin-kv through the lin-kv service, under partitions: linearizable', async () => {
+    const r = await run(join(BIN, 'lin-kv'), { workload: 'lin-kv', nodes: 3, nemesis: ['partition'] });
+    expect(r.valid).toBe(true);
+    expect(r.summary.faults.took.partition).toBeGreaterThan(0);
+    // Every operation is a round trip to the service: server messages (node <-> lin-kv) per op.
+    expect(r.summary.maelstrom.net.servers.msgsPerOp).toBeGreaterThan(1);
+  }, 30_000);
+
+  it('the wrong lin-kv (reads from a local cache) is caught', async () => {
+    const r = await run(join(BIN, 'lin-kv-wrong'), { workload: 'lin-kv', nodes: 3, nemesis: [] });
+    expect(r.valid).toBe(false);
+  }, 30_000);
+
+  it('broadcast on a grid under partitions: every value stable, none lost; stable latencies carried', async () => {
+    const r = await run(join(BIN, 'broadcast'), {
+      workload: 'broadcast',
+      nodes: 5,
+      nemesis: ['partition'],
+      workloadOptions: { topology: 'grid' },
+    });
+    expect(r.valid).toBe(true);
+    expect(r.result.lostCount).toBe(0);
+    expect(r.result.stableLatencies).toBeDefined();
+    // The topology message reached every node (its log says whom it gossips with).
+    for (const n of ['n1', 'n2', 'n3', 'n4', 'n5'])
+      expect(readFileSync(join(r.dir, `${n}.log`), 'utf8')).toContain('neighbors:');
+  }, 30_000);
+
+  it.skipIf(!hasPython || findWorkload('g-counter') === undefined)(
+    'a Python node written for Maelstrom runs unchanged: g-counter on seq-kv',
+    async () => {
+      const r = await run(join(REPO_ROOT, 'examples', 'maelstrom', 'python', 'g_counter.py'), {
+        workload: 'g-counter',
+        nodes: 3,
+        nemesis: ['partition'],
+      });
+      expect(r.valid).toBe(true);
+    },
+    30_000,
+  );
+});
