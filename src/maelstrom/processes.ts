@@ -29,6 +29,8 @@ export interface ProcessSystemOptions {
   log: (node: NodeId, line: string) => void;
   /** The node misbehaved: the run must stop (called at most once per process). */
   onFatal: (err: MaelstromNodeError) => void;
+  /** A restarted node must answer its new `init` within this long (ms of its own running time). */
+  initTimeoutMs: number;
 }
 
 /**
@@ -49,6 +51,7 @@ export class MaelstromProcesses {
   /** Nodes whose current process answered `init`. */
   private readonly initialized = new Set<NodeId>();
   private spawnedCount = 0;
+  private readonly boots = new Map<NodeId, number>();
   private closed = false;
 
   constructor(private readonly opts: ProcessSystemOptions) {
@@ -121,6 +124,19 @@ export class MaelstromProcesses {
     this.spawnedCount++;
     this.current.set(id, node);
     this.running.add(node);
+    const boot = (this.boots.get(id) ?? 0) + 1;
+    this.boots.set(id, boot);
+    // The first boot is awaited by the runner (which names every silent node at once); a restart is
+    // timed here, on the simulation's clock, so the timer dies with the incarnation and stops while paused.
+    if (boot > 1)
+      ctx.setTimer(this.opts.initTimeoutMs, () => {
+        if (this.current.get(id) === node && !this.initialized.has(id) && !this.closed)
+          this.opts.onFatal(
+            new MaelstromNodeError(
+              `node ${id} did not answer init with init_ok within ${this.opts.initTimeoutMs} ms of its restart (--init-timeout)`,
+            ),
+          );
+      });
     return node;
   }
 }

@@ -69,6 +69,7 @@ export async function runMaelstrom(
     bin: binary.bin,
     args: binary.args,
     cwd: opts.cwd ?? process.cwd(),
+    initTimeoutMs: binary.initTimeoutMs,
     inject: (fn) => driver?.inject(fn),
     log: (node, line) => sinks.nodeLog(node, driver?.realNowNs ?? 0, line),
     onFatal: (err) => {

@@ -300,6 +300,30 @@ describe('a Maelstrom binary that misbehaves is a one-line user error (exit 254)
     expect(nodePids(dir!).filter(alive)).toEqual([]);
   }, 20_000);
 
+  it('a restarted node that never answers its new init: named, with the timeout', async () => {
+    const markerDir = mkdtempSync(join(tmpdir(), 'faultline-init-once-'));
+    const marker = join(markerDir, 'marker');
+    const r = await run(fixture('init-once.mjs'), [
+      '--bin-arg',
+      marker,
+      '--nemesis',
+      'kill',
+      '--nemesis-interval',
+      '150',
+      '--nemesis-duration',
+      '100',
+      '--time-limit',
+      '3',
+      '--init-timeout',
+      '300',
+    ]);
+    expect(r.code).toBe(254);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(
+      'node n1 did not answer init with init_ok within 300 ms of its restart (--init-timeout)',
+    );
+  }, 20_000);
+
   it('faults a process cannot take, and flags of other systems, are refused by name', async () => {
     const clock = await run(fixture('lin-kv.mjs'), ['--nemesis', 'clock,disk']);
     expect(clock.code).toBe(254);
