@@ -334,6 +334,9 @@ describe('a Maelstrom binary that misbehaves is a one-line user error (exit 254)
     const wrongSystem = await runCli(['run', '--system', 'raft', '--bin', 'x', '--store', store]);
     expect(wrongSystem.code).toBe(254);
     expect(wrongSystem.stderr).toContain('are for --system maelstrom');
+    const systems = await runCli(['systems']);
+    expect(systems.stdout).toMatch(/^maelstrom\s+any Maelstrom node binary/m);
+    expect(systems.stdout).toContain('refuses nemesis clock');
     const topology = await run(fixture('lin-kv.mjs'), ['--topology', 'star']);
     expect(topology.code).toBe(254);
     expect(topology.stderr).toContain('line, grid, tree2, tree3, tree4, total');

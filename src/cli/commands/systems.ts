@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { listAdapters } from '../../../systems/adapters/registry.js';
 import { checkRequirements } from '../../../systems/adapters/requirements.js';
 import { listSystems } from '../../../systems/registry.js';
+import { MAELSTROM_DEFAULT_NODES, MAELSTROM_REFUSES, MAELSTROM_SYSTEM } from '../../maelstrom/config.js';
 import { refusal } from '../../real/config.js';
 
 export function registerSystems(program: Command): void {
   program
     .command('systems')
     .description(
-      'list what `faultline run --system` accepts: bundled simulated systems (options, bug knobs) and real-database adapters (what each needs installed, and whether it is)',
+      'list what `faultline run --system` accepts: bundled simulated systems (options, bug knobs), real-database adapters (what each needs installed, and whether it is), and maelstrom (any Maelstrom node binary)',
     )
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
@@ -43,8 +44,16 @@ export function registerSystems(program: Command): void {
           ),
         };
       });
+      const maelstrom = {
+        name: MAELSTROM_SYSTEM,
+        mode: 'maelstrom' as const,
+        description:
+          'any Maelstrom node binary (--bin PATH, --bin-arg ARG): one process per node on the simulated network, with the lin-kv, seq-kv, lww-kv and lin-tso services',
+        defaultNodeCount: MAELSTROM_DEFAULT_NODES,
+        refuses: { ...MAELSTROM_REFUSES },
+      };
       if (opts.json) {
-        process.stdout.write(`${JSON.stringify([...systems, ...adapters])}\n`);
+        process.stdout.write(`${JSON.stringify([...systems, ...adapters, maelstrom])}\n`);
         return;
       }
       for (const s of systems) {
@@ -72,5 +81,11 @@ export function registerSystems(program: Command): void {
         for (const [k, why] of Object.entries(a.refuses))
           process.stdout.write(`${''.padEnd(20)}   refuses nemesis ${k}: ${why}\n`);
       }
+      process.stdout.write('\nMaelstrom binaries (real processes, simulated network, wall-clock time):\n');
+      process.stdout.write(
+        `${maelstrom.name.padEnd(20)} ${maelstrom.description} (${maelstrom.defaultNodeCount} node by default; any workload)\n`,
+      );
+      for (const [k, why] of Object.entries(maelstrom.refuses))
+        process.stdout.write(`${''.padEnd(20)}   refuses nemesis ${k}: ${why}\n`);
     });
 }
