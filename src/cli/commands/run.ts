@@ -592,7 +592,11 @@ function describeStopped(run: TestRun): string {
       ? `interrupted by ${run.interruptedBy} during the ${run.stoppedIn}`
       : `stopped: ${run.writeError}`;
   const at =
-    'mode' in s ? `${(s.wallNs / 1e9).toFixed(1)} s` : `${(s.simulatedNs / 1e9).toFixed(1)} simulated s`;
+    'mode' in s
+      ? `${(s.wallNs / 1e9).toFixed(1)} s`
+      : 'maelstrom' in s
+        ? `${(s.simulatedNs / 1e9).toFixed(1)} s`
+        : `${(s.simulatedNs / 1e9).toFixed(1)} simulated s`;
   const lines = [
     `  ${why} at ${at}, after ${s.opCount} ops (${run.opsWritten} in the history, whole lines)`,
     `  ${run.stoppedIn === 'check' ? 'history complete; re-check it' : 'check what was written'}: npx faultline check ${run.dir}`,
