@@ -12,6 +12,7 @@ import {
   OpStatsSink,
   printEdn,
 } from '../../src/maelstrom/stats.js';
+import { Nemesis, PARTITION_MODES } from '../../src/nemesis/nemesis.js';
 import { MemoryHistorySink } from '../../src/runner/recorder.js';
 import { runTest } from '../../src/runner/run-test.js';
 import { Simulation } from '../../src/sim/simulation.js';
@@ -421,6 +422,42 @@ describe('pieces', () => {
     sim.addClient('c1', () => {});
     sim.addClient('lin-kv', () => {}, { worker: false });
     expect(sim.clientIds).toEqual(['c1']);
+  });
+
+  it('no partition shape cuts a node off from a service', () => {
+    for (const mode of PARTITION_MODES) {
+      const sim = new Simulation({
+        seed: 7,
+        nodeCount: 5,
+        system: {
+          name: 'x',
+          description: '',
+          bugs: [],
+          defaultNodeCount: 5,
+          workloads: [],
+          createNode: () => ({ onMessage: () => {} }),
+        },
+      });
+      for (const c of ['c1', 'c2']) sim.addClient(c, () => {});
+      const services = ['lin-kv', 'seq-kv', 'lww-kv', 'lin-tso'];
+      for (const id of services) sim.addClient(id, () => {}, { worker: false });
+      const nemesis = new Nemesis(sim, sim.random.stream('nemesis'), () => {}, {
+        kinds: ['partition'],
+        partitionModes: [mode],
+      });
+      for (let i = 0; i < 20; i++) {
+        nemesis.execute({ f: 'start-partition', value: null });
+        expect(sim.network.cutLinkCount).toBeGreaterThan(0);
+        for (const n of sim.nodeIds)
+          for (const svc of services) {
+            const [a, b] = [sim.network.indexOf(n), sim.network.indexOf(svc)];
+            expect(sim.network.isCut(a, b) || sim.network.isCut(b, a), `${mode}: ${n} <-> ${svc}`).toBe(
+              false,
+            );
+          }
+        nemesis.execute({ f: 'stop-partition', value: null });
+      }
+    }
   });
 
   it('counts messages by Maelstrom classes and prints them as Maelstrom does', () => {
