@@ -10,6 +10,12 @@ export class MaelstromNodeError extends Error {
 
 /** Lines of a node's stderr kept to explain an early exit. */
 const STDERR_TAIL_LINES = 5;
+/**
+ * Bytes waiting for a node to read its stdin beyond which messages to it are
+ * dropped, as from a full socket buffer: a node that stops reading cannot
+ * take the harness's memory.
+ */
+const STDIN_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
 /** A quoted line is cut to this many characters. */
 const QUOTE_CHARS = 160;
 
@@ -156,6 +162,7 @@ class ProcessNode implements SimNode {
   private killed = false;
   private gone = false;
   private failed = false;
+  private droppedAtStdin = 0;
   private readonly stderrTail: string[] = [];
 
   constructor(
@@ -211,7 +218,17 @@ class ProcessNode implements SimNode {
 
   onMessage(msg: Message): void {
     if (this.gone || this.killed) return;
-    this.child.stdin?.write(`${JSON.stringify({ src: msg.src, dest: msg.dest, body: msg.body })}\n`);
+    const stdin = this.child.stdin;
+    if (!stdin) return;
+    if (stdin.writableLength > STDIN_BACKLOG_BYTES_MAX) {
+      if (this.droppedAtStdin++ === 0)
+        this.opts.log(
+          this.ctx.id,
+          `*** the process does not read its stdin: over ${STDIN_BACKLOG_BYTES_MAX} bytes wait; messages to it are dropped`,
+        );
+      return;
+    }
+    stdin.write(`${JSON.stringify({ src: msg.src, dest: msg.dest, body: msg.body })}\n`);
   }
 
   onCrash(): void {
