@@ -189,6 +189,27 @@ describe('faultline run --system maelstrom', () => {
     expect(logs.match(/init as n\d of n1,n2,n3/g)?.length).toBeGreaterThan(3);
   }, 30_000);
 
+  it("Maelstrom's txn workloads reach a node as txn messages and Elle checks them", async () => {
+    for (const workload of ['txn-list-append', 'txn-rw-register']) {
+      const run = await runTest(
+        {
+          system: 'maelstrom',
+          workload,
+          seed: 8,
+          nemesis: [],
+          timeLimitS: 1,
+          rateOpsPerS: 30,
+          recoveryMs: 100,
+          maelstrom: { bin: fixture('txn.mjs'), args: [], initTimeoutMs: 10_000 },
+        },
+        { storeDir: store, startedAtIso: new Date().toISOString() },
+      );
+      expect(run.checker).toMatch(/^elle-/);
+      expect(run.valid).toBe(true);
+      expect(run.summary.counts.ok).toBeGreaterThan(10);
+    }
+  }, 30_000);
+
   it('sends the workload setup messages after init and before the first operation, awaiting each reply', async () => {
     const withSetup: Workload = {
       ...registerWorkload,
