@@ -104,6 +104,7 @@ export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: num
   const nodes = partial.nodes ?? MAELSTROM_DEFAULT_NODES;
   const cluster = { nodes, hasPrimary: false };
   const initTimeoutMs = partial.maelstrom.initTimeoutMs ?? DEFAULT_INIT_TIMEOUT_MS;
+  const cwd = resolve(partial.maelstrom.cwd ?? process.cwd());
   if (!(initTimeoutMs > 0) || !Number.isFinite(initTimeoutMs))
     throw new ConfigError(`init timeout must be a positive number of ms, got ${initTimeoutMs}`);
   const config: RunConfig = {
@@ -125,9 +126,10 @@ export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: num
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
     maelstrom: {
-      bin: resolveBinary(partial.maelstrom.bin),
+      bin: resolveBinary(partial.maelstrom.bin, cwd),
       args: [...(partial.maelstrom.args ?? [])],
       initTimeoutMs,
+      cwd,
     },
   };
   checkCommonFields(config);

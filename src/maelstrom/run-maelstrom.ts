@@ -68,7 +68,7 @@ export async function runMaelstrom(
   const processes = new MaelstromProcesses({
     bin: binary.bin,
     args: binary.args,
-    cwd: opts.cwd ?? process.cwd(),
+    cwd: opts.cwd ?? binary.cwd ?? process.cwd(),
     initTimeoutMs: binary.initTimeoutMs,
     inject: (fn) => driver?.inject(fn),
     log: (node, line) => sinks.nodeLog(node, driver?.realNowNs ?? 0, line),

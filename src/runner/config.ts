@@ -56,6 +56,8 @@ export interface MaelstromBinary {
   args: string[];
   /** Every node must answer `init` with `init_ok` within this long (ms) before the workload starts. */
   initTimeoutMs: number;
+  /** Where the processes run (relative paths among `args` mean this directory); default the current one. */
+  cwd?: string;
 }
 
 export const DEFAULT_CONFIG = {

@@ -116,7 +116,12 @@ describe('faultline run --system maelstrom', () => {
     expect(Object.keys(m.stats.byF).sort()).toEqual(['cas', 'read', 'write']);
     const test = JSON.parse(readFileSync(join(dir, 'test.json'), 'utf8'));
     expect(test.mode).toBe('maelstrom');
-    expect(test.config.maelstrom).toEqual({ bin: fixture('lin-kv.mjs'), args: [], initTimeoutMs: 10_000 });
+    expect(test.config.maelstrom).toEqual({
+      bin: fixture('lin-kv.mjs'),
+      args: [],
+      initTimeoutMs: 10_000,
+      cwd: process.cwd(),
+    });
     expect(test.replay).toContain(`--system maelstrom`);
     expect(test.replay).toContain(`--bin ${fixture('lin-kv.mjs')}`);
     // The node's stderr is its log; its process is gone.
