@@ -364,9 +364,12 @@ describe('a Maelstrom binary that misbehaves is a one-line user error (exit 254)
     const systems = await runCli(['systems']);
     expect(systems.stdout).toMatch(/^maelstrom\s+any Maelstrom node binary/m);
     expect(systems.stdout).toContain('refuses nemesis clock');
-    const topology = await run(fixture('lin-kv.mjs'), ['--topology', 'star']);
+    const topology = await run(fixture('lin-kv.mjs'), ['--workload', 'broadcast', '--topology', 'star']);
     expect(topology.code).toBe(254);
     expect(topology.stderr).toContain('line, grid, tree2, tree3, tree4, total');
+    const notBroadcast = await run(fixture('lin-kv.mjs'), ['--workload', 'lin-kv', '--topology', 'grid']);
+    expect(notBroadcast.code).toBe(254);
+    expect(notBroadcast.stderr).toContain('--topology is for the broadcast workload');
   });
 
   it('checks the configuration without a CLI too (resolveMaelstromConfig)', () => {

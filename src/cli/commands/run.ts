@@ -323,11 +323,13 @@ export function configFromFlags(
     partial.workloadOptions = {
       opsPerKey: parseNumberFlag('--ops-per-key', flags.opsPerKey, { integer: true, min: 1, max: 1e9 }),
     };
-  if (flags.topology !== undefined)
-    partial.workloadOptions = {
-      ...partial.workloadOptions,
-      topology: requireChoice('--topology', flags.topology, TOPOLOGIES),
-    };
+  if (flags.topology !== undefined) {
+    const topology = requireChoice('--topology', flags.topology, TOPOLOGIES);
+    // Only a workload that tells the nodes their neighbours (broadcast's topology message) takes one.
+    if (listWorkloads().find((w) => w.name === workload)?.setupMessages === undefined)
+      throw new UserError(`--topology is for the broadcast workload; workload ${workload} sends no topology`);
+    partial.workloadOptions = { ...partial.workloadOptions, topology };
+  }
   if (isMaelstromSystem(system)) {
     if (flags.bin === undefined)
       throw new UserError(
