@@ -109,7 +109,7 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description(
-      'run one seeded simulated test: workload + nemesis against a bundled system, then check the history',
+      'run one seeded test: workload + nemesis against a bundled system (simulated), a real database (adapter) or a Maelstrom node binary, then check the history',
     )
     .option('--system <name>', 'system under test (see `faultline systems`)', DEFAULT_CONFIG.system)
     .option('--workload <name>', 'workload (see `faultline workloads`)', DEFAULT_CONFIG.workload)
@@ -222,7 +222,8 @@ Examples:
   $ faultline run
   $ faultline run --system lww-register --workload register --nemesis partition,clock --seed 3 --time-limit 20
   $ faultline run --system single-register --workload list-append --nemesis all --bug no-fsync
-  $ faultline run --system postgres --workload list-append --isolation repeatable-read --time-limit 30 --concurrency 10 --rate 200 --nemesis none`,
+  $ faultline run --system postgres --workload list-append --isolation repeatable-read --time-limit 30 --concurrency 10 --rate 200 --nemesis none
+  $ faultline run --system maelstrom --bin ./my-node --workload broadcast --topology grid --nodes 5 --nemesis partition,kill,pause`,
     )
     .action(async (flags: RunFlags, cmd: Command) => {
       flags.workloadDefaulted = cmd.getOptionValueSource('workload') === 'default';
