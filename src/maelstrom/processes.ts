@@ -16,6 +16,8 @@ const STDERR_TAIL_LINES = 5;
  * take the harness's memory.
  */
 const STDIN_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
+/** How long an exited node's stderr may take to drain before its exit is reported, ms. */
+const STDERR_DRAIN_MS = 200;
 /** A quoted line is cut to this many characters. */
 const QUOTE_CHARS = 160;
 
@@ -199,11 +201,21 @@ class ProcessNode implements SimNode {
         this.owner.exited(this);
         opts.log(id, `*** process ${this.pid ?? '?'} exited (${signal ?? `exit code ${code}`})`);
         if (!this.killed && !this.owner.closed()) {
-          const tail =
-            this.stderrTail.length > 0
-              ? `; its last stderr: ${this.stderrTail.join(' | ')}`
-              : '; it wrote nothing on stderr';
-          this.fatal(`node ${id} exited early (${signal ? `signal ${signal}` : `exit code ${code}`})${tail}`);
+          // Its last words may still be in the pipe: report once stderr is drained (or soon, if a
+          // child of its own holds the pipe open).
+          const report = () => {
+            clearTimeout(timer);
+            const tail =
+              this.stderrTail.length > 0
+                ? `; its last stderr: ${this.stderrTail.join(' | ')}`
+                : '; it wrote nothing on stderr';
+            this.fatal(
+              `node ${id} exited early (${signal ? `signal ${signal}` : `exit code ${code}`})${tail}`,
+            );
+          };
+          const stderr = this.child.stderr;
+          const timer = setTimeout(report, stderr && !stderr.closed ? STDERR_DRAIN_MS : 0);
+          stderr?.once('close', report);
         }
         resolve();
       });
