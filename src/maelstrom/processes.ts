@@ -117,7 +117,6 @@ export class MaelstromProcesses {
     this.initialized.delete(id);
     const node = new ProcessNode(ctx, this.opts, {
       closed: () => this.closed,
-      isCurrent: (n) => this.current.get(id) === n,
       initOk: (n) => {
         if (this.current.get(id) === n) this.initialized.add(id);
       },
@@ -151,7 +150,6 @@ export class MaelstromProcesses {
 
 interface Owner {
   closed(): boolean;
-  isCurrent(n: ProcessNode): boolean;
   initOk(n: ProcessNode): void;
   exited(n: ProcessNode): void;
 }
