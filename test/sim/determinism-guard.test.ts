@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../helpers/paths.js';
  */
 const GUARDED_DIRS = ['systems', 'src/sim', 'src/generator', 'src/nemesis', 'src/runner', 'workloads'];
 /** Single files outside those folders that run inside a simulation too (Maelstrom's services are simulated actors). */
-const GUARDED_FILES = ['src/maelstrom/services.ts'];
+const GUARDED_FILES = ['src/maelstrom/services.ts', 'src/maelstrom/stats.ts'];
 /** Adapters talk to real processes in real time; they are allowed wall clocks. */
 const EXEMPT_DIRS = ['systems/adapters'];
 
