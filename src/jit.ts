@@ -11,6 +11,13 @@
  * then, and the first call past that time turns it on, for good. Reading a
  * big file turns it on at once (`optimiseNow`): that run will be long.
  *
+ * The young generation likewise: a short check keeps it at its first size
+ * (V8 doubles it when a collection finds much alive, as loading the CLI
+ * does): the etcd logs' peak RSS 50.6 → 48.5 MiB and the kv files' 57.7 →
+ * 52.6, with as much time collecting garbage (more, smaller collections).
+ * A long run gets V8's growth back with the optimiser: the generated 100k-op
+ * history, held young, would collect 208 times (118 ms) instead of 22 (53 ms).
+ *
  * The deadline lives on globalThis, so the launcher needs no import (and a
  * bundled and an unbundled copy of this module agree). A process that never
  * set it (a library user, the tests) never has its flags touched.
@@ -41,10 +48,15 @@ export function optimiseNow(): void {
   if (g[DEADLINE] === undefined) return;
   delete g[DEADLINE];
   setFlagsFromString('--opt');
+  setFlagsFromString(`--semi-space-growth-factor=${DEFAULT_SEMI_SPACE_GROWTH}`);
 }
 
-/** What the launcher does (kept here to document it): TurboFan off until `cpuMs` of CPU time. */
+/** V8's own (node 20): the young generation doubles when a collection finds much of it alive. */
+const DEFAULT_SEMI_SPACE_GROWTH = 2;
+
+/** What the launcher does (kept here to document it): TurboFan off, and the young generation kept small, until `cpuMs` of CPU time. */
 export function deferOptimiser(cpuMs: number): void {
   setFlagsFromString('--no-opt');
+  setFlagsFromString('--semi-space-growth-factor=1');
   (globalThis as WithDeadline)[DEADLINE] = cpuMs * 1000;
 }

@@ -97,6 +97,32 @@ const FLAT_END = /[ ,\t]*\}[ ,\t\r]*(?:\n|$)/y;
 /** A line of nothing but separators (the reader skips it). */
 const BLANK = /[ ,\t\r]*(?:\n|$)/y;
 
+const FLAT_VALUE = `[ ,\\t]+(?:(nil|true|false)|:(${NAME})|(-?(?:0|[1-9][0-9]{0,14}))|"([^"\\\\\\n]*)")(?=[ ,\\t}])`;
+
+/** A flat field's value from its four groups at g (FLAT_FIELD's 2–5): nil, a boolean, a keyword, an integer, a string. */
+function flatValue(m: RegExpExecArray, g: number): EdnRecord[string] {
+  const word = m[g];
+  if (word !== undefined) return word === 'nil' ? null : word === 'true';
+  if (m[g + 1] !== undefined) return Keyword.of(m[g + 1]);
+  if (m[g + 2] !== undefined) return Number(m[g + 2]);
+  return m[g + 3];
+}
+
+/** The fields of a flat map in their order, and one expression for a map of just those, in that order (at its brace). */
+function flatShape(raw: EdnRecord): { keys: string[]; re: RegExp } {
+  const keys = Object.keys(raw);
+  const fields = keys
+    .map((k) => `[ ,\\t]*:${k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${FLAT_VALUE}`)
+    .join('');
+  return { keys, re: new RegExp(`\\{${fields}`, 'y') };
+}
+
+function sameKeys(keys: readonly string[], raw: EdnRecord): boolean {
+  let i = 0;
+  for (const k in raw) if (keys[i++] !== k) return false;
+  return i === keys.length;
+}
+
 /** Spaces, commas and tabs (a return) from `from` to `to`. */
 function onlySeparators(text: string, from: number, to: number): boolean {
   for (let i = from; i < to; i++) {
@@ -119,6 +145,7 @@ function readFlatLines(
   take: (raw: EdnRecord, line: number) => void,
 ): { pos: number; line: number } {
   const field = FLAT_FIELD;
+  let shape: { keys: string[]; re: RegExp } | undefined;
   let start = pos;
   let at = line;
   while (start < text.length) {
@@ -132,9 +159,19 @@ function readFlatLines(
     while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
     if (text.charCodeAt(i) !== 123 /* { */) break;
     const raw: EdnRecord = {};
-    field.lastIndex = i + 1;
     let end = i + 1;
     let ok = true;
+    // A line with the fields of the one before, in its order: one match for the whole map.
+    if (shape !== undefined) {
+      shape.re.lastIndex = i;
+      const m = shape.re.exec(text);
+      if (m !== null) {
+        const keys = shape.keys;
+        for (let k = 0, g = 1; k < keys.length; k++, g += 4) raw[keys[k]] = flatValue(m, g);
+        end = shape.re.lastIndex;
+        field.lastIndex = end;
+      } else field.lastIndex = i + 1;
+    } else field.lastIndex = i + 1;
     for (;;) {
       const m = field.exec(text);
       if (m === null) break;
@@ -144,20 +181,12 @@ function readFlatLines(
         ok = false;
         break;
       }
-      raw[name] =
-        m[2] !== undefined
-          ? m[2] === 'nil'
-            ? null
-            : m[2] === 'true'
-          : m[3] !== undefined
-            ? Keyword.of(m[3])
-            : m[4] !== undefined
-              ? Number(m[4])
-              : m[5];
+      raw[name] = flatValue(m, 2);
     }
     if (!ok) break;
     FLAT_END.lastIndex = end;
     if (!FLAT_END.test(text)) break;
+    if (shape === undefined || !sameKeys(shape.keys, raw)) shape = flatShape(raw);
     take(raw, at);
     start = FLAT_END.lastIndex;
     at++;

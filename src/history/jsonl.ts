@@ -9,6 +9,23 @@ import {
   TypedJsonError,
   toTypedJson,
 } from './typed-json.js';
+import { MAX_NESTING_DEPTH } from './values.js';
+
+/** Two objects side by side on one line (`}`, a comma, `{`; or just those characters in a string)? */
+function twoObjectsOnALine(text: string): boolean {
+  for (let i = text.indexOf('}'); i !== -1; i = text.indexOf('}', i + 1)) {
+    let j = i + 1;
+    let c = text.charCodeAt(j);
+    while (c === 32 || c === 9 || c === 13) c = text.charCodeAt(++j);
+    if (c !== 44) continue;
+    c = text.charCodeAt(++j);
+    while (c === 32 || c === 9 || c === 13) c = text.charCodeAt(++j);
+    if (c === 123) return true;
+  }
+  return false;
+}
+/** Lines up to this long cannot nest deeper than MAX_NESTING_DEPTH (plainJsonSuffices looks at longer ones). */
+const SHORT_LINE = 2 * MAX_NESTING_DEPTH;
 
 /** Parse faultline's native format: one JSON operation per line, values in the typed JSON encoding. */
 export function parseJsonl(text: string, source: string): History {
@@ -42,6 +59,7 @@ export class JsonlReader {
   }
 
   push(text: string): void {
+    if (this.pushAtOnce(text)) return;
     const { ops, lines, source } = this;
     const before = this.linesSeen;
     let count = 0;
@@ -84,6 +102,55 @@ export class JsonlReader {
       lines.push(lineNo);
     });
     this.linesSeen = before + count;
+  }
+
+  /**
+   * The piece's lines parsed by one JSON.parse (as an array of them), when that
+   * reads each line exactly as its own JSON.parse would: every line a JSON
+   * object (its first character `{`, its last `}`, and JSON.parse's value an object), none of them holding what
+   * sends a line to the typed parser (plainJsonSuffices: checked on the whole
+   * piece, which is the same test line by line, the lines being short enough
+   * for nesting not to matter) or a number JSON.parse may have rounded (hasLargeNumber), and
+   * as many objects as lines, with no `}` `,` `{` on any line: then no line
+   * holds two objects, so each object is its line. False: nothing was read,
+   * the lines go one by one (and a bad one is named).
+   */
+  private pushAtOnce(text: string): boolean {
+    if (text.length < 2 || !plainJsonSuffices(text, false) || twoObjectsOnALine(text)) return false;
+    let count = 0;
+    for (let start = 0; start <= text.length; ) {
+      let end = text.indexOf('\n', start);
+      if (end === -1) end = text.length;
+      let last = end - 1;
+      if (text.charCodeAt(last) === 13) last--;
+      if (text.charCodeAt(start) !== 123 || text.charCodeAt(last) !== 125 || end - start > SHORT_LINE)
+        return false;
+      count++;
+      start = end + 1;
+    }
+    let raws: unknown[];
+    try {
+      raws = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as unknown[];
+    } catch {
+      return false;
+    }
+    if (raws.length !== count) return false;
+    for (const raw of raws)
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || hasLargeNumber(raw)) return false;
+    const { ops, lines, source } = this;
+    const before = this.linesSeen;
+    for (let i = 0; i < count; i++) {
+      const raw = raws[i] as { index?: unknown };
+      if (this.allIndexed && raw.index === undefined) this.allIndexed = false;
+      const op = toOp(raw, ops.length, true);
+      if (typeof op === 'string') throw new HistoryParseError(source, before + i + 1, op);
+      if (this.inIndexOrder && ops.length > 0 && op.index < ops[ops.length - 1].index)
+        this.inIndexOrder = false;
+      ops.push(op);
+      lines.push(before + i + 1);
+    }
+    this.linesSeen = before + count;
+    return true;
   }
 
   history(): History {

@@ -50,13 +50,13 @@ export class TypedJsonError extends Error {}
  * strings may send a line to the typed parser needlessly, never the other way
  * round. Big integers are left to `hasLargeNumber` on JSON.parse's result.
  */
-export function plainJsonSuffices(line: string): boolean {
+export function plainJsonSuffices(line: string, nesting = true): boolean {
   // `"$` (a typed value or an escaped key): one-character search, then a look at the char before.
   for (let i = line.indexOf('$'); i !== -1; i = line.indexOf('$', i + 1))
     if (line.charCodeAt(i - 1) === 34) return false;
   if (line.indexOf('.') !== -1 && INTEGRAL_FLOAT.test(line)) return false;
   if (digitBefore(line, 'e') || digitBefore(line, 'E')) return false;
-  if (line.length > 2 * MAX_NESTING_DEPTH && openersExceed(line, MAX_NESTING_DEPTH)) return false;
+  if (nesting && line.length > 2 * MAX_NESTING_DEPTH && openersExceed(line, MAX_NESTING_DEPTH)) return false;
   return true;
 }
 

@@ -36,6 +36,34 @@ process.stdout.write(JSON.stringify({ before, after: optimised() }));
 `,
 );
 
+const youngScript = join(dir, 'young.mjs');
+writeFileSync(
+  youngScript,
+  `import { getHeapSpaceStatistics } from 'node:v8';
+import { deferOptimiser, optimiseNow } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'jit.ts')).href)};
+const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+const keep = [];
+const grow = () => { for (let i = 0; i < 300_000; i++) keep.push({ i, s: 'x' + i }); };
+if (process.argv[2] === 'defer') deferOptimiser(10_000_000);
+grow();
+const deferred = young();
+optimiseNow();
+grow();
+grow();
+process.stdout.write(JSON.stringify({ deferred, after: young() }));
+`,
+);
+
+/** The young generation's size (bytes) after keeping many small objects, deferred or not, and after optimiseNow. */
+function young(mode: 'defer' | 'none'): { deferred: number; after: number } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', youngScript, mode], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
+
 function probe(mode: 'due' | 'now', cpuMs: number): { before: boolean; after: boolean } {
   const r = spawnSync(
     process.execPath,
@@ -52,6 +80,13 @@ function probe(mode: 'due' | 'now', cpuMs: number): { before: boolean; after: bo
 describe('the deferred optimising compiler', () => {
   it('deferred: not optimised until the CPU time is used, then optimised', () => {
     expect(probe('due', 0)).toEqual({ before: false, after: true });
+  });
+  it('deferred: the young generation stays small (short checks keep less memory), and grows again with optimiseNow', () => {
+    const deferred = young('defer');
+    const plain = young('none');
+    expect(deferred.deferred).toBeLessThanOrEqual(4 * 2 ** 20);
+    expect(plain.deferred).toBeGreaterThan(4 * deferred.deferred);
+    expect(deferred.after).toBeGreaterThan(4 * deferred.deferred);
   });
   it('deferred far ahead: stays unoptimised, until optimiseNow', () => {
     expect(probe('now', 10_000_000)).toEqual({ before: false, after: true });
