@@ -7,6 +7,7 @@ import type { MaelstromRunSummary } from '../../src/maelstrom/run-maelstrom.js';
 import type { RunConfig } from '../../src/runner/config.js';
 import { runTest, type TestRun } from '../../src/runner/run-test.js';
 import { findWorkload } from '../../workloads/registry.js';
+import { runCli } from '../helpers/cli.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
@@ -81,6 +82,20 @@ describe('the demo nodes under faultline run --system maelstrom', () => {
     expect(r.summary.maelstrom.availability.okFraction).toBe(1);
   }, 30_000);
 
+  it('echo on 3 nodes under partitions: valid (a cut reply is an indefinite op, never a wrong echo)', async () => {
+    const r = await run(join(BIN, 'echo'), { workload: 'echo', nodes: 3, nemesis: ['partition'] });
+    expect(r.valid).toBe(true);
+    expect(r.summary.faults.took.partition).toBeGreaterThan(0);
+  }, 30_000);
+
+  it('g-set under partitions: converges once they heal, nothing lost', async () => {
+    const r = await run(join(BIN, 'g-set'), { workload: 'g-set', nodes: 3, nemesis: ['partition'] });
+    expect(r.valid).toBe(true);
+    expect(r.summary.faults.took.partition).toBeGreaterThan(0);
+    expect(r.result.lostCount).toBe(0);
+    expect(r.result.stableCount).toBeGreaterThan(0);
+  }, 30_000);
+
   it('lin-kv through the lin-kv service, under partitions: linearizable', async () => {
     const r = await run(join(BIN, 'lin-kv'), { workload: 'lin-kv', nodes: 3, nemesis: ['partition'] });
     expect(r.valid).toBe(true);
@@ -120,5 +135,43 @@ describe('the demo nodes under faultline run --system maelstrom', () => {
       expect(r.valid).toBe(true);
     },
     30_000,
+  );
+
+  it.skipIf(!hasPython)(
+    "the README's command on a Python broadcast node: valid, Maelstrom's statistics printed",
+    async () => {
+      const r = await runCli([
+        'run',
+        '--system',
+        'maelstrom',
+        '--bin',
+        join(REPO_ROOT, 'examples', 'maelstrom', 'python', 'broadcast.py'),
+        '--workload',
+        'broadcast',
+        '--topology',
+        'tree3',
+        '--nodes',
+        '5',
+        '--nemesis',
+        'partition',
+        '--time-limit',
+        '2.5',
+        '--rate',
+        '20',
+        '--seed',
+        '3',
+        '--store',
+        store,
+      ]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(':net {:all {:send-count');
+      expect(r.stdout).toMatch(/:servers \{:send-count [1-9]/);
+      expect(r.stdout).toContain(':stable-latencies {0 ');
+      expect(r.stdout).toContain(':lost-count 0');
+      const dir = /store: (\S+)/.exec(r.stdout)?.[1];
+      if (dir) dirs.push(dir);
+    },
+    60_000,
   );
 });
