@@ -1,15 +1,12 @@
 import { Registered } from '../src/plugins/registered.js';
-import { checkBank } from './invariants/bank.js';
 import { consensusChecker } from './invariants/consensus.js';
 import { linearizableChecker } from './linearizable/index.js';
-import { checkCounter } from './maelstrom/counter.js';
-import { checkEcho } from './maelstrom/echo.js';
-import { checkKafka } from './maelstrom/kafka.js';
-import { checkSetFull } from './maelstrom/set-full.js';
-import { checkUniqueIds } from './maelstrom/unique-ids.js';
 import type { Checker } from './types.js';
 
-/** Elle's modules load when an Elle checker first runs: a linearizability check starts without them. */
+/**
+ * Elle's modules, and every checker's but the linearizability checker's, load when that checker first
+ * runs: a linearizability check starts without them.
+ */
 const elle = () => import('./elle/index.js');
 
 const elleListAppend: Checker = {
@@ -33,40 +30,40 @@ const bank: Checker = {
   description:
     "Jepsen's bank: every read of all balances sees the same total (--total-amount, else the first read's) and no negative balance",
   takes: ['totalAmount'],
-  check: async (history, opts) => checkBank(history, opts),
+  check: async (history, opts) => (await import('./invariants/bank.js')).checkBank(history, opts),
 };
 
 const echo: Checker = {
   name: 'echo',
   description: "Maelstrom's echo: every ok echo returned exactly what its request sent",
-  check: async (history) => checkEcho(history),
+  check: async (history) => (await import('./maelstrom/echo.js')).checkEcho(history),
 };
 
 const uniqueIds: Checker = {
   name: 'unique-ids',
   description: "Jepsen's unique-ids (Maelstrom unique-ids): every id an ok generate returned is distinct",
-  check: async (history) => checkUniqueIds(history),
+  check: async (history) => (await import('./maelstrom/unique-ids.js')).checkUniqueIds(history),
 };
 
 const setFull: Checker = {
   name: 'set-full',
   description:
     "Jepsen's set-full (Maelstrom broadcast, g-set): each added element stable, lost or never read; stale elements and stable latencies",
-  check: async (history) => checkSetFull(history),
+  check: async (history) => (await import('./maelstrom/set-full.js')).checkSetFull(history),
 };
 
 const counter: Checker = {
   name: 'counter',
   description:
     "Maelstrom's g-/pn-counter: each final read = ok adds before it + some subset of the possible ones; reads during the run a subset's sum",
-  check: async (history) => checkCounter(history),
+  check: async (history) => (await import('./maelstrom/counter.js')).checkCounter(history),
 };
 
 const kafka: Checker = {
   name: 'kafka',
   description:
     "Jepsen's queue checks for Maelstrom's kafka: lost and unobserved sends, non-monotonic and skipped polls, duplicate and inconsistent offsets",
-  check: async (history) => checkKafka(history),
+  check: async (history) => (await import('./maelstrom/kafka.js')).checkKafka(history),
 };
 
 /**
