@@ -1,12 +1,13 @@
-import type { Op } from '../../src/history/op.js';
+import { isFinalOp, type Op } from '../../src/history/op.js';
 import type { CheckResult } from '../types.js';
 import { describeOp, isClientOp, MAX_EXAMPLES } from './history.js';
 
 /**
  * Maelstrom's counter checker (g-counter, pn-counter: maelstrom.workload.
  * pn-counter), made exact where it is cheap. Ops: `add` of an integer
- * delta; `read` whose ok value is the counter; final reads (`final-read`,
- * or Jepsen's `final?: true`) after the heal.
+ * delta; `read` whose ok value is the counter; final reads (a `read`
+ * with Jepsen's `final?: true`, on its invocation or its completion) after
+ * the heal.
  *
  * A final read must be (the sum of every ok add completed before the read
  * began) + (the sum of some subset of the adds that may have taken effect by
@@ -158,12 +159,8 @@ class SumSet {
   }
 }
 
-function isFinalRead(op: Op): boolean {
-  return op.f === 'final-read' || op['final?'] === true || op.final === true;
-}
-
 function isRead(op: Op): boolean {
-  return op.f === 'read' || op.f === 'final-read';
+  return op.f === 'read';
 }
 
 export function checkCounter(history: readonly Op[], opts: CounterOptions = {}): CheckResult {
@@ -195,7 +192,7 @@ export function checkCounter(history: readonly Op[], opts: CounterOptions = {}):
         invoke: inv.op,
         complete: op,
         value: op.value,
-        final: isFinalRead(op) || isFinalRead(inv.op),
+        final: isFinalOp(op) || isFinalOp(inv.op),
       });
     }
   }

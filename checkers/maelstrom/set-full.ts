@@ -6,7 +6,8 @@ import { describeOp, isClientOp, MAX_EXAMPLES, nanosToMs, shortValue } from './h
 /**
  * Jepsen's `set-full` (jepsen.checker/set-full), which Maelstrom uses for
  * broadcast (`broadcast` counts as `add`) and g-set. Ops: `add` of one
- * element; `read` (or `final-read`) whose ok value is every element present.
+ * element; `read` (final reads, `final?: true`, among them) whose ok value
+ * is every element present.
  *
  * Per element, in history order (as Jepsen's reduction): an add invocation
  * starts tracking it (a second add of the same element starts over); its ok
@@ -61,7 +62,7 @@ function isAdd(op: Op): boolean {
 }
 
 function isRead(op: Op): boolean {
-  return op.f === 'read' || op.f === 'final-read';
+  return op.f === 'read';
 }
 
 export function checkSetFull(history: readonly Op[], opts: SetFullOptions = {}): CheckResult {

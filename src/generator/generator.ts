@@ -15,6 +15,11 @@ export interface OpSpec {
   value: unknown;
   /** Register workloads: the key this op works on (kept in the Op's `key` field). */
   key?: unknown;
+  /**
+   * A final read (Jepsen's `{:f :read, :final? true}`): the recorder writes
+   * `final?: true` into its invocation and its completion.
+   */
+  final?: boolean;
 }
 
 export interface GenContext {

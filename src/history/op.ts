@@ -35,6 +35,19 @@ export interface Op {
 /** The fields every Op has, in the order writers emit them. */
 export const CORE_FIELDS = ['index', 'time', 'type', 'process', 'f', 'value'] as const;
 
+/**
+ * The field that marks a final read (Jepsen's and Maelstrom's `:final? true`,
+ * written by their final generators after the heal). In JSONL it is the
+ * field `"final?"`, which the EDN writer writes, and the reader reads, as the
+ * keyword `:final?`.
+ */
+export const FINAL_FIELD = 'final?';
+
+/** A final read's invocation or completion: `final?` is true. */
+export function isFinalOp(op: Op): boolean {
+  return op[FINAL_FIELD] === true;
+}
+
 export function isOpType(x: unknown): x is OpType {
   return x === 'invoke' || x === 'ok' || x === 'fail' || x === 'info';
 }

@@ -147,7 +147,7 @@ export class ClientInterpreter {
   private invoke(w: Worker, spec: OpSpec): void {
     const nodes = this.nodeIds;
     const node = this.opts.nodeFor ? this.opts.nodeFor(w.index, w.process) : nodes[w.process % nodes.length];
-    this.recorder.record('invoke', w.process, spec.f, spec.value, spec.key, node);
+    this.recorder.record('invoke', w.process, spec.f, spec.value, spec.key, node, undefined, spec.final);
     const seq = w.nextSeq++;
     w.pending = { seq, spec, node };
     w.connection.invoke(spec, node, (c) => {
@@ -168,7 +168,7 @@ export class ClientInterpreter {
   private complete(w: Worker, c: Completion): void {
     const p = w.pending!;
     w.pending = undefined;
-    this.recorder.record(c.type, w.process, p.spec.f, c.value, p.spec.key, p.node, c.error);
+    this.recorder.record(c.type, w.process, p.spec.f, c.value, p.spec.key, p.node, c.error, p.spec.final);
     if (c.type === 'info') {
       w.connection.abandon();
       w.process += this.workers.length;

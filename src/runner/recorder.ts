@@ -1,4 +1,4 @@
-import type { Op, OpType, Process } from '../history/op.js';
+import { FINAL_FIELD, type Op, type OpType, type Process } from '../history/op.js';
 
 /** Where ops go as they happen; the store's streaming JSONL writer is one. */
 export interface HistorySink {
@@ -42,6 +42,7 @@ export class HistoryRecorder {
   /**
    * Every op has the same shape (absent optional fields are undefined, which
    * JSON leaves out), so the hot path stays monomorphic and serialises fast.
+   * `final`: a final read, recorded as Jepsen's `final?: true` field (absent otherwise).
    */
   record(
     type: OpType,
@@ -51,6 +52,7 @@ export class HistoryRecorder {
     key?: unknown,
     node?: string,
     error?: unknown,
+    final?: boolean,
   ): Op {
     const op: Op = {
       index: this.nextIndex++,
@@ -62,6 +64,7 @@ export class HistoryRecorder {
       key,
       node,
       error,
+      [FINAL_FIELD]: final === true ? true : undefined,
     };
     if (process === 'nemesis') this.counts.nemesis++;
     else this.counts[type]++;

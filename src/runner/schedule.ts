@@ -1,4 +1,4 @@
-import { DONE, type GenContext, type Generator, type GenStep } from '../generator/generator.js';
+import { DONE, type GenContext, type Generator, type GenStep, type OpSpec } from '../generator/generator.js';
 import type { FaultEvent } from '../nemesis/nemesis.js';
 
 /**
@@ -24,6 +24,8 @@ export interface ScheduledOp {
   f: string;
   value: unknown;
   key?: unknown;
+  /** A final read (Jepsen's `:final? true`); absent otherwise. */
+  final?: true;
 }
 
 /** Operations in a schedule (main and final), the size shrinking reports. */
@@ -42,6 +44,7 @@ export function recording(gen: Generator, out: ScheduledOp[]): Generator {
       if (step.kind === 'op') {
         const op: ScheduledOp = { atNs: step.atNs, worker: ctx.worker, f: step.op.f, value: step.op.value };
         if (step.op.key !== undefined) op.key = step.op.key;
+        if (step.op.final === true) op.final = true;
         out.push(op);
       }
       return step;
@@ -74,8 +77,9 @@ export function scripted(ops: readonly ScheduledOp[], workerCount: number): Gene
       heads[ctx.worker] = i + 1;
       left--;
       const op = q[i];
-      const spec =
+      const spec: OpSpec =
         op.key === undefined ? { f: op.f, value: op.value } : { f: op.f, value: op.value, key: op.key };
+      if (op.final === true) spec.final = true;
       return { kind: 'op', op: spec, atNs: Math.max(ctx.timeNs, op.atNs) };
     },
   };

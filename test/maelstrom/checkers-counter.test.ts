@@ -5,14 +5,14 @@ import { findChecker } from '../../checkers/registry.js';
 import type { Op } from '../../src/history/op.js';
 import { Rng } from '../../src/sim/random.js';
 import { findWorkload } from '../../workloads/registry.js';
-import { HistoryBuilder } from './helpers.js';
+import { FINAL, HistoryBuilder } from './helpers.js';
 
 describe('counter checker', () => {
   it('a final read must include every ok add that completed before it', () => {
     const h = new HistoryBuilder();
     h.call(0, 'add', 1, 'ok', 1);
     h.call(1, 'add', 2, 'ok', 2);
-    h.call(2, 'final-read', null, 'ok', 3);
+    h.finalRead(2, 'ok', 3);
     expect(checkCounter(h.ops)).toMatchObject({
       valid: true,
       readCount: 1,
@@ -22,7 +22,7 @@ describe('counter checker', () => {
     const bad = new HistoryBuilder();
     bad.call(0, 'add', 1, 'ok', 1);
     bad.call(1, 'add', 2, 'ok', 2);
-    bad.call(2, 'final-read', null, 'ok', 2);
+    bad.finalRead(2, 'ok', 2);
     const r = checkCounter(bad.ops);
     expect(r).toMatchObject({ valid: false, errorCount: 1 });
     expect(r.errors).toEqual([{ op: 5, process: 2, value: 2, final: true, acceptable: [[3, 3]] }]);
@@ -45,12 +45,12 @@ describe('counter checker', () => {
     ] as const) {
       const t = new HistoryBuilder();
       t.ops.push(...h.ops);
-      t.call(3, 'final-read', null, 'ok', v);
+      t.finalRead(3, 'ok', v);
       expect(checkCounter(t.ops).valid, `read ${v}`).toBe(ok);
     }
     const t = new HistoryBuilder();
     t.ops.push(...h.ops);
-    t.call(3, 'final-read', null, 'ok', 1);
+    t.finalRead(3, 'ok', 1);
     expect(checkCounter(t.ops).acceptable).toEqual([
       [1, 1],
       [3, 3],
@@ -63,17 +63,17 @@ describe('counter checker', () => {
     const h = new HistoryBuilder();
     h.invoke(0, 'add', 5);
     h.call(1, 'add', 4, 'fail', 4);
-    h.call(2, 'final-read', null, 'ok', 5);
+    h.finalRead(2, 'ok', 5);
     expect(checkCounter(h.ops).valid).toBe(true);
-    h.call(2, 'final-read', null, 'ok', 4);
+    h.finalRead(2, 'ok', 4);
     expect(checkCounter(h.ops).valid).toBe(false);
   });
 
   it('an ok add concurrent with a final read may or may not be in it', () => {
     const h = new HistoryBuilder();
     h.invoke(0, 'add', 3);
-    h.invoke(1, 'final-read');
-    h.ok(1, 'final-read', 0);
+    h.add('invoke', 1, 'read', null, undefined, FINAL);
+    h.add('ok', 1, 'read', 0, undefined, FINAL);
     h.ok(0, 'add', 3);
     expect(checkCounter(h.ops).valid).toBe(true);
     h.ops[2] = { ...h.ops[2], value: 3 };
@@ -98,7 +98,7 @@ describe('counter checker', () => {
     expect(checkCounter(f.ops).valid).toBe(false);
   });
 
-  it("pn-counter deltas, and Jepsen's final? field", () => {
+  it("pn-counter deltas, and Jepsen's final? field on either op", () => {
     const h = new HistoryBuilder();
     h.call(0, 'add', -3, 'ok', -3);
     h.call(0, 'add', 2, 'info', 2);
@@ -107,13 +107,30 @@ describe('counter checker', () => {
     expect(checkCounter(h.ops)).toMatchObject({ valid: true, finalReadCount: 1 });
     h.ops[5] = { ...h.ops[5], value: 0 };
     expect(checkCounter(h.ops).valid).toBe(false);
+    // Marked on the invocation only, or on the completion only: still final (0 is reachable,
+    // but not by a final read, which must hold the definite -3).
+    const inv = { ...h.ops[5] };
+    delete inv['final?'];
+    expect(checkCounter([...h.ops.slice(0, 5), inv]).finalReadCount).toBe(1);
+    const comp = { ...h.ops[4] };
+    delete comp['final?'];
+    expect(checkCounter([...h.ops.slice(0, 4), comp, h.ops[5]])).toMatchObject({
+      valid: false,
+      finalReadCount: 1,
+    });
+    // Not final: false, a string, or no field at all (a read during the run may be stale).
+    for (const mark of [false, 'true', undefined]) {
+      const a = { ...h.ops[4], 'final?': mark };
+      const b = { ...h.ops[5], 'final?': mark };
+      expect(checkCounter([...h.ops.slice(0, 4), a, b])).toMatchObject({ valid: true, finalReadCount: 0 });
+    }
   });
 
   it('out of budget: the range decides outside it, unknown inside', () => {
     const h = new HistoryBuilder();
     h.call(0, 'add', 1, 'info', 1);
     h.call(1, 'add', 10, 'info', 10);
-    h.call(2, 'final-read', null, 'ok', 5);
+    h.finalRead(2, 'ok', 5);
     expect(checkCounter(h.ops).valid).toBe(false);
     const tight = checkCounter(h.ops, { maxIntervals: 1 });
     expect(tight).toMatchObject({ valid: 'unknown', undecidedCount: 1 });
@@ -144,9 +161,9 @@ function bruteCounter(history: readonly Op[]): number[] {
     .map((inv) => ({ inv, done: completionOf(inv) }))
     .filter((a) => a.done?.type !== 'fail');
   const bad: number[] = [];
-  for (const r of history.filter((o) => (o.f === 'read' || o.f === 'final-read') && o.type === 'ok')) {
+  for (const r of history.filter((o) => o.f === 'read' && o.type === 'ok')) {
     const rInv = invocationOf(r);
-    const final = r.f === 'final-read';
+    const final = r['final?'] === true;
     const definite = final ? adds.filter((a) => a.done?.type === 'ok' && a.done.index < rInv.index) : [];
     const optional = adds.filter((a) => !definite.includes(a) && a.inv.index < r.index);
     const base = definite.reduce((s, a) => s + (a.inv.value as number), 0);
@@ -165,7 +182,7 @@ const counterHistory = fc
   .array(
     fc.record({
       proc: fc.integer({ min: 0, max: 3 }),
-      kind: fc.constantFrom('add', 'read', 'final-read'),
+      kind: fc.constantFrom('add', 'read', 'final'),
       delta: fc.integer({ min: -3, max: 4 }),
       readValue: fc.integer({ min: -4, max: 9 }),
       outcome: fc.constantFrom('ok', 'ok', 'info', 'fail'),
@@ -180,9 +197,14 @@ const counterHistory = fc
       if (pending) {
         open.delete(s.proc);
         if (pending.f === 'add') h.add(s.outcome as Op['type'], s.proc, 'add', pending.value);
-        else if (s.outcome === 'ok') h.ok(s.proc, pending.f!, s.readValue);
-        else h.add('fail', s.proc, pending.f!, null);
-      } else open.set(s.proc, h.invoke(s.proc, s.kind, s.kind === 'add' ? s.delta : null));
+        else {
+          const extra = pending['final?'] === true ? FINAL : {};
+          if (s.outcome === 'ok') h.add('ok', s.proc, 'read', s.readValue, undefined, extra);
+          else h.add('fail', s.proc, 'read', null, undefined, extra);
+        }
+      } else if (s.kind === 'add') open.set(s.proc, h.invoke(s.proc, 'add', s.delta));
+      else
+        open.set(s.proc, h.add('invoke', s.proc, 'read', null, undefined, s.kind === 'final' ? FINAL : {}));
     }
     return h.ops;
   });
@@ -194,9 +216,7 @@ describe('counter against a brute force over subsets', () => {
         const r = checkCounter(history);
         const bad = bruteCounter(history);
         expect(((r.errors ?? []) as { op: number }[]).map((e) => e.op)).toEqual(bad);
-        const reads = history.filter(
-          (o) => (o.f === 'read' || o.f === 'final-read') && o.type === 'ok',
-        ).length;
+        const reads = history.filter((o) => o.f === 'read' && o.type === 'ok').length;
         expect(r.valid).toBe(bad.length > 0 ? false : reads === 0 ? 'unknown' : true);
       }),
       { numRuns: 1000 },
@@ -210,7 +230,7 @@ describe('g-counter and pn-counter workloads', () => {
       const w = findWorkload(name)!;
       expect(w.checker.name).toBe('counter');
       expect(w.clientRequest({ f: 'add', value: 3 })).toEqual({ type: 'add', delta: 3 });
-      expect(w.clientRequest({ f: 'final-read', value: null })).toEqual({ type: 'read' });
+      expect(w.clientRequest({ f: 'read', value: null, final: true })).toEqual({ type: 'read' });
       expect(w.completeFromReply({ f: 'add', value: 3 }, { type: 'add_ok' })).toEqual({
         type: 'ok',
         value: 3,
@@ -224,7 +244,7 @@ describe('g-counter and pn-counter workloads', () => {
       );
       expect(w.completeFromReply({ f: 'add', value: 3 }, { type: 'error', code: 0 }).type).toBe('info');
       expect(w.completeFromReply({ f: 'add', value: 3 }, { type: 'error', code: 11 }).type).toBe('fail');
-      expect(w.isReadOnly({ f: 'final-read', value: null })).toBe(true);
+      expect(w.isReadOnly({ f: 'read', value: null, final: true })).toBe(true);
       const gen = w.generator({}).main;
       const rng = new Rng('generator', name);
       const deltas = new Set<number>();

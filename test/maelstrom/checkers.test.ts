@@ -100,8 +100,11 @@ describe('set-full checker', () => {
   it('broadcast counts as add', () => {
     const h = new HistoryBuilder();
     h.call(0, 'broadcast', 1, 'ok', 1);
-    h.call(1, 'final-read', null, 'ok', [1]);
+    h.finalRead(1, 'ok', [1]);
     expect(checkSetFull(h.ops)).toMatchObject({ valid: true, stableCount: 1 });
+    // A final read is a read: one that misses the element makes it lost.
+    h.finalRead(2, 'ok', []);
+    expect(checkSetFull(h.ops)).toMatchObject({ valid: false, lostCount: 1 });
   });
 
   it('an element seen and then missed by every later read is lost', () => {

@@ -1,5 +1,8 @@
 import type { Op } from '../../src/history/op.js';
 
+/** The extra field of a final read's invocation and completion. */
+export const FINAL: Partial<Op> = { 'final?': true };
+
 /** Builds histories by hand: each op gets the next index and a time of `index` ms unless given. */
 export class HistoryBuilder {
   readonly ops: Op[] = [];
@@ -33,5 +36,10 @@ export class HistoryBuilder {
   ): void {
     this.add('invoke', process, f, invoked, timeMs);
     this.add(type, process, f, completed, timeMs === undefined ? undefined : timeMs + 1);
+  }
+  /** A final read (`read` with `final?: true` on both ops, as the recorder writes it) and its completion. */
+  finalRead(process: number, type: Op['type'], completed: unknown, timeMs?: number): void {
+    this.add('invoke', process, 'read', null, timeMs, FINAL);
+    this.add(type, process, 'read', completed, timeMs === undefined ? undefined : timeMs + 1, FINAL);
   }
 }

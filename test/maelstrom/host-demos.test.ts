@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { parseJsonl } from '../../src/history/jsonl.js';
 import type { MaelstromRunSummary } from '../../src/maelstrom/run-maelstrom.js';
 import type { RunConfig } from '../../src/runner/config.js';
 import { runTest, type TestRun } from '../../src/runner/run-test.js';
@@ -122,6 +123,19 @@ describe('the demo nodes under faultline run --system maelstrom', () => {
     // The topology message reached every node (its log says whom it gossips with).
     for (const n of ['n1', 'n2', 'n3', 'n4', 'n5'])
       expect(readFileSync(join(r.dir, `${n}.log`), 'utf8')).toContain('neighbors:');
+    // Final reads as Maelstrom writes them: `read`s with `final?: true`, one per worker, on both ops.
+    const ops = parseJsonl(readFileSync(join(r.dir, 'history.jsonl'), 'utf8'), 'history').ops;
+    const finals = ops.filter((o) => o['final?'] === true);
+    const finalInvokes = finals.filter((o) => o.type === 'invoke');
+    expect(finals.every((o) => o.f === 'read')).toBe(true);
+    // The default 5 workers: process mod 5 is the worker.
+    expect(new Set(finalInvokes.map((o) => Number(o.process) % 5)).size).toBe(5);
+    expect(finalInvokes).toHaveLength(5);
+    expect(finals.filter((o) => o.type !== 'invoke')).toHaveLength(5);
+    expect(ops.find((o) => o.f === 'final-read')).toBeUndefined();
+    expect(ops.filter((o) => o.f === 'read' && o['final?'] === undefined).length).toBeGreaterThan(0);
+    // And the statistics count them as reads, as Maelstrom's :stats :by-f does.
+    expect(Object.keys(r.summary.maelstrom.stats.byF)).toEqual(['broadcast', 'read']);
   }, 30_000);
 
   it.skipIf(!hasPython || findWorkload('g-counter') === undefined)(
@@ -133,6 +147,8 @@ describe('the demo nodes under faultline run --system maelstrom', () => {
         nemesis: ['partition'],
       });
       expect(r.valid).toBe(true);
+      // Judged by its final reads (`read`s with `final?: true`).
+      expect(r.result.finalReadCount).toBeGreaterThan(0);
     },
     30_000,
   );

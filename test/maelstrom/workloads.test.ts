@@ -170,9 +170,9 @@ describe('broadcast and g-set', () => {
   it('ends with one final read per worker', () => {
     const finals = draw(broadcastWorkload.generator({}).final!, 10, 3);
     expect(finals).toEqual([
-      { f: 'final-read', value: null },
-      { f: 'final-read', value: null },
-      { f: 'final-read', value: null },
+      { f: 'read', value: null, final: true },
+      { f: 'read', value: null, final: true },
+      { f: 'read', value: null, final: true },
     ]);
     expect(broadcastWorkload.clientRequest(finals[0])).toEqual({ type: 'read' });
   });

@@ -1,12 +1,6 @@
 import { type Generator, mix, type OpSpec, repeat } from '../../src/generator/generator.js';
 import type { Body, NodeId } from '../../src/sim/types.js';
-import {
-  completeAs,
-  completeRead,
-  FINAL_READ,
-  finalReads,
-  unregisteredFallback,
-} from '../maelstrom/common.js';
+import { completeAs, completeRead, finalReads, unregisteredFallback } from '../maelstrom/common.js';
 import type { SetupMessage, Workload, WorkloadOptions } from '../types.js';
 import { DEFAULT_TOPOLOGY, topologyFor } from './topology.js';
 
@@ -35,7 +29,7 @@ export const broadcastWorkload: Workload = {
   }),
   clientRequest(op: OpSpec): Body {
     if (op.f === 'broadcast') return { type: 'broadcast', message: op.value };
-    if (op.f === 'read' || op.f === FINAL_READ) return { type: 'read' };
+    if (op.f === 'read') return { type: 'read' };
     throw new Error(`broadcast workload: unknown f ${op.f}`);
   },
   completeFromReply(op, reply) {

@@ -1,13 +1,7 @@
 import { mix, type OpSpec, repeat } from '../../src/generator/generator.js';
 import type { Body } from '../../src/sim/types.js';
 import { distinctInts } from '../broadcast/index.js';
-import {
-  completeAs,
-  completeRead,
-  FINAL_READ,
-  finalReads,
-  unregisteredFallback,
-} from '../maelstrom/common.js';
+import { completeAs, completeRead, finalReads, unregisteredFallback } from '../maelstrom/common.js';
 import type { Workload } from '../types.js';
 
 /**
@@ -26,7 +20,7 @@ export const gSetWorkload: Workload = {
   }),
   clientRequest(op: OpSpec): Body {
     if (op.f === 'add') return { type: 'add', element: op.value };
-    if (op.f === 'read' || op.f === FINAL_READ) return { type: 'read' };
+    if (op.f === 'read') return { type: 'read' };
     throw new Error(`g-set workload: unknown f ${op.f}`);
   },
   completeFromReply(op, reply) {

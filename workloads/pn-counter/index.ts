@@ -1,7 +1,7 @@
 import { mix, type OpSpec, repeat } from '../../src/generator/generator.js';
 import type { Rng } from '../../src/sim/random.js';
 import type { Body } from '../../src/sim/types.js';
-import { completeAs, FINAL_READ, finalReads, unregisteredFallback } from '../maelstrom/common.js';
+import { completeAs, finalReads, unregisteredFallback } from '../maelstrom/common.js';
 import type { Completion, Workload } from '../types.js';
 
 /**
@@ -25,7 +25,7 @@ export function counterWorkload(name: string, description: string, delta: (rng: 
     }),
     clientRequest(op: OpSpec): Body {
       if (op.f === 'add') return { type: 'add', delta: op.value };
-      if (op.f === 'read' || op.f === FINAL_READ) return { type: 'read' };
+      if (op.f === 'read') return { type: 'read' };
       throw new Error(`${name} workload: unknown f ${op.f}`);
     },
     completeFromReply(op, reply): Completion {
