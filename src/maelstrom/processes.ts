@@ -16,7 +16,7 @@ const STDERR_TAIL_LINES = 5;
  * take the harness's memory.
  */
 const STDIN_BACKLOG_BYTES_MAX = 64 * 1024 * 1024;
-/** How long an exited node's stderr may take to drain before its exit is reported, ms. */
+/** How long an exited node's stdout and stderr may take to drain before its exit is reported, ms. */
 const STDERR_DRAIN_MS = 200;
 /** A quoted line is cut to this many characters. */
 const QUOTE_CHARS = 160;
@@ -164,6 +164,8 @@ class ProcessNode implements SimNode {
   private failed = false;
   private droppedAtStdin = 0;
   private readonly stderrTail: string[] = [];
+  /** The last stdout line, when the stream ended without a newline after it. */
+  private unterminatedStdout: string | undefined;
 
   constructor(
     private readonly ctx: NodeContext,
@@ -184,14 +186,16 @@ class ProcessNode implements SimNode {
       id,
       `*** process started: ${opts.bin}${opts.args.map((a) => ` ${a}`).join('')} (pid ${this.pid ?? '?'})`,
     );
-    this.child.stdout?.on(
-      'data',
-      lineSplitter((line) => this.onStdout(line)),
-    );
-    this.child.stderr?.on(
-      'data',
-      lineSplitter((line) => this.onStderr(line)),
-    );
+    // A last line without a newline is a line too, once its stream ends (as a line reader reads it).
+    const stdout = new LineSplitter((line, terminated) => {
+      if (!terminated) this.unterminatedStdout = line;
+      this.onStdout(line);
+    });
+    this.child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    this.child.stdout?.once('end', () => stdout.end());
+    const stderr = new LineSplitter((line) => this.onStderr(line));
+    this.child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    this.child.stderr?.once('end', () => stderr.end());
     this.exited = new Promise<void>((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.gone = true;
@@ -199,21 +203,33 @@ class ProcessNode implements SimNode {
         this.owner.exited(this);
         opts.log(id, `*** process ${this.pid ?? '?'} exited (${signal ?? `exit code ${code}`})`);
         if (!this.killed && !this.owner.closed()) {
-          // Its last words may still be in the pipe: report once stderr is drained (or soon, if a
-          // child of its own holds the pipe open).
+          // Its last words may still be in the pipes (a last stdout line is still handled, and
+          // named if it had no newline): report once both are drained (or soon, if a child of its
+          // own holds a pipe open).
+          let reported = false;
           const report = () => {
+            if (reported) return;
+            reported = true;
             clearTimeout(timer);
+            const last =
+              this.unterminatedStdout !== undefined
+                ? `; its last stdout line had no newline: ${quote(this.unterminatedStdout)}`
+                : '';
             const tail =
               this.stderrTail.length > 0
                 ? `; its last stderr: ${this.stderrTail.join(' | ')}`
                 : '; it wrote nothing on stderr';
             this.fatal(
-              `node ${id} exited early (${signal ? `signal ${signal}` : `exit code ${code}`})${tail}`,
+              `node ${id} exited early (${signal ? `signal ${signal}` : `exit code ${code}`})${last}${tail}`,
             );
           };
-          const stderr = this.child.stderr;
-          const timer = setTimeout(report, stderr && !stderr.closed ? STDERR_DRAIN_MS : 0);
-          stderr?.once('close', report);
+          const open = [this.child.stdout, this.child.stderr].filter((p) => p !== null && !p.closed);
+          let left = open.length;
+          const timer = setTimeout(report, left > 0 ? STDERR_DRAIN_MS : 0);
+          for (const p of open)
+            p?.once('close', () => {
+              if (--left === 0) report();
+            });
         }
         resolve();
       });
@@ -328,14 +344,27 @@ function messageProblem(m: unknown): string | undefined {
   return undefined;
 }
 
-/** Calls `onLine` for each whole line of a stream's chunks (UTF-8, a line split over chunks joined). */
-function lineSplitter(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let rest = '';
-  const decoder = new StringDecoder('utf8');
-  return (chunk) => {
-    const text = rest + decoder.write(chunk);
-    const parts = text.split('\n');
-    rest = parts.pop() ?? '';
-    for (const p of parts) onLine(p.endsWith('\r') ? p.slice(0, -1) : p);
-  };
+/**
+ * Hands `onLine` each line of a stream's chunks (UTF-8; a line split over
+ * chunks joined; a `\r` before the newline dropped). At the stream's end,
+ * `end` hands over what follows the last newline, if anything, as a line
+ * that had no newline (`terminated` false).
+ */
+export class LineSplitter {
+  private rest = '';
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(private readonly onLine: (line: string, terminated: boolean) => void) {}
+
+  push(chunk: Buffer): void {
+    const parts = (this.rest + this.decoder.write(chunk)).split('\n');
+    this.rest = parts.pop() ?? '';
+    for (const p of parts) this.onLine(p.endsWith('\r') ? p.slice(0, -1) : p, true);
+  }
+
+  end(): void {
+    const last = this.rest + this.decoder.end();
+    this.rest = '';
+    if (last !== '') this.onLine(last.endsWith('\r') ? last.slice(0, -1) : last, false);
+  }
 }

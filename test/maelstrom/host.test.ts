@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resolveMaelstromConfig } from '../../src/maelstrom/config.js';
+import { LineSplitter } from '../../src/maelstrom/processes.js';
 import {
   ednMap,
   jsonToEdn,
@@ -315,6 +316,43 @@ describe('a Maelstrom binary that misbehaves is a one-line user error (exit 254)
     );
   }, 20_000);
 
+  it('a last stdout line without a newline, then an exit: the line is still read, and named', async () => {
+    // A reply: parsed and sent on (it is a message), then the early exit names it, and the
+    // unterminated stderr line is among the node's last words.
+    const r = await run(fixture('last-line.mjs'), ['--bin-arg', 'reply-exit']);
+    expect(r.code).toBe(254);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /node n1 exited early \(exit code 0\); its last stdout line had no newline: "\{\\"src\\":\\"n1\\",\\"dest\\":\\"c\d\\",\\"body\\":\{\\"type\\":\\"error\\",\\"code\\":11,.*"; its last stderr: leaving after one reply/,
+    );
+    const dir = /history so far: (\S+)\)/.exec(r.stderr)?.[1];
+    expect(readFileSync(join(dir!, 'n1.log'), 'utf8')).toContain('leaving after one reply');
+    expect(nodePids(dir!).filter(alive)).toEqual([]);
+    // Not JSON: the non-JSON error names the node and the line.
+    const text = await run(fixture('last-line.mjs'), ['--bin-arg', 'text-exit']);
+    expect(text.code).toBe(254);
+    expect(text.stderr.trim().split('\n')).toHaveLength(1);
+    expect(text.stderr).toMatch(
+      /node n1 printed a line on stdout that is not JSON: "handled (read|write|cas), bye" \(logs go to stderr\)/,
+    );
+  }, 30_000);
+
+  it('a last stdout line without a newline from a node that stays up is routed: its init_ok counts', async () => {
+    // init_ok with no newline, then stdout closed: init is answered, the run goes on (nothing else is
+    // ever answered, so every operation times out), and the node keeps getting requests.
+    const r = await run(fixture('last-line.mjs'), ['--bin-arg', 'init-close', '--json']);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.error).toBeUndefined();
+    expect(out.summary.counts.invoke).toBeGreaterThan(0);
+    expect(out.summary.counts.ok).toBe(0);
+    const dir = out.dir as string;
+    expect(readFileSync(join(dir, 'n1.log'), 'utf8')).toMatch(
+      /request (read|write|cas) \(stdout is closed\)/,
+    );
+    expect(nodePids(dir).filter(alive)).toEqual([]);
+  }, 30_000);
+
   it('a node that never answers init: named, with the timeout', async () => {
     const r = await run(fixture('silent.mjs'), ['--nodes', '2', '--init-timeout', '400']);
     expect(r.code).toBe(254);
@@ -487,6 +525,29 @@ describe('pieces', () => {
         nemesis.execute({ f: 'stop-partition', value: null });
       }
     }
+  });
+
+  it('splits a stream into lines: across chunks and UTF-8 characters, CRLF, and a last line without a newline', () => {
+    const split = (chunks: Buffer[]) => {
+      const lines: [string, boolean][] = [];
+      const s = new LineSplitter((line, terminated) => lines.push([line, terminated]));
+      for (const c of chunks) s.push(c);
+      s.end();
+      return lines;
+    };
+    const bytes = Buffer.from('a\r\n{"x":"é"}\n\nlast é');
+    const whole = [
+      ['a', true],
+      ['{"x":"é"}', true],
+      ['', true],
+      ['last é', false],
+    ];
+    // Every way of cutting the bytes in two (some cut the two bytes of an é) gives the same lines.
+    for (let i = 0; i <= bytes.length; i++)
+      expect(split([bytes.subarray(0, i), bytes.subarray(i)]), `cut at ${i}`).toEqual(whole);
+    expect(split([Buffer.from('done\n')])).toEqual([['done', true]]);
+    expect(split([Buffer.from('done\r')])).toEqual([['done', false]]);
+    expect(split([])).toEqual([]);
   });
 
   it('counts messages by Maelstrom classes and prints them as Maelstrom does', () => {
