@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { RunConfig } from '../../src/runner/config.js';
 import { runTest, type TestRun } from '../../src/runner/run-test.js';
 import { findWorkload } from '../../workloads/registry.js';
 import { runCli } from '../helpers/cli.js';
+import { alive, killNodes, nodePids } from '../helpers/maelstrom.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
@@ -22,31 +23,8 @@ const store = mkdtempSync(join(tmpdir(), 'faultline-maelstrom-demos-'));
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 const dirs: string[] = [];
 
-function pidsOf(dir: string): number[] {
-  const pids: number[] = [];
-  for (const f of readdirSync(dir).filter((x) => /^n\d+\.log$/.test(x)))
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\*\*\* process started: .* \(pid (\d+)\)/g))
-      pids.push(Number(m[1]));
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 afterEach(() => {
-  for (const dir of dirs.splice(0))
-    for (const pid of pidsOf(dir).filter(alive))
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
+  for (const dir of dirs.splice(0)) killNodes(dir);
 });
 
 afterAll(() => rmSync(store, { recursive: true, force: true }));
@@ -71,7 +49,7 @@ async function run(
   );
   dirs.push(r.dir);
   expect(r.status).toBe('complete');
-  expect(pidsOf(r.dir).filter(alive)).toEqual([]);
+  expect(nodePids(r.dir).filter(alive)).toEqual([]);
   return r as TestRun & { summary: MaelstromRunSummary };
 }
 

@@ -21,6 +21,7 @@ import { registerWorkload } from '../../workloads/register/index.js';
 import { addPluginWorkload } from '../../workloads/registry.js';
 import type { Workload } from '../../workloads/types.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { alive, killNodes, nodePids } from '../helpers/maelstrom.js';
 import { REPO_ROOT } from '../helpers/paths.js';
 
 /**
@@ -33,24 +34,6 @@ const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'maelstrom');
 const fixture = (name: string) => join(FIXTURES, name);
 const store = mkdtempSync(join(tmpdir(), 'faultline-maelstrom-host-'));
 const children: ChildProcess[] = [];
-
-/** Pids of every node process a run directory's logs name (`*** process started: … (pid N)`). */
-function nodePids(dir: string): number[] {
-  const pids: number[] = [];
-  for (const f of readdirSync(dir).filter((x) => /^n\d+\.log$/.test(x)))
-    for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/\*\*\* process started: .* \(pid (\d+)\)/g))
-      pids.push(Number(m[1]));
-  return pids;
-}
-
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function runDirs(): string[] {
   const out: string[] = [];
@@ -65,14 +48,7 @@ function runDirs(): string[] {
 afterEach(() => {
   // Whatever a failed test left: every CLI it started, every node process any run started.
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  for (const dir of runDirs())
-    for (const pid of nodePids(dir))
-      if (alive(pid))
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
+  for (const dir of runDirs()) killNodes(dir);
 });
 
 afterAll(() => rmSync(store, { recursive: true, force: true }));
