@@ -20,7 +20,8 @@ import type { NodeId } from '../sim/types.js';
  * The three vary independently: `simulationEnvironment` is virtual time +
  * simulated network + simulated nodes; `src/real/` builds wall clock +
  * sockets + processes or containers; a simulation driven by the wall clock
- * (`src/real/wall-clock-driver.ts`) gives wall clock + simulated network +
+ * (`SimulationWallClockDriver` in `src/real/wall-clock.ts`, used by the Maelstrom host in
+ * `src/maelstrom/`) gives wall clock + simulated network +
  * whatever nodes the simulation hosts. See docs/architecture.md.
  */
 
