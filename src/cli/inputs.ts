@@ -6,6 +6,7 @@ import { HISTORY_FORMATS, type History, type HistoryFormat } from '../history/op
 import { readHistoryFileSync } from '../history/read.js';
 import { validateHistory } from '../history/validate.js';
 import { optimiseNow } from '../jit.js';
+import type { PluginModules } from '../plugins/load.js';
 import { fsFailure } from './fs-errors.js';
 import { shortMessage } from './output.js';
 import { requireChoice, UserError } from './user-error.js';
@@ -54,13 +55,16 @@ async function runDirHistory(
 /** The checker recorded in a run's test.json (or, for runs stored before it was recorded, its workload's). */
 async function storedCheckerOf(dir: string): Promise<StoredChecker | undefined> {
   const file = join(dir, 'test.json');
-  let test: { checker?: StoredChecker; config?: { workload?: string } };
+  let test: { checker?: StoredChecker; config?: { workload?: string; modules?: PluginModules } };
   try {
     test = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
     const f = fsFailure(err);
     throw new UserError(f ? f.problem : `not JSON (${(err as Error).message})`);
   }
+  // A run of the user's own system or workload: its modules register the checker it names (loaded only here).
+  if (test.config?.modules !== undefined)
+    await (await import('../plugins/load.js')).loadRunModules(test.config.modules);
   if (test.checker && typeof test.checker.name === 'string') {
     return { name: test.checker.name, options: { ...(test.checker.options ?? {}) } };
   }

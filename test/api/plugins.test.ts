@@ -82,4 +82,28 @@ describe('plug-ins on the command line', () => {
     expect(wrong.code).toBe(254);
     expect(wrong.stderr).toMatch(/--checker .*register-model\.mjs: the module must export a checker/);
   });
+
+  it("check of a plug-in run's directory loads the run's modules: the checker its workload names is found", () => {
+    const store = mkdtempSync(join(tmpdir(), 'faultline-plugin-'));
+    const system = './test/api/fixtures/register-with-checker.ts';
+    const run = bin([
+      'run',
+      '--system',
+      system,
+      '--workload',
+      'register-counted',
+      '--seed',
+      '2',
+      '--time-limit',
+      '2',
+      '--store',
+      store,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/checker count-reads .*valid — \d+ reads/);
+    const c = bin(['check', join(store, 'latest')]);
+    expect(c.stderr).toBe('');
+    expect(c.code).toBe(0);
+    expect(c.stdout).toMatch(/valid\t\d+ reads/);
+  });
 });
