@@ -1,14 +1,16 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
-import { findWorkload, listWorkloads } from '../../workloads/registry.js';
 import type { BroadcastTopology, Workload } from '../../workloads/types.js';
-import { defaultPartitionModes, partitionModeProblem } from '../nemesis/nemesis.js';
+import { defaultPartitionModes } from '../nemesis/nemesis.js';
 import {
   ConfigError,
   checkCommonFields,
+  checkPartitionModesApply,
+  commonConfig,
   DEFAULT_CONFIG,
   DEFAULT_INIT_TIMEOUT_MS,
   type RunConfig,
+  requireWorkload,
 } from '../runner/config.js';
 
 /** `faultline run --system maelstrom`: Maelstrom node binaries as real processes on the simulated network. */
@@ -87,14 +89,7 @@ export interface ResolvedMaelstromRun {
 export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: number }): ResolvedMaelstromRun {
   if (partial.maelstrom === undefined || partial.maelstrom.bin === undefined)
     throw new ConfigError('--system maelstrom needs --bin PATH: the node binary to run, once per node');
-  const workloadName = partial.workload ?? DEFAULT_CONFIG.workload;
-  const workload = findWorkload(workloadName);
-  if (!workload)
-    throw new ConfigError(
-      `unknown workload '${workloadName}'; choices: ${listWorkloads()
-        .map((w) => w.name)
-        .join(', ')}`,
-    );
+  const workload = requireWorkload(partial.workload ?? DEFAULT_CONFIG.workload);
   if ((partial.bugs ?? []).length > 0)
     throw new ConfigError('--system maelstrom has no bug knobs (--bug is for the bundled systems)');
   if ((partial.systemOptions ?? []).length > 0)
@@ -108,23 +103,14 @@ export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: num
   if (!(initTimeoutMs > 0) || !Number.isFinite(initTimeoutMs))
     throw new ConfigError(`init timeout must be a positive number of ms, got ${initTimeoutMs}`);
   const config: RunConfig = {
-    system: MAELSTROM_SYSTEM,
-    workload: workload.name,
-    nemesis: [...(partial.nemesis ?? DEFAULT_CONFIG.nemesis)],
-    seed: partial.seed,
-    timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
-    rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
-    concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
-    nodes,
-    bugs: [],
-    systemOptions: [],
-    clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
-    recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
-    nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
-    nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
-    partitionModes: [...(partial.partitionModes ?? defaultPartitionModes(cluster))],
-    network: { ...(partial.network ?? {}) },
-    workloadOptions: { ...(partial.workloadOptions ?? {}) },
+    ...commonConfig(partial, {
+      system: MAELSTROM_SYSTEM,
+      workload: workload.name,
+      nodes,
+      bugs: [],
+      systemOptions: [],
+      partitionModes: defaultPartitionModes(cluster),
+    }),
     maelstrom: {
       bin: resolveBinary(partial.maelstrom.bin, cwd),
       args: [...(partial.maelstrom.args ?? [])],
@@ -138,13 +124,7 @@ export function resolveMaelstromConfig(partial: Partial<RunConfig> & { seed: num
     throw new ConfigError(
       `--system maelstrom cannot inject ${refused.join(', ')}: ${refused.map((k) => `${k}: ${MAELSTROM_REFUSES[k]}`).join('; ')}`,
     );
-  if (config.nemesis.includes('partition')) {
-    for (const m of config.partitionModes) {
-      const problem = partitionModeProblem(m, cluster);
-      if (problem)
-        throw new ConfigError(`partition mode ${m} cannot apply to ${nodes} Maelstrom node(s): ${problem}`);
-    }
-  }
+  checkPartitionModesApply(config, cluster, `${nodes} Maelstrom node(s)`);
   const topology = config.workloadOptions.topology;
   if (topology !== undefined && !TOPOLOGIES.includes(topology))
     throw new ConfigError(`unknown topology '${topology}'; choices: ${TOPOLOGIES.join(', ')}`);

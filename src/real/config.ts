@@ -3,7 +3,7 @@ import type { Adapter } from '../../systems/adapters/types.js';
 import { findWorkload } from '../../workloads/registry.js';
 import type { Workload } from '../../workloads/types.js';
 import { PARTITION_MODES } from '../nemesis/nemesis.js';
-import { ConfigError, checkCommonFields, DEFAULT_CONFIG, type RunConfig } from '../runner/config.js';
+import { ConfigError, checkCommonFields, commonConfig, type RunConfig } from '../runner/config.js';
 import { findFaketimeLibrary } from './clock-skew.js';
 
 export const RUNTIMES = ['local', 'docker'] as const;
@@ -83,23 +83,14 @@ export function resolveRealConfig(
       `adapter ${adapter.name} has no --system-option; its options are flags: ${adapter.options.map((x) => `--${x.name}`).join(', ')}`,
     );
   const config: RunConfig = {
-    system: adapter.name,
-    workload: workloadName,
-    nemesis: [...(partial.nemesis ?? DEFAULT_CONFIG.nemesis)],
-    seed: partial.seed,
-    timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
-    rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
-    concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
-    nodes: partial.nodes ?? adapter.defaultNodeCount,
-    bugs: [],
-    systemOptions: [],
-    clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
-    recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
-    nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
-    nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
-    partitionModes: [...(partial.partitionModes ?? PARTITION_MODES)],
-    network: { ...(partial.network ?? {}) },
-    workloadOptions: { ...(partial.workloadOptions ?? {}) },
+    ...commonConfig(partial, {
+      system: adapter.name,
+      workload: workloadName,
+      nodes: partial.nodes ?? adapter.defaultNodeCount,
+      bugs: [],
+      systemOptions: [],
+      partitionModes: PARTITION_MODES,
+    }),
     runtime,
     adapterOptions,
   };

@@ -94,15 +94,7 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
         .map((s) => s.name)
         .join(', ')}`,
     );
-  const workloadName = partial.workload ?? DEFAULT_CONFIG.workload;
-  const workload = findWorkload(workloadName);
-  if (!workload) {
-    throw new ConfigError(
-      `unknown workload '${workloadName}'; choices: ${listWorkloads()
-        .map((w) => w.name)
-        .join(', ')}`,
-    );
-  }
+  const workload = requireWorkload(partial.workload ?? DEFAULT_CONFIG.workload);
   if (!system.workloads.includes(workload.name)) {
     throw new ConfigError(
       `system ${system.name} does not serve workload ${workload.name}; it serves: ${system.workloads.join(', ')}`,
@@ -110,38 +102,82 @@ export function resolveConfig(partial: Partial<RunConfig> & { seed: number }): R
   }
   const nodes = partial.nodes ?? system.defaultNodeCount;
   const cluster = { nodes, hasPrimary: system.hasPrimary === true };
-  const config: RunConfig = {
+  const config = commonConfig(partial, {
     system: system.name,
     workload: workload.name,
+    nodes,
+    bugs: [...(partial.bugs ?? [])].sort(),
+    systemOptions: [...(partial.systemOptions ?? [])].sort(),
+    // Left unset, the default shapes that can apply to this cluster (no ring on two nodes).
+    partitionModes: defaultPartitionModes(cluster),
+  });
+  if (partial.modules !== undefined) config.modules = { ...partial.modules };
+  requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
+  requireKnown(system.name, 'bug', config.bugs, system.bugs);
+  checkCommonFields(config);
+  checkPartitionModesApply(config, cluster, system.name);
+  return { config, system, workload };
+}
+
+/** The workload named, or a ConfigError listing the choices. */
+export function requireWorkload(name: string): Workload {
+  const workload = findWorkload(name);
+  if (!workload)
+    throw new ConfigError(
+      `unknown workload '${name}'; choices: ${listWorkloads()
+        .map((w) => w.name)
+        .join(', ')}`,
+    );
+  return workload;
+}
+
+/**
+ * The fields every run's configuration has, simulated, Maelstrom or real:
+ * the caller's names and cluster, the rest from `partial` or the defaults
+ * (in the order test.json shows them). The caller adds its own fields after.
+ */
+export function commonConfig(
+  partial: Partial<RunConfig> & { seed: number },
+  own: Pick<RunConfig, 'system' | 'workload' | 'nodes' | 'bugs' | 'systemOptions'> & {
+    /** The shapes used when `partial.partitionModes` is unset. */
+    partitionModes: readonly RunConfig['partitionModes'][number][];
+  },
+): RunConfig {
+  return {
+    system: own.system,
+    workload: own.workload,
     nemesis: [...(partial.nemesis ?? DEFAULT_CONFIG.nemesis)],
     seed: partial.seed,
     timeLimitS: partial.timeLimitS ?? DEFAULT_CONFIG.timeLimitS,
     rateOpsPerS: partial.rateOpsPerS ?? DEFAULT_CONFIG.rateOpsPerS,
     concurrency: partial.concurrency ?? DEFAULT_CONFIG.concurrency,
-    nodes,
-    bugs: [...(partial.bugs ?? [])].sort(),
-    systemOptions: [...(partial.systemOptions ?? [])].sort(),
+    nodes: own.nodes,
+    bugs: own.bugs,
+    systemOptions: own.systemOptions,
     clientTimeoutMs: partial.clientTimeoutMs ?? DEFAULT_CONFIG.clientTimeoutMs,
     recoveryMs: partial.recoveryMs ?? DEFAULT_CONFIG.recoveryMs,
     nemesisIntervalMs: partial.nemesisIntervalMs ?? DEFAULT_CONFIG.nemesisIntervalMs,
     nemesisDurationMs: partial.nemesisDurationMs ?? DEFAULT_CONFIG.nemesisDurationMs,
-    // Left unset, the default shapes that can apply to this cluster (no ring on two nodes).
-    partitionModes: [...(partial.partitionModes ?? defaultPartitionModes(cluster))],
+    partitionModes: [...(partial.partitionModes ?? own.partitionModes)],
     network: { ...(partial.network ?? {}) },
     workloadOptions: { ...(partial.workloadOptions ?? {}) },
   };
-  if (partial.modules !== undefined) config.modules = { ...partial.modules };
-  requireKnown(system.name, 'option', config.systemOptions, system.options ?? []);
-  requireKnown(system.name, 'bug', config.bugs, system.bugs);
-  checkCommonFields(config);
-  // A shape that cannot apply to the cluster (a ring on two nodes, isolate-primary without a leader) is refused by name.
-  if (config.nemesis.includes('partition')) {
-    for (const m of config.partitionModes) {
-      const problem = partitionModeProblem(m, cluster);
-      if (problem) throw new ConfigError(`partition mode ${m} cannot apply to ${system.name}: ${problem}`);
-    }
+}
+
+/**
+ * With partitions on, every shape must apply to the cluster (a ring on two nodes, isolate-primary
+ * without a leader are refused by name); `what` names the cluster in the error.
+ */
+export function checkPartitionModesApply(
+  config: RunConfig,
+  cluster: { nodes: number; hasPrimary: boolean },
+  what: string,
+): void {
+  if (!config.nemesis.includes('partition')) return;
+  for (const m of config.partitionModes) {
+    const problem = partitionModeProblem(m, cluster);
+    if (problem) throw new ConfigError(`partition mode ${m} cannot apply to ${what}: ${problem}`);
   }
-  return { config, system, workload };
 }
 
 /** The checks every run's configuration passes, simulated or real (nemesis names, numbers, network). */
