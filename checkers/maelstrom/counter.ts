@@ -169,12 +169,20 @@ export function checkCounter(history: readonly Op[], opts: CounterOptions = {}):
   const adds: Add[] = [];
   const reads: Read[] = [];
   const open = new Map<unknown, { op: Op; add?: Add }>();
+  let magnitude = 0;
   for (const op of history) {
     if (!isClientOp(op)) continue;
     if (op.type === 'invoke') {
       if (op.f === 'add') {
         if (typeof op.value !== 'number' || !Number.isSafeInteger(op.value))
-          return inputError(op, "an add's value must be an integer delta");
+          return inputError(op, "an add's value must be an integer delta within ±(2^53 − 1)");
+        // Sums stay exact only while every one of them is a safe integer: past 2^53 − 1, refuse, never round.
+        magnitude += Math.abs(op.value);
+        if (magnitude > Number.MAX_SAFE_INTEGER)
+          return inputError(
+            op,
+            `the adds' deltas sum past 2^53 − 1 in magnitude (${Number.MAX_SAFE_INTEGER}), beyond which this checker's sums would be rounded`,
+          );
         const add: Add = { invoke: op, complete: undefined, delta: op.value };
         adds.push(add);
         open.set(op.process, { op, add });
@@ -187,7 +195,7 @@ export function checkCounter(history: readonly Op[], opts: CounterOptions = {}):
     if (inv.add) inv.add.complete = op;
     else if (isRead(op) && op.type === 'ok') {
       if (typeof op.value !== 'number' || !Number.isSafeInteger(op.value))
-        return inputError(op, "a read's value must be an integer");
+        return inputError(op, "a read's value must be an integer within ±(2^53 − 1)");
       reads.push({
         invoke: inv.op,
         complete: op,
