@@ -61,7 +61,12 @@ const common = {
  */
 await build({
   ...common,
-  entryPoints: { main: 'src/cli/check-entry.ts', worker: 'checkers/linearizable/worker.ts' },
+  entryPoints: {
+    main: 'src/cli/check-entry.ts',
+    worker: 'checkers/linearizable/worker.ts',
+    // Several files checked at once (src/cli/commands/check-threads.ts finds it beside the chunks).
+    'check-files-worker': 'src/cli/commands/check-files-worker.ts',
+  },
   outdir: 'dist/bundle/check',
 });
 await build({
@@ -73,6 +78,7 @@ await build({
     'check-worker': 'src/host/check-worker.ts',
     // faultline search's worker threads (src/search/pool.ts looks for it beside the chunks).
     'search-worker': 'src/search/worker.ts',
+    'check-files-worker': 'src/cli/commands/check-files-worker.ts',
   },
   outdir: 'dist/bundle',
 });

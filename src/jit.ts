@@ -60,3 +60,15 @@ export function deferOptimiser(cpuMs: number): void {
   setFlagsFromString('--semi-space-growth-factor=1');
   (globalThis as WithDeadline)[DEADLINE] = cpuMs * 1000;
 }
+
+/**
+ * The deadline, for a worker thread to adopt (`adoptOptimiserDeadline`): V8's flags are the process's,
+ * so a worker's long search must be able to turn TurboFan on too, and its globalThis is its own.
+ */
+export function optimiserDeadline(): number | undefined {
+  return (globalThis as WithDeadline)[DEADLINE];
+}
+
+export function adoptOptimiserDeadline(cpuMicros: number | undefined): void {
+  if (cpuMicros !== undefined) (globalThis as WithDeadline)[DEADLINE] = cpuMicros;
+}

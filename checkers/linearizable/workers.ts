@@ -2,29 +2,20 @@
  * Checking the parts of a split history on worker threads. Only built-in
  * models can cross to a worker (it finds the model by name). Any trouble
  * starting workers answers undefined, and the caller checks in-process.
- * Loaded only when threads are started (worker_threads and node:module stay
- * out of a check that needs none).
+ * Loaded only when threads are started (worker_threads stays out of a check
+ * that needs none).
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { toTypedJson } from '../../src/history/typed-json.js';
 import { isCloneSafe } from '../../src/history/values.js';
+import { startThread } from '../../src/threads.js';
 import type { Part, PreparedOp } from './prepare.js';
 import type { SearchBudget, SearchOutcome } from './search.js';
 import type { WorkerInput } from './worker.js';
 
-/** A worker for our entry point: the compiled worker.js, or worker.ts through tsx when running from sources. */
+/** A worker on worker.ts (compiled, or through tsx from the sources). */
 function startWorker(workerData: WorkerInput): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here), { workerData });
-  // From TypeScript sources (tests, tsx) the worker registers tsx's loader itself first.
-  const api = createRequire(here)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData });
+  return startThread({ here: import.meta.url, source: 'worker' }, { workerData });
 }
 
 export async function runOnWorkers(

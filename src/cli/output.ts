@@ -33,10 +33,38 @@ export function errorReport(message: string, exitCode: ExitCode, file?: string, 
   return r;
 }
 
+/** Where a command's lines go: the process's stdout and stderr, or a buffer (a file checked on a thread). */
+export interface OutputSink {
+  write(stream: 'out' | 'err', text: string): void;
+}
+
+export const processOutput: OutputSink = {
+  write(stream, text) {
+    (stream === 'out' ? process.stdout : process.stderr).write(text);
+  },
+};
+
+/** Lines kept in order, to be written later (`replay`). */
+export class BufferedOutput implements OutputSink {
+  readonly chunks: ['out' | 'err', string][] = [];
+  write(stream: 'out' | 'err', text: string): void {
+    this.chunks.push([stream, text]);
+  }
+}
+
+export function replay(chunks: readonly ['out' | 'err', string][], to: OutputSink = processOutput): void {
+  for (const [stream, text] of chunks) to.write(stream, text);
+}
+
 /** Print an error the CLI way; `prefix` is prepended to the stderr line only. */
-export function printError(report: ErrorReport, json: boolean, prefix = 'faultline: '): void {
-  process.stderr.write(`${prefix}${report.error}\n`);
-  if (json) process.stdout.write(`${JSON.stringify(report)}\n`);
+export function printError(
+  report: ErrorReport,
+  json: boolean,
+  prefix = 'faultline: ',
+  to: OutputSink = processOutput,
+): void {
+  to.write('err', `${prefix}${report.error}\n`);
+  if (json) to.write('out', `${JSON.stringify(report)}\n`);
 }
 
 /** What a file nested too deeply for the code reading or checking it gets said of it. */

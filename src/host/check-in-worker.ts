@@ -5,11 +5,10 @@
  * main thread stays free to answer a signal. Out of budget the verdict is
  * `unknown`, naming the budget that ran out.
  */
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import type { PluginModules } from '../plugins/load.js';
+import { startThread } from '../threads.js';
 import type { CheckReply } from './check-worker.js';
 
 export interface CheckRequest {
@@ -39,17 +38,8 @@ function graceMs(timeLimitMs: number): number {
 }
 
 function startWorker(workerData: CheckRequest, memoryLimitMiB: number): Worker {
-  const here = import.meta.url;
   const resourceLimits = { maxOldGenerationSizeMb: memoryLimitMiB };
-  if (!here.endsWith('.ts'))
-    return new Worker(new URL('./check-worker.js', here), { workerData, resourceLimits });
-  // From TypeScript sources (tests, tsx) the worker registers tsx's loader itself first.
-  const api = createRequire(here)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./check-worker.ts', here).href;
-  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, resourceLimits });
+  return startThread({ here: import.meta.url, source: 'check-worker' }, { workerData, resourceLimits });
 }
 
 export function describeBudget(budget: CheckBudget): string {
