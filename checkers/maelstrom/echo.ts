@@ -12,7 +12,9 @@ import { describeOp, MAX_EXAMPLES, pairClientOps, shortValue } from './history.j
  * echo). No ok echo → unknown.
  */
 export function checkEcho(history: readonly Op[]): CheckResult {
-  const { pairs } = pairClientOps(history);
+  const paired = pairClientOps(history);
+  if ('inputError' in paired) return { valid: 'unknown', ...paired };
+  const { pairs } = paired;
   let checked = 0;
   let mismatchCount = 0;
   const report: string[] = [];

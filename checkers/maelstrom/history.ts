@@ -21,14 +21,25 @@ export function isClientOp(op: Op): boolean {
 /**
  * Each client completion paired with its process's open invocation, in
  * history order. Invocations never completed are returned in `open`
- * (Jepsen treats them as `info`).
+ * (Jepsen treats them as `info`). A process that invokes again before its
+ * last invocation completed is refused (which completion answers which
+ * cannot be told; Jepsen's history pairing refuses it too), naming the op.
  */
-export function pairClientOps(history: readonly Op[]): { pairs: Paired[]; open: Op[] } {
+export function pairClientOps(
+  history: readonly Op[],
+): { pairs: Paired[]; open: Op[] } | { inputError: string; inputErrorIndex: number } {
   const pending = new Map<unknown, Op>();
   const pairs: Paired[] = [];
   for (const op of history) {
     if (!isClientOp(op)) continue;
     if (op.type === 'invoke') {
+      const prev = pending.get(op.process);
+      if (prev !== undefined) {
+        return {
+          inputError: `op index ${op.index}: process ${String(op.process)} invokes ${op.f ?? '?'} while its ${prev.f ?? '?'} (op index ${prev.index}) has not completed; one operation at a time per process`,
+          inputErrorIndex: op.index,
+        };
+      }
       pending.set(op.process, op);
       continue;
     }

@@ -113,7 +113,9 @@ export function checkKafka(history: readonly Op[]): CheckResult {
 
   const normalised = normaliseJepsen(history);
   if (typeof normalised === 'string') return { valid: 'unknown', inputError: normalised };
-  const { pairs, open } = pairClientOps(normalised);
+  const paired = pairClientOps(normalised);
+  if ('inputError' in paired) return { valid: 'unknown', ...paired };
+  const { pairs, open } = paired;
   /** Ok assigns (Jepsen histories) in history order, for the between-polls check of polls that do not say what they asked. */
   const assigns: Op[] = [];
   const anomalies: Anomaly[] = [];

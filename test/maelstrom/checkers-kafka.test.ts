@@ -34,6 +34,16 @@ describe('kafka checker', () => {
     expect(r).toMatchObject({ valid: true, sendOkCount: 3, pollOkCount: 2, keyCount: 2, errorTypes: [] });
   });
 
+  it('refuses a process with two invocations open at once (the first send was silently dropped before)', () => {
+    const h = new KafkaHistory();
+    h.add('invoke', 0, 'send', 1, undefined, { key: 'a' });
+    h.send(0, 'a', 2, 0);
+    const r = checkKafka(h.ops);
+    expect(r.valid).toBe('unknown');
+    expect(r.inputErrorIndex).toBe(1);
+    expect(r.inputError).toMatch(/process 0 invokes send while its send \(op index 0\) has not completed/);
+  });
+
   it('lost-write: acknowledged below an offset a poll read past, never polled', () => {
     const h = new KafkaHistory();
     h.send(0, 'a', 1, 0);

@@ -33,6 +33,20 @@ describe('echo checker', () => {
     expect(checkEcho(ok.ops).valid).toBe(true);
   });
 
+  it('refuses a process that invokes again before its last invocation completed, naming the op', () => {
+    // Which completion answers which cannot be told: the first echo was lost from the pairing before.
+    const h = new HistoryBuilder();
+    h.invoke(0, 'echo', 'a');
+    h.invoke(0, 'echo', 'b');
+    h.ok(0, 'echo', 'a');
+    const r = checkEcho(h.ops);
+    expect(r.valid).toBe('unknown');
+    expect(r.inputErrorIndex).toBe(1);
+    expect(r.inputError).toMatch(
+      /op index 1: process 0 invokes echo while its echo \(op index 0\) has not completed/,
+    );
+  });
+
   it('is unknown with no ok echo', () => {
     const h = new HistoryBuilder();
     h.call(0, 'echo', 'x', 'info', 'x');
