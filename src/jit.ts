@@ -9,7 +9,10 @@
  * (bin/faultline.js) starts with TurboFan off and names a CPU time after
  * which it is wanted; long-running loops call `optimiseIfDue()` now and
  * then, and the first call past that time turns it on, for good. Reading a
- * big file turns it on at once (`optimiseNow`): that run will be long.
+ * big file turns it on at once (`optimiseNow`): that run will be long. So
+ * does one linearizability search that has run 16,384 steps (search.ts):
+ * the many short per-key searches of a split history never get there, and
+ * one that does will run on (on two cores TurboFan compiles beside it).
  *
  * The young generation likewise: a short check keeps it at its first size
  * (V8 doubles it when a collection finds much alive, as loading the CLI
@@ -31,12 +34,13 @@ type WithDeadline = { [DEADLINE]?: number };
 /**
  * Turn TurboFan on if the process was started with it deferred and has used
  * its CPU time. Cheap enough for a loop: without a deadline one lookup, with
- * one a CPU-time read (a system call) every 64th call.
+ * one a CPU-time read (a system call) every 64th call, or every call with
+ * `everyCall` (a caller that itself calls seldom: the search, every 4,096 steps).
  */
-export function optimiseIfDue(): void {
+export function optimiseIfDue(everyCall = false): void {
   const g = globalThis as WithDeadline;
   const at = g[DEADLINE];
-  if (at === undefined || (++calls & 63) !== 0) return;
+  if (at === undefined || (!everyCall && (++calls & 63) !== 0)) return;
   if (process.cpuUsage().user >= at) optimiseNow();
 }
 

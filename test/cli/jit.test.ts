@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../helpers/paths.js';
+import { KV_DIR, REPO_ROOT } from '../helpers/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'faultline-jit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,6 +54,30 @@ process.stdout.write(JSON.stringify({ deferred, after: young() }));
 `,
 );
 
+const longSearchScript = join(dir, 'long-search.mjs');
+writeFileSync(
+  longSearchScript,
+  `import { deferOptimiser } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'jit.ts')).href)};
+import { findChecker } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'checkers', 'registry.ts')).href)};
+import { readHistoryFileSync } from ${JSON.stringify(pathToFileURL(join(REPO_ROOT, 'src', 'history', 'read.ts')).href)};
+deferOptimiser(10_000_000);
+const ops = readHistoryFileSync(process.argv[2]).ops;
+const r = await findChecker('linearizable').check(ops, { model: 'kv-append', split: false, workers: 0 });
+const deferred = globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] !== undefined;
+process.stdout.write(JSON.stringify({ steps: r.stats.steps, deferred }));
+`,
+);
+
+/** One kv file checked as one object in a process that defers TurboFan far ahead: its steps, and whether it is still deferred. */
+function longSearch(file: string): { steps: number; deferred: boolean } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', longSearchScript, join(KV_DIR, file)], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
+  expect(r.stderr).toBe('');
+  return JSON.parse(r.stdout);
+}
+
 /** The young generation's size (bytes) after keeping many small objects, deferred or not, and after optimiseNow. */
 function young(mode: 'defer' | 'none'): { deferred: number; after: number } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', youngScript, mode], {
@@ -91,5 +115,13 @@ describe('the deferred optimising compiler', () => {
   it('deferred far ahead: stays unoptimised, until optimiseNow', () => {
     expect(probe('now', 10_000_000)).toEqual({ before: false, after: true });
     expect(probe('due', 10_000_000)).toEqual({ before: false, after: false });
+  });
+  it('one long search turns it on (16,384 steps), however far ahead the CPU deadline; a short one leaves it off', () => {
+    const long = longSearch('c10-bad.txt');
+    expect(long.steps).toBeGreaterThan(16_384);
+    expect(long.deferred).toBe(false);
+    const short = longSearch('c01-ok.txt');
+    expect(short.steps).toBeLessThan(16_384);
+    expect(short.deferred).toBe(true);
   });
 });
