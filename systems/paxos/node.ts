@@ -1,5 +1,6 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId, SimNode } from '../../src/sim/types.js';
+import { parseEntryJson } from '../shared/entry-json.js';
 import { type Command, commandKey, KvStateMachine, malformed } from '../shared/kv-state.js';
 import { TakenRequests } from '../shared/refusals.js';
 import { mayAccept, mayPromise, NO_BALLOT, nextBallot, promiseAfterAccept, showBallot } from './ballot.js';
@@ -828,7 +829,7 @@ export class PaxosNode implements SimNode {
     this.learned = slot;
     const text = this.valueAt(slot);
     if (text === null || text === undefined) return;
-    const cmd = JSON.parse(text) as Command;
+    const cmd = parseEntryJson(text) as Command;
     const reply = this.sm.apply(cmd);
     const key = commandKey(cmd.c, cmd.i);
     this.inLog.delete(key);

@@ -1,5 +1,6 @@
 import { ERROR_CODES, errorReply } from '../../src/sim/maelstrom.js';
 import type { Body, Message, NodeContext, NodeId, SimNode } from '../../src/sim/types.js';
+import { parseEntryJson } from '../shared/entry-json.js';
 import { type Command, commandKey, KvStateMachine, malformed } from '../shared/kv-state.js';
 import { TakenRequests } from '../shared/refusals.js';
 import {
@@ -854,7 +855,7 @@ export class RaftNode implements SimNode {
       const index = ++this.lastApplied;
       const text = this.commands[index - this.snapIndex - 1];
       if (text === null || text === undefined) continue;
-      const cmd = JSON.parse(text) as Command;
+      const cmd = parseEntryJson(text) as Command;
       const reply = this.sm.apply(cmd);
       const key = commandKey(cmd.c, cmd.i);
       this.inLog.delete(key);

@@ -1,4 +1,5 @@
 import type { Disk } from '../../src/sim/types.js';
+import { parseEntryJson } from '../shared/entry-json.js';
 import type { KvSnapshotData } from '../shared/kv-state.js';
 
 /**
@@ -59,7 +60,7 @@ function parseEntryLine(line: string): [number, number, EntryCommand] | undefine
   if (!(index >= 1) || !Number.isSafeInteger(index) || !Number.isSafeInteger(term)) return undefined;
   if (m[3] === 'null') return [index, term, null];
   try {
-    const cmd: unknown = JSON.parse(m[3]);
+    const cmd: unknown = parseEntryJson(m[3]);
     if (typeof cmd !== 'object' || cmd === null || Array.isArray(cmd)) return undefined;
   } catch {
     return undefined;
