@@ -30,7 +30,8 @@ const SHORT_LINE = 2 * MAX_NESTING_DEPTH;
 /** Parse faultline's native format: one JSON operation per line, values in the typed JSON encoding. */
 export function parseJsonl(text: string, source: string): History {
   const reader = new JsonlReader(source);
-  reader.push(text);
+  // A file's text ends with a newline; a piece pushed does not (else every line goes one by one).
+  reader.push(text.endsWith('\n') ? text.slice(0, -1) : text);
   return reader.history();
 }
 

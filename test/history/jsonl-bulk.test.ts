@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HistoryParseError } from '../../src/history/errors.js';
-import { JsonlReader, orderByIndex } from '../../src/history/jsonl.js';
+import { JsonlReader, orderByIndex, parseJsonl } from '../../src/history/jsonl.js';
 import { hasOwnIndex, toOp } from '../../src/history/normalize.js';
 import type { Op } from '../../src/history/op.js';
 import { parseTypedJson } from '../../src/history/typed-json.js';
@@ -85,6 +85,29 @@ describe('JSONL pieces read at once', () => {
         expect(read(text)).toEqual(lineByLine(text));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("a whole file's text, its last line ended by a newline (or several), reads as line by line (fast-check)", () => {
+    const whole = (text: string): unknown => {
+      try {
+        const h = parseJsonl(text, 'h.jsonl');
+        return { ops: h.ops, lines: h.lines };
+      } catch (err) {
+        if (err instanceof HistoryParseError) return { errorLine: err.line };
+        throw err;
+      }
+    };
+    fc.assert(
+      fc.property(
+        fc.array(line, { minLength: 1, maxLength: 10 }),
+        fc.constantFrom('\n', '\n\n', '\r\n', ''),
+        (ls, end) => {
+          const text = ls.join('\n') + end;
+          expect(whole(text)).toEqual(lineByLine(text));
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 
