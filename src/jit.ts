@@ -34,13 +34,12 @@ type WithDeadline = { [DEADLINE]?: number };
 /**
  * Turn TurboFan on if the process was started with it deferred and has used
  * its CPU time. Cheap enough for a loop: without a deadline one lookup, with
- * one a CPU-time read (a system call) every 64th call, or every call with
- * `everyCall` (a caller that itself calls seldom: the search, every 4,096 steps).
+ * one a CPU-time read (a system call) every 64th call.
  */
-export function optimiseIfDue(everyCall = false): void {
+export function optimiseIfDue(): void {
   const g = globalThis as WithDeadline;
   const at = g[DEADLINE];
-  if (at === undefined || (!everyCall && (++calls & 63) !== 0)) return;
+  if (at === undefined || (++calls & 63) !== 0) return;
   if (process.cpuUsage().user >= at) optimiseNow();
 }
 

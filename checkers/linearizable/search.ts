@@ -973,11 +973,9 @@ export class LinearizationSearch<S> {
           if (cancel !== undefined && Atomics.load(cancel, 0) !== 0) throw new BudgetExceeded('cancelled');
           this.checkMemory(0);
           // A long search wants the optimising compiler (a CLI process starts without it): one that
-          // has run LONG_SEARCH_STEPS will run on (kv c10 as one object: 72,745 steps, 20% sooner
-          // done), and any past the process's CPU deadline (looked at here every time: a search of
-          // fewer than 64 × 4,096 steps would never see it otherwise).
+          // has run LONG_SEARCH_STEPS will run on (kv c10 as one object: 72,745 steps, 20% sooner done).
           if (steps >= LONG_SEARCH_STEPS) optimiseNow();
-          else optimiseIfDue(true);
+          else optimiseIfDue();
           if (steps >= stopAt) {
             this.steps = steps;
             return false;
