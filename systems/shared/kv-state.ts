@@ -68,6 +68,8 @@ export function malformed(body: Body): string | undefined {
 export class KvStateMachine {
   private kv = new Map<string, unknown>();
   private sessions = new Map<string, [number, Body][]>();
+  /** Keys whose list value only this state machine has seen (see `append`). */
+  private privateLists = new Set<string>();
 
   /** The reply an earlier application of this request produced, if still remembered. */
   rememberedReply(client: string, msgId: number): Body | undefined {
@@ -122,6 +124,7 @@ export class KvStateMachine {
   }
 
   snapshot(): KvSnapshotData {
+    this.privateLists.clear();
     return {
       kv: [...this.kv],
       sessions: [...this.sessions].map(([c, s]) => [c, s.map(([i, r]) => [i, r] as [number, Body])]),
@@ -129,6 +132,7 @@ export class KvStateMachine {
   }
 
   restore(data: KvSnapshotData): void {
+    this.privateLists.clear();
     this.kv = new Map(data.kv);
     this.sessions = new Map(data.sessions.map(([c, s]) => [c, s.map(([i, r]) => [i, r] as [number, Body])]));
   }
@@ -145,6 +149,7 @@ export class KvStateMachine {
       case 'read': {
         const k = JSON.stringify(body.key);
         if (!this.kv.has(k)) return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
+        this.privateLists.delete(k);
         return { type: 'read_ok', in_reply_to: id, value: this.kv.get(k) };
       }
       case 'write': {
@@ -152,6 +157,7 @@ export class KvStateMachine {
         if (!this.kv.has(k) && this.kv.size >= KEYS_MAX)
           return errorReply(id, ERROR_CODES.abort, 'key limit reached');
         this.kv.set(k, body.value);
+        this.privateLists.delete(k);
         return { type: 'write_ok', in_reply_to: id };
       }
       case 'cas': {
@@ -166,6 +172,7 @@ export class KvStateMachine {
           );
         }
         this.kv.set(k, body.to);
+        this.privateLists.delete(k);
         return { type: 'cas_ok', in_reply_to: id };
       }
       default:
@@ -176,28 +183,53 @@ export class KvStateMachine {
   /** Micro-operations in order, all against one state: atomic by construction (one log entry). */
   private txn(body: Body): Body {
     const mops = body.txn as [string, unknown, unknown][];
+    // Indexed loops, keys encoded once: every replica applies every txn, so this runs hot.
+    const keys: string[] = new Array(mops.length);
     let created = 0;
-    for (const [, key] of mops) if (!this.kv.has(JSON.stringify(key))) created++;
+    for (let i = 0; i < mops.length; i++) {
+      const k = JSON.stringify(mops[i][1]);
+      keys[i] = k;
+      if (!this.kv.has(k)) created++;
+    }
     if (created > 0 && this.kv.size + created > KEYS_MAX) {
       return errorReply(body.msg_id, ERROR_CODES.abort, 'key limit reached');
     }
-    const out: unknown[] = [];
-    for (const [f, key, value] of mops) {
-      const k = JSON.stringify(key);
+    const out: unknown[] = new Array(mops.length);
+    for (let i = 0; i < mops.length; i++) {
+      const mop = mops[i];
+      const f = mop[0];
+      const k = keys[i];
       if (f === 'r') {
         const v = this.kv.get(k);
-        out.push(['r', key, v === undefined ? null : v]);
+        // The reply holds this value from now on: a later append must copy it.
+        this.privateLists.delete(k);
+        out[i] = ['r', mop[1], v === undefined ? null : v];
       } else if (f === 'w') {
-        this.kv.set(k, value);
-        out.push(['w', key, value]);
+        this.kv.set(k, mop[2]);
+        this.privateLists.delete(k);
+        out[i] = ['w', mop[1], mop[2]];
       } else {
-        const cur = this.kv.get(k);
-        // Copy on append: stored replies and snapshots must not see later appends.
-        this.kv.set(k, Array.isArray(cur) ? [...cur, value] : cur === undefined ? [value] : [cur, value]);
-        out.push(['append', key, value]);
+        this.append(k, mop[2]);
+        out[i] = ['append', mop[1], mop[2]];
       }
     }
     return { type: 'txn_ok', in_reply_to: body.msg_id, txn: out };
+  }
+
+  /**
+   * Append to the list at k. Replies and snapshots hold values by reference,
+   * so a list anything else has seen is copied, never changed; a list this
+   * state machine made and nothing has seen since (`privateLists`) grows in
+   * place, which keeps a run of appends linear rather than quadratic.
+   */
+  private append(k: string, value: unknown): void {
+    const cur = this.kv.get(k);
+    if (this.privateLists.has(k)) {
+      (cur as unknown[]).push(value);
+      return;
+    }
+    this.kv.set(k, Array.isArray(cur) ? [...cur, value] : cur === undefined ? [value] : [cur, value]);
+    this.privateLists.add(k);
   }
 }
 
