@@ -4,34 +4,21 @@
  * watchdog is replaced, and that seed is `unknown` with the reason; the
  * search goes on.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../threads.js';
 import type { SeedResult } from './seed-run.js';
 import type { SearchWorkerInput } from './worker.js';
 
 /**
- * The worker's entry: in the CLI's bundle (dist/bundle, scripts/bundle.mjs) its own
- * `search-worker.js` beside the chunks (`worker.js` there is the linearizability
- * checker's); in tsc's dist/ the compiled worker.js beside this module.
+ * A search worker: in the CLI's bundle (dist/bundle, scripts/bundle.mjs) its
+ * own `search-worker.js` beside the chunks (`worker.js` there is the
+ * linearizability checker's); elsewhere worker.js / worker.ts beside this module.
  */
-function workerEntry(here: string): URL {
-  const bundled = new URL('./search-worker.js', here);
-  return existsSync(fileURLToPath(bundled)) ? bundled : new URL('./worker.js', here);
-}
-
 function startWorker(workerData: SearchWorkerInput, maxOldGenerationSizeMb: number): Worker {
-  const here = import.meta.url;
-  const resourceLimits = { maxOldGenerationSizeMb };
-  if (!here.endsWith('.ts')) return new Worker(workerEntry(here), { workerData, resourceLimits });
-  // From TypeScript sources (tests, tsx) the worker registers tsx's loader itself first.
-  const api = createRequire(here)
-    .resolve('tsx/esm/api')
-    .replace(/\.cjs$/, '.mjs');
-  const entry = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(pathToFileURL(api).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, resourceLimits });
+  return startThread(
+    { here: import.meta.url, source: 'worker', bundled: 'search-worker' },
+    { workerData, resourceLimits: { maxOldGenerationSizeMb } },
+  );
 }
 
 interface Slot {
