@@ -45,8 +45,9 @@ interface KeyState {
   readonly nodes: Map<unknown, number>;
   /** Value → txn whose final write of the key it was (ok and info txns). */
   readonly writer: Map<unknown, number>;
-  failed?: Map<unknown, number>;
-  intermediate?: Map<unknown, number>;
+  // Always present (undefined until needed), so every KeyState has one shape for the JIT.
+  failed: Map<unknown, number> | undefined;
+  intermediate: Map<unknown, number> | undefined;
 }
 
 /** External reads and writes of a txn: parallel arrays of key ids and values. */
@@ -101,7 +102,13 @@ class RwRegisterAnalysis {
     if (id === undefined) {
       id = this.keys.length;
       this.keyIds.set(k, id);
-      this.keys.push({ key: k, nodes: new Map(), writer: new Map() });
+      this.keys.push({
+        key: k,
+        nodes: new Map(),
+        writer: new Map(),
+        failed: undefined,
+        intermediate: undefined,
+      });
     }
     return id;
   }
