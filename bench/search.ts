@@ -164,14 +164,7 @@ export default async function main(args: string[]): Promise<void> {
     // Rounds of 1 then 2 workers (order alternating from round to round), so
     // that drift in what else the machine runs falls on both alike; the
     // ratio is the median of the rounds' pairwise ratios.
-    const rates: {
-      round: number;
-      workers: number;
-      perS: number;
-      steadyPerS: number;
-      wallS: number;
-      cpuS: number;
-    }[] = [];
+    const rates: (Throughput & { round: number })[] = [];
     const ratios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? [1, 2] : [2, 1];
@@ -214,11 +207,17 @@ export default async function main(args: string[]): Promise<void> {
   }
 }
 
+interface Throughput {
+  workers: number;
+  /** Seeds per second over the whole search, and from the first seed done to the last. */
+  perS: number;
+  steadyPerS: number;
+  wallS: number;
+  cpuS: number;
+}
+
 /** One search of the correct system over seeds 1..seeds with w worker threads. */
-async function measureThroughput(
-  w: number,
-  seeds: number,
-): Promise<{ workers: number; perS: number; steadyPerS: number; wallS: number; cpuS: number }> {
+async function measureThroughput(w: number, seeds: number): Promise<Throughput> {
   // Steady state: from the first seed done to the last (worker start-up, a module load per thread, left out).
   const doneAt: number[] = [];
   const c0 = process.cpuUsage();

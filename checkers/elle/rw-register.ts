@@ -91,7 +91,7 @@ class RwRegisterAnalysis {
   readonly versionEdges = new EdgeList();
   readonly edgeSource: Source[] = [];
   /** Version edge code (a * node count + b) → its first source; set by addVersionOrderEdges. */
-  sourceOf = new Map<number, Source>();
+  readonly sourceOf = new Map<number, Source>();
 
   constructor(readonly t: Txns) {
     this.ext = new Array(t.n);

@@ -149,15 +149,13 @@ export class KvStateMachine {
       case 'read': {
         const k = JSON.stringify(body.key);
         if (!this.kv.has(k)) return errorReply(id, ERROR_CODES.keyDoesNotExist, 'key does not exist');
-        this.privateLists.delete(k);
-        return { type: 'read_ok', in_reply_to: id, value: this.kv.get(k) };
+        return { type: 'read_ok', in_reply_to: id, value: this.handOut(k) };
       }
       case 'write': {
         const k = JSON.stringify(body.key);
         if (!this.kv.has(k) && this.kv.size >= KEYS_MAX)
           return errorReply(id, ERROR_CODES.abort, 'key limit reached');
-        this.kv.set(k, body.value);
-        this.privateLists.delete(k);
+        this.put(k, body.value);
         return { type: 'write_ok', in_reply_to: id };
       }
       case 'cas': {
@@ -171,8 +169,7 @@ export class KvStateMachine {
             `expected ${JSON.stringify(body.from)}, found ${JSON.stringify(cur)}`,
           );
         }
-        this.kv.set(k, body.to);
-        this.privateLists.delete(k);
+        this.put(k, body.to);
         return { type: 'cas_ok', in_reply_to: id };
       }
       default:
@@ -200,13 +197,10 @@ export class KvStateMachine {
       const f = mop[0];
       const k = keys[i];
       if (f === 'r') {
-        const v = this.kv.get(k);
-        // The reply holds this value from now on: a later append must copy it.
-        this.privateLists.delete(k);
+        const v = this.handOut(k);
         out[i] = ['r', mop[1], v === undefined ? null : v];
       } else if (f === 'w') {
-        this.kv.set(k, mop[2]);
-        this.privateLists.delete(k);
+        this.put(k, mop[2]);
         out[i] = ['w', mop[1], mop[2]];
       } else {
         this.append(k, mop[2]);
@@ -230,6 +224,18 @@ export class KvStateMachine {
     }
     this.kv.set(k, Array.isArray(cur) ? [...cur, value] : cur === undefined ? [value] : [cur, value]);
     this.privateLists.add(k);
+  }
+
+  /** The value at k for a reply, which holds it from now on: a later append must copy it. */
+  private handOut(k: string): unknown {
+    this.privateLists.delete(k);
+    return this.kv.get(k);
+  }
+
+  /** Replace the value at k with one from a request (never ours to change). */
+  private put(k: string, value: unknown): void {
+    this.kv.set(k, value);
+    this.privateLists.delete(k);
   }
 }
 
