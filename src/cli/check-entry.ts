@@ -6,7 +6,7 @@
 import { registerCheck } from './commands/check.js';
 import { type CommandTable, runProgram } from './program.js';
 
-const COMMANDS: CommandTable = [['check', async () => registerCheck]];
+const COMMANDS: CommandTable = [{ name: 'check', load: async () => registerCheck }];
 
 export function main(argv: string[]): Promise<number> {
   return runProgram(COMMANDS, argv);

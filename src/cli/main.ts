@@ -6,34 +6,34 @@ let runModule: typeof import('./commands/run.js') | undefined;
 /**
  * Every command, in the order `--help` lists them, and its module: each is
  * loaded when needed (`faultline check …` loads check's alone, not the
- * simulator, the systems or the search). bin/faultline.js runs `check` from
+ * simulator, the systems or the search; `faultline --help` loads none). bin/faultline.js runs `check` from
  * a bundle of its own (check-entry.ts).
  */
 const COMMANDS: CommandTable = [
-  ['validate', async () => (await import('./commands/validate.js')).registerValidate],
-  ['convert', async () => (await import('./commands/convert.js')).registerConvert],
-  ['check', async () => (await import('./commands/check.js')).registerCheck],
-  ['checkers', async () => (await import('./commands/checkers.js')).registerCheckers],
-  [
-    'run',
-    async () => {
+  { name: 'validate', load: async () => (await import('./commands/validate.js')).registerValidate },
+  { name: 'convert', load: async () => (await import('./commands/convert.js')).registerConvert },
+  { name: 'check', load: async () => (await import('./commands/check.js')).registerCheck },
+  { name: 'checkers', load: async () => (await import('./commands/checkers.js')).registerCheckers },
+  {
+    name: 'run',
+    load: async () => {
       runModule = await import('./commands/run.js');
       return runModule.registerRun;
     },
-  ],
-  ['report', async () => (await import('./commands/report.js')).registerReport],
-  ['serve', async () => (await import('./commands/serve.js')).registerServe],
-  ['search', async () => (await import('./commands/search.js')).registerSearch],
-  ['shrink', async () => (await import('./commands/shrink.js')).registerShrink],
-  ['replay', async () => (await import('./commands/replay.js')).registerReplay],
-  ['systems', async () => (await import('./commands/systems.js')).registerSystems],
-  ['workloads', async () => (await import('./commands/workloads.js')).registerWorkloads],
-  ['nemeses', async () => (await import('./commands/nemeses.js')).registerNemeses],
+  },
+  { name: 'report', load: async () => (await import('./commands/report.js')).registerReport },
+  { name: 'serve', load: async () => (await import('./commands/serve.js')).registerServe },
+  { name: 'search', load: async () => (await import('./commands/search.js')).registerSearch },
+  { name: 'shrink', load: async () => (await import('./commands/shrink.js')).registerShrink },
+  { name: 'replay', load: async () => (await import('./commands/replay.js')).registerReplay },
+  { name: 'systems', load: async () => (await import('./commands/systems.js')).registerSystems },
+  { name: 'workloads', load: async () => (await import('./commands/workloads.js')).registerWorkloads },
+  { name: 'nemeses', load: async () => (await import('./commands/nemeses.js')).registerNemeses },
 ];
 
-/** The whole command line (with `only`, that command alone). */
-export function buildProgram(only?: string): Promise<Command> {
-  return buildProgramOf(COMMANDS, only);
+/** The command line with these commands' modules loaded (default: all of them); the others by name and summary. */
+export function buildProgram(load: 'all' | readonly string[] = 'all'): Promise<Command> {
+  return buildProgramOf(COMMANDS, load);
 }
 
 export function main(argv: string[]): Promise<number> {

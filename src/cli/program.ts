@@ -1,26 +1,52 @@
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
+import { COMMAND_SUMMARIES, type CommandName } from './commands/summaries.js';
 import { EXIT } from './exit-codes.js';
 import { errorReport, printError, reportOf } from './output.js';
 
 export type Register = (program: Command) => void;
 
-/** Commands by name, in the order `--help` lists them, each with how to load its module. */
-export type CommandTable = readonly (readonly [string, () => Promise<Register>])[];
+/** A command: its name (COMMAND_SUMMARIES says what `--help` lists for it) and how to load its module. */
+export interface CommandEntry {
+  readonly name: CommandName;
+  readonly load: () => Promise<Register>;
+}
+
+/** Commands in the order `--help` lists them. */
+export type CommandTable = readonly CommandEntry[];
 
 /**
  * The `faultline` command line of these commands. Each command lives in its
- * own module under commands/ and registers itself. With `only`, that command
- * alone: what a run of it needs.
+ * own module under commands/ and registers itself. Only the `load`ed ones
+ * (default: none) are loaded; the others stand in by name and summary, which
+ * is all the top-level help shows, so `faultline --help` or a run of one
+ * command loads that command's module alone.
  */
-export async function buildProgramOf(commands: CommandTable, only?: string): Promise<Command> {
+export async function buildProgramOf(
+  commands: CommandTable,
+  load: 'all' | readonly string[] = [],
+): Promise<Command> {
   const program = new Command('faultline')
     .description('Jepsen-style correctness testing: seeded simulation, fault injection, consistency checkers')
     .version('0.2.0')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (str, write) => write(str) });
   program.exitOverride();
-  const wanted = only === undefined ? commands : commands.filter(([name]) => name === only);
-  for (const register of await Promise.all(wanted.map(([, load]) => load()))) register(program);
+  const loaded = commands.filter((c) => load === 'all' || load.includes(c.name));
+  const registers = new Map(await Promise.all(loaded.map(async (c) => [c.name, await c.load()] as const)));
+  const terms = new Map<string, string>();
+  for (const c of commands) {
+    const register = registers.get(c.name);
+    if (register) register(program);
+    else {
+      program.command(c.name).description(COMMAND_SUMMARIES[c.name].summary);
+      terms.set(c.name, COMMAND_SUMMARIES[c.name].term);
+    }
+  }
+  program.configureHelp({
+    subcommandTerm(cmd: Command): string {
+      return terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(this, cmd);
+    },
+  });
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -36,7 +62,7 @@ function wantsJson(argv: readonly string[]): boolean {
  * (commander would print the top help for `faultline NOPE --help` and exit 0).
  */
 function unknownCommand(commands: CommandTable, argv: readonly string[]): string | undefined {
-  const names = commands.map(([name]) => name);
+  const names: readonly string[] = commands.map((c) => c.name);
   const first = argv.findIndex((a) => !a.startsWith('-'));
   if (first === -1) return undefined;
   const word = argv[first];
@@ -47,10 +73,11 @@ function unknownCommand(commands: CommandTable, argv: readonly string[]): string
   return names.includes(word) ? undefined : word;
 }
 
-/** The command the first word names (not `help`): the one module to load; undefined: all of them. */
-function commandOf(commands: CommandTable, argv: readonly string[]): string | undefined {
-  const word = argv.find((a) => !a.startsWith('-'));
-  return commands.some(([name]) => name === word) ? word : undefined;
+/** The command the first word names (or, after `help`, the second): the one module to load. */
+function commandOf(commands: CommandTable, argv: readonly string[]): string[] {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const word = words[0] === 'help' ? words[1] : words[0];
+  return commands.filter((c) => c.name === word).map((c) => c.name);
 }
 
 /** Run the command line `argv` names; answers the exit code. */
@@ -64,7 +91,7 @@ export async function runProgram(commands: CommandTable, argv: string[]): Promis
   }
   const unknown = unknownCommand(commands, argv);
   if (unknown !== undefined) {
-    const names = commands.map(([name]) => name).join(', ');
+    const names = commands.map((c) => c.name).join(', ');
     printError(errorReport(`unknown command '${unknown}'; commands: ${names}`, EXIT.badArguments), json);
     return EXIT.badArguments;
   }

@@ -52,6 +52,24 @@ describe('commands and help', () => {
     expect((await runCli(['--version'])).code).toBe(0);
   });
 
+  it('the top-level help, built without loading any command, is what the loaded commands say', async () => {
+    const loaded = (await buildProgram('all')).helpInformation();
+    expect((await buildProgram([])).helpInformation()).toBe(loaded);
+    expect((await buildProgram(['check'])).helpInformation()).toBe(loaded);
+    expect(loaded).toContain('check [options] <files...>');
+    expect(loaded).toContain('replay [options] <paths...>');
+  });
+
+  it('`faultline --help` lists every command; `faultline help check` shows check\'s options', () => {
+    const top = runBin(['--help']);
+    expect(top.code).toBe(0);
+    for (const name of ['validate', 'check', 'run', 'search', 'shrink', 'replay', 'nemeses'])
+      expect(top.stdout).toContain(`\n  ${name} [options]`);
+    const help = runBin(['help', 'check']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('--checker');
+  });
+
   it('every command takes --json', async () => {
     const commands = (await buildProgram()).commands.map((c) => c.name());
     expect(commands.length).toBeGreaterThanOrEqual(8);

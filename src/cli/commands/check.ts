@@ -34,6 +34,7 @@ import {
 import { reportExcerpt } from '../report.js';
 import { colorEnabled, verdictWord, withElapsed } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export interface CheckFlags {
   checker?: string;
@@ -59,7 +60,7 @@ export interface CheckFlags {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description('check histories with a checker; exit 0 valid, 1 invalid, 2 unknown, 254 bad input')
+    .description(COMMAND_SUMMARIES.check.summary)
     .argument(
       '<files...>',
       "history files, run directories (faultline's store/latest, or a Jepsen store directory's history.edn), or directories of history files",

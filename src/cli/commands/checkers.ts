@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { listCheckers } from '../../../checkers/registry.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerCheckers(program: Command): void {
   program
     .command('checkers')
-    .description('list the checkers `faultline check --checker` accepts, with their models')
+    .description(COMMAND_SUMMARIES.checkers.summary)
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       const checkers = listCheckers().map((c) => ({

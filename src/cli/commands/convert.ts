@@ -6,13 +6,14 @@ import { EXIT } from '../exit-codes.js';
 import { formatLocated, loadHistory, parseFormatFlag } from '../inputs.js';
 import { errorReport, isStackOverflow, printError, TOO_DEEP } from '../output.js';
 import { requireChoice } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 const TARGETS = ['jsonl', 'edn'] as const;
 
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('convert a history to JSONL or Jepsen EDN on stdout, keeping every field')
+    .description(COMMAND_SUMMARIES.convert.summary)
     .argument('<file>', 'history file (.jsonl, Jepsen .edn, Jepsen console .log)')
     .requiredOption('--to <format>', 'output format: jsonl or edn')
     .option('--format <format>', 'force the input format: jsonl, edn or jepsen-log (default: detected)')

@@ -6,13 +6,12 @@ import {
   PARTITION_MODE_DESCRIPTIONS,
   PARTITION_MODES,
 } from '../../nemesis/nemesis.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerNemeses(program: Command): void {
   program
     .command('nemeses')
-    .description(
-      'list the fault kinds `faultline run --nemesis` accepts (comma-separated, or all) and the partition shapes of `--partition-modes`',
-    )
+    .description(COMMAND_SUMMARIES.nemeses.summary)
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       const kinds = NEMESIS_KINDS.map((k) => ({ name: k, description: NEMESIS_DESCRIPTIONS[k] }));

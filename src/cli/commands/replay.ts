@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { colorsFor } from '../terminal.js';
 import { UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description('re-run saved scenarios (regression files) and compare verdict, anomaly and history hash')
+    .description(COMMAND_SUMMARIES.replay.summary)
     .argument('<paths...>', 'regression files, or directories of them (every .json in them)')
     .option('--update', 'rewrite each file whose outcome changed with the new outcome (on purpose)')
     .option('--json', 'print one JSON object per file')

@@ -8,6 +8,7 @@ import type { CheckOptions } from '../../../checkers/types.js';
 import { EXIT } from '../exit-codes.js';
 import { formatLocated, loadHistory, parseFormatFlag } from '../inputs.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface ReportFlags {
   out?: string;
@@ -23,9 +24,7 @@ interface ReportFlags {
 export function registerReport(program: Command): void {
   program
     .command('report')
-    .description(
-      'write report.html for a stored run (timeline, verdicts, failing window, anomaly cycles, latency and throughput), or for a history file and its check',
-    )
+    .description(COMMAND_SUMMARIES.report.summary)
     .argument('[run-dir-or-history]', 'a run directory, or a history file (with --checker)', 'store/latest')
     .option(
       '--out <file>',

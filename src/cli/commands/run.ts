@@ -41,6 +41,7 @@ import { fsUserError } from '../fs-errors.js';
 import { reportExcerpt } from '../report.js';
 import { type Colors, colorsFor, startProgress, verdictWord } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface RunFlags {
   system: string;
@@ -108,9 +109,7 @@ function collect(value: string, previous: string[]): string[] {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description(
-      'run one seeded test: workload + nemesis against a bundled system (simulated), a real database (adapter) or a Maelstrom node binary, then check the history',
-    )
+    .description(COMMAND_SUMMARIES.run.summary)
     .option('--system <name>', 'system under test (see `faultline systems`)', DEFAULT_CONFIG.system)
     .option('--workload <name>', 'workload (see `faultline workloads`)', DEFAULT_CONFIG.workload)
     .option(

@@ -16,6 +16,7 @@ import type { SearchFailure, SearchSummary, Shard, StopRule } from '../../search
 import { EXIT } from '../exit-codes.js';
 import { colorsFor, startProgress, verdictWord } from '../terminal.js';
 import { parseNumberFlag, requireChoice, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface SearchFlags {
   system: string;
@@ -63,9 +64,7 @@ function collect(value: string, previous: string[]): string[] {
 export function registerSearch(program: Command): void {
   program
     .command('search')
-    .description(
-      'seeded failure search: run many seeds, each under its own drawn (swarm) configuration, then shrink and save what fails',
-    )
+    .description(COMMAND_SUMMARIES.search.summary)
     .option('--system <name>', 'system under test (see `faultline systems`)', DEFAULT_CONFIG.system)
     .addOption(
       new Option('--bug <name>', 'turn on a bug knob of the system (repeatable)')

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseNumberFlag, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface ServeFlags {
   store: string;
@@ -12,7 +13,7 @@ interface ServeFlags {
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('browse a store in a web browser: runs, verdicts, reports, histories (read only)')
+    .description(COMMAND_SUMMARIES.serve.summary)
     .option('--store <dir>', 'the store to serve', 'store')
     .option('--port <n>', 'TCP port (0: any free port)', '8080')
     .option('--host <address>', 'address to listen on (127.0.0.1: this machine only)', '127.0.0.1')

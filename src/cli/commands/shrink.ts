@@ -5,6 +5,7 @@ import type { RunConfig } from '../../runner/config.js';
 import type { Schedule } from '../../runner/schedule.js';
 import { EXIT } from '../exit-codes.js';
 import { parseNumberFlag, UserError } from '../user-error.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface ShrinkFlags {
   out?: string;
@@ -15,9 +16,7 @@ interface ShrinkFlags {
 export function registerShrink(program: Command): void {
   program
     .command('shrink')
-    .description(
-      'shrink a failing scenario: fewer operations, clients, faults and nodes, shorter time, same anomaly',
-    )
+    .description(COMMAND_SUMMARIES.shrink.summary)
     .argument(
       '<file>',
       'a regression file (from search --save or replay), or a run directory / its test.json',

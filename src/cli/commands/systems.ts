@@ -4,13 +4,12 @@ import { checkRequirements } from '../../../systems/adapters/requirements.js';
 import { listSystems } from '../../../systems/registry.js';
 import { MAELSTROM_DEFAULT_NODES, MAELSTROM_REFUSES, MAELSTROM_SYSTEM } from '../../maelstrom/config.js';
 import { refusal } from '../../real/config.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerSystems(program: Command): void {
   program
     .command('systems')
-    .description(
-      'list what `faultline run --system` accepts: bundled simulated systems (options, bug knobs), real-database adapters (what each needs installed, and whether it is), and maelstrom (any Maelstrom node binary)',
-    )
+    .description(COMMAND_SUMMARIES.systems.summary)
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       const systems = listSystems().map((s) => ({

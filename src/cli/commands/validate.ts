@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
 import { expandInputs, formatLocated, type LocatedProblem, loadHistory, parseFormatFlag } from '../inputs.js';
 import { isStackOverflow, TOO_DEEP } from '../output.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 interface ValidateFlags {
   format?: string;
@@ -13,9 +14,7 @@ interface ValidateFlags {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description(
-      'check that history files are well-formed (exit 0), else print every problem in every file as FILE:LINE (exit 254)',
-    )
+    .description(COMMAND_SUMMARIES.validate.summary)
     .argument(
       '<files...>',
       'history files (.jsonl, Jepsen .edn, Jepsen console .log), run directories, or directories of history files',

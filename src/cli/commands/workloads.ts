@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { findChecker } from '../../../checkers/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
+import { COMMAND_SUMMARIES } from './summaries.js';
 
 export function registerWorkloads(program: Command): void {
   program
     .command('workloads')
-    .description('list the workloads `faultline run --workload` accepts, with the checker each uses')
+    .description(COMMAND_SUMMARIES.workloads.summary)
     .option('--json', 'print as JSON')
     .action((opts: { json?: boolean }) => {
       const workloads = listWorkloads().map((w) => ({
