@@ -60,7 +60,7 @@ describe('commands and help', () => {
     expect(loaded).toContain('replay [options] <paths...>');
   });
 
-  it('`faultline --help` lists every command; `faultline help check` shows check\'s options', () => {
+  it("`faultline --help` lists every command; `faultline help check` shows check's options", () => {
     const top = runBin(['--help']);
     expect(top.code).toBe(0);
     for (const name of ['validate', 'check', 'run', 'search', 'shrink', 'replay', 'nemeses'])
