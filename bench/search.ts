@@ -11,19 +11,28 @@
  *    show it still fails with the same anomaly class. Target: median ratio ≥ 10×.
  * 3. correct: the correct system (no knob) over seeds 1..correct (default
  *    500): every seed must be valid.
- * 4. throughput: seeds 1..throughput (default 150) of the correct system with
- *    1 worker thread and with 2: seeds per second from the first seed done to
- *    the last (thread start-up left out), the whole search's rate, and CPU
- *    seconds over wall seconds (how much of the machine it got), in `rounds`
- *    (default 3) alternating rounds; the ratio is the median of the rounds'.
- *    Target: 2 workers ≥ 1.7× one.
+ * 4. throughput: what a user runs, `faultline search --system raft --seeds
+ *    1..N --workers W --collect all --no-shrink --json` (N = throughput,
+ *    default 300) as a whole process (bin/faultline.js over dist/, built
+ *    first), W = 1 and 2, in `rounds` (default 3) alternating rounds: seeds
+ *    per second over the process's whole wall time (start-up included), the
+ *    search's own rate (its summary), and CPU seconds over wall seconds (how
+ *    much of the machine it got; GNU time's user + sys, '-' without it). The
+ *    ratio is the median of the rounds' pairwise ratios. Target: 2 workers ≥
+ *    1.7× one.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hasAnomaly } from '../src/search/anomaly.js';
 import { runScenario } from '../src/search/scenario.js';
 import { search } from '../src/search/search.js';
 import { shrinkScenario } from '../src/search/shrink.js';
 import type { SearchFailure } from '../src/search/types.js';
 import { raft } from '../systems/raft/index.js';
+import { prepareDist } from './_elle-process.js';
 import { fmt, median, printTable } from './_table.js';
 
 function arg(args: string[], name: string, fallback: number): number {
@@ -43,7 +52,7 @@ export default async function main(args: string[]): Promise<void> {
   );
   const max = arg(args, 'max', 100);
   const correctSeeds = arg(args, 'correct', 500);
-  const throughputSeeds = arg(args, 'throughput', 150);
+  const throughputSeeds = arg(args, 'throughput', 300);
   const rounds = arg(args, 'rounds', 3);
   const shrinkMs = arg(args, 'shrink-s', 60) * 1000;
   const workers = 2;
@@ -166,25 +175,26 @@ export default async function main(args: string[]): Promise<void> {
     // ratio is the median of the rounds' pairwise ratios.
     const rates: (Throughput & { round: number })[] = [];
     const ratios: number[] = [];
+    progress(prepareDist(true));
     for (let round = 1; round <= rounds; round++) {
       const order = round % 2 === 1 ? [1, 2] : [2, 1];
       const byWorkers = new Map<number, number>();
       for (const w of order) {
         const r = await measureThroughput(w, throughputSeeds);
         rates.push({ round, ...r });
-        byWorkers.set(w, r.steadyPerS);
-        progress(`round ${round}, ${w} worker${w > 1 ? 's' : ''}: ${r.steadyPerS.toFixed(2)} seeds/s steady`);
+        byWorkers.set(w, r.perS);
+        progress(`round ${round}, ${w} worker${w > 1 ? 's' : ''}: ${r.perS.toFixed(2)} seeds/s`);
       }
       ratios.push((byWorkers.get(2) ?? 0) / (byWorkers.get(1) ?? 1));
     }
     const ratio = median(ratios);
     printTable(
-      `Search throughput, correct Raft, seeds 1..${throughputSeeds} (worker threads), ${rounds} rounds`,
+      `Search throughput, correct Raft, seeds 1..${throughputSeeds}, \`faultline search\` as a whole process, ${rounds} rounds`,
       [
         'round',
         'workers',
-        'seeds/s (steady)',
-        'seeds/s (whole)',
+        'seeds/s (process)',
+        'seeds/s (search)',
         'wall s',
         'cpu s',
         'cpu / wall',
@@ -193,11 +203,11 @@ export default async function main(args: string[]): Promise<void> {
       rates.map((r) => [
         r.round,
         r.workers,
-        r.steadyPerS.toFixed(2),
         r.perS.toFixed(2),
+        r.searchPerS.toFixed(2),
         r.wallS.toFixed(1),
-        r.cpuS.toFixed(1),
-        (r.cpuS / r.wallS).toFixed(2),
+        r.cpuS === undefined ? '-' : r.cpuS.toFixed(1),
+        r.cpuS === undefined ? '-' : (r.cpuS / r.wallS).toFixed(2),
         r.workers === 2 ? fmt.ratio(ratios[r.round - 1]) : '',
       ]),
     );
@@ -209,33 +219,78 @@ export default async function main(args: string[]): Promise<void> {
 
 interface Throughput {
   workers: number;
-  /** Seeds per second over the whole search, and from the first seed done to the last. */
+  /** Seeds over the whole process's wall seconds; the search's own rate (its summary: thread start-up on, process start-up off). */
   perS: number;
-  steadyPerS: number;
+  searchPerS: number;
   wallS: number;
-  cpuS: number;
+  /** User + system CPU seconds of the process (GNU time), when measured. */
+  cpuS?: number;
 }
 
-/** One search of the correct system over seeds 1..seeds with w worker threads. */
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+const GNU_TIME = '/usr/bin/time';
+let haveGnuTime: boolean | undefined;
+
+/** `faultline search` of the correct system over seeds 1..seeds with w worker threads, as a whole process. */
 async function measureThroughput(w: number, seeds: number): Promise<Throughput> {
-  // Steady state: from the first seed done to the last (worker start-up, a module load per thread, left out).
-  const doneAt: number[] = [];
-  const c0 = process.cpuUsage();
-  const s = await search({
-    fixed: { system: 'raft' },
-    seeds: { from: 1, to: seeds },
-    workers: w,
-    stop: { kind: 'all' },
-    shrink: false,
-    startedAtIso: ISO,
-    onProgress: () => doneAt.push(performance.now()),
-  });
-  const c = process.cpuUsage(c0);
-  return {
-    workers: w,
-    perS: s.seedsPerSecond,
-    steadyPerS: (doneAt.length - 1) / ((doneAt[doneAt.length - 1] - doneAt[0]) / 1000),
-    wallS: s.wallSeconds,
-    cpuS: (c.user + c.system) / 1e6,
-  };
+  haveGnuTime ??= spawnSync(GNU_TIME, ['-f', '%U', 'true']).status === 0;
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-search-'));
+  const timeFile = join(dir, 'time.txt');
+  const argv = [
+    process.execPath,
+    join(REPO, 'bin', 'faultline.js'),
+    'search',
+    '--system',
+    'raft',
+    '--seeds',
+    `1..${seeds}`,
+    '--workers',
+    String(w),
+    '--collect',
+    'all',
+    '--no-shrink',
+    '--json',
+    '--store',
+    join(dir, 'store'),
+  ];
+  const command = haveGnuTime ? [GNU_TIME, '-f', '%U %S', '-o', timeFile, ...argv] : argv;
+  try {
+    const t0 = performance.now();
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((done, fail) => {
+      const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d;
+      });
+      child.on('error', fail);
+      child.on('close', (c) => done({ code: c, stdout: out, stderr: err }));
+    });
+    const wallS = (performance.now() - t0) / 1000;
+    // 0: every seed valid; 2: some unknown (a seed whose checker had nothing to go on), none failed.
+    if (code !== 0 && code !== 2)
+      throw new Error(
+        `faultline search exited ${code} (the correct system must not fail): ${stderr.slice(0, 500)}`,
+      );
+    const summary = JSON.parse(stdout) as { seedsPerSecond: number };
+    const cpu = haveGnuTime
+      ? readFileSync(timeFile, 'utf8').trim().split('\n').pop()?.split(' ').map(Number)
+      : undefined;
+    return {
+      workers: w,
+      perS: seeds / wallS,
+      searchPerS: summary.seedsPerSecond,
+      wallS,
+      cpuS: cpu ? cpu[0] + cpu[1] : undefined,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

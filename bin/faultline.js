@@ -19,40 +19,76 @@ if (!existsSync(compiled)) {
   );
   process.exit(255);
 }
-// A reader that stops early (`faultline … | head`) closes the pipe: drop the rest of the output quietly, as
-// Unix tools do, but finish and exit with the verdict's code (0 valid, 1 invalid, …), which `set -o pipefail`
-// and `PIPESTATUS` report: a closed pipe must never turn INVALID into 0.
-// Any other failure to write stdout (redirected to a full disk, say) is one line and exit 254.
-const STDOUT_PROBLEMS = {
-  ENOSPC: 'no space left on device',
-  EDQUOT: 'disk quota exceeded',
-  EFBIG: 'file too large',
-  EIO: 'input/output error',
-};
-process.stdout.on('error', (err) => {
-  if (err.code === 'EPIPE') {
-    process.stdout.write = () => true;
-    return;
-  }
-  const problem = STDOUT_PROBLEMS[err.code] ?? err.message;
-  try {
-    process.stderr.write(`faultline: cannot write the output (stdout): ${problem}\n`);
-  } catch {
-    // stderr is gone too: the exit code still says it
-  }
-  process.exit(254);
-});
-// Most checks are over before V8's optimising compiler pays: it waits for 400 ms of CPU (src/jit.ts).
-if (process.argv[2] === 'check') {
-  const { deferOptimiser } = await import(pathToFileURL(join(root, 'dist', 'src', 'jit.js')).href);
-  deferOptimiser(400);
+// `faultline search` runs a simulation per worker thread, one per core. V8's own background threads (the
+// concurrent optimising compiler, parallel and concurrent GC) would then compete with the workers for those
+// cores: on 2 cores, 2 workers ran 11–13% more seeds per second with each isolate collecting and compiling
+// on its own thread, and 1 worker no slower (bench/search.ts). V8 flags belong to the whole process and
+// cannot change once it runs (setting GC flags then aborts V8), so search runs in a child node that has them.
+const SEARCH_V8_FLAGS = ['--single-threaded-gc', '--no-concurrent-recompilation'];
+if (process.argv[2] === 'search' && !SEARCH_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, ...SEARCH_V8_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  // A signal sent to this process alone (kill PID, a test's timeout) goes on to the search; one from the
+  // terminal reaches both, and the search's own handling decides.
+  const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const forward = (signal) => child.kill(signal);
+  for (const signal of SIGNALS) process.on(signal, forward);
+  child.on('error', (err) => {
+    process.stderr.write(
+      `faultline: cannot start the search process (${process.execPath}): ${err.message}\n`,
+    );
+    process.exit(255);
+  });
+  child.on('exit', (code, signal) => {
+    for (const s of SIGNALS) process.removeListener(s, forward);
+    // End as the search ended: by its exit code, or by the signal that stopped it.
+    if (signal) process.kill(process.pid, signal);
+    else process.exitCode = code ?? 255;
+  });
+} else {
+  await runCli();
 }
-const { main, takeInterruptSignal } = await import(pathToFileURL(compiled).href);
-process.exitCode = await main(process.argv.slice(2));
-// A run stopped by SIGINT/SIGTERM has written what it knew; now end by that signal, so a
-// shell (or a loop in a script) sees the process was interrupted and stops too.
-const signal = takeInterruptSignal();
-if (signal) {
-  process.removeAllListeners(signal);
-  process.kill(process.pid, signal);
+
+async function runCli() {
+  // A reader that stops early (`faultline … | head`) closes the pipe: drop the rest of the output quietly, as
+  // Unix tools do, but finish and exit with the verdict's code (0 valid, 1 invalid, …), which `set -o pipefail`
+  // and `PIPESTATUS` report: a closed pipe must never turn INVALID into 0.
+  // Any other failure to write stdout (redirected to a full disk, say) is one line and exit 254.
+  const STDOUT_PROBLEMS = {
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EFBIG: 'file too large',
+    EIO: 'input/output error',
+  };
+  process.stdout.on('error', (err) => {
+    if (err.code === 'EPIPE') {
+      process.stdout.write = () => true;
+      return;
+    }
+    const problem = STDOUT_PROBLEMS[err.code] ?? err.message;
+    try {
+      process.stderr.write(`faultline: cannot write the output (stdout): ${problem}\n`);
+    } catch {
+      // stderr is gone too: the exit code still says it
+    }
+    process.exit(254);
+  });
+  // Most checks are over before V8's optimising compiler pays: it waits for 400 ms of CPU (src/jit.ts).
+  if (process.argv[2] === 'check') {
+    const { deferOptimiser } = await import(pathToFileURL(join(root, 'dist', 'src', 'jit.js')).href);
+    deferOptimiser(400);
+  }
+  const { main, takeInterruptSignal } = await import(pathToFileURL(compiled).href);
+  process.exitCode = await main(process.argv.slice(2));
+  // A run stopped by SIGINT/SIGTERM has written what it knew; now end by that signal, so a
+  // shell (or a loop in a script) sees the process was interrupted and stops too.
+  const signal = takeInterruptSignal();
+  if (signal) {
+    process.removeAllListeners(signal);
+    process.kill(process.pid, signal);
+  }
 }
