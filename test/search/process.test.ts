@@ -32,7 +32,7 @@ function alive(pid: number): boolean {
 }
 
 describe('faultline search as a child process', () => {
-  it('passes the exit code on: 1 when a seed fails, with the search's JSON on stdout', () => {
+  it('passes the exit code on: 1 when a seed fails, with the search summary on stdout', () => {
     const r = runBin([
       'search',
       '--system',
