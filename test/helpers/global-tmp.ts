@@ -22,7 +22,9 @@ export default function setup(): () => void {
       rmSync(dir, { recursive: true, force: true });
     } catch (err) {
       // A folder a test made read-only to a non-root user, say: say where it is, do not fail the run.
-      process.stderr.write(`test run: could not remove ${dir}: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(
+        `test run: could not remove ${dir}: ${err instanceof Error ? err.message : String(err)}\n`,
+      );
     }
   };
 }
