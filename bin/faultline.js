@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 // Thin launcher: runs the compiled CLI (built by `npm run build`, which `npm ci` runs via `prepare`).
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback.
 // `faultline check` has a bundle of its own (dist/bundle/check/: fewer files to load).
+// It runs from its CommonJS copy, main.cjs, where that was built: see loadScript.
 const checkBundle = join(root, 'dist', 'bundle', 'check', 'main.js');
+const checkScript = join(root, 'dist', 'bundle', 'check', 'main.cjs');
 const bundled =
   process.argv[2] === 'check' && existsSync(checkBundle)
     ? checkBundle
@@ -82,7 +86,18 @@ async function runCli() {
     const { deferOptimiser } = await import(pathToFileURL(join(root, 'dist', 'src', 'jit.js')).href);
     deferOptimiser(400);
   }
-  const { main, takeInterruptSignal } = await import(pathToFileURL(compiled).href);
+  const script = process.argv[2] === 'check' && existsSync(checkScript) ? loadScript(checkScript) : undefined;
+  const { main, takeInterruptSignal } = script?.exports ?? (await import(pathToFileURL(compiled).href));
+  // Build-time hooks of scripts/code-cache.mjs: make the cache, then ask whether V8 takes it.
+  if (script && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')
+    process.stderr.write(
+      `faultline: code cache ${script.cacheRejected ? 'rejected' : existsSync(script.cacheFile) ? 'taken' : 'absent'}\n`,
+    );
+  const training = process.env.FAULTLINE_CODE_CACHE_TRAINING;
+  if (script && training !== undefined) {
+    await trainCodeCache(script, main, training);
+    return;
+  }
   process.exitCode = await main(process.argv.slice(2));
   // A run stopped by SIGINT/SIGTERM has written what it knew; now end by that signal, so a
   // shell (or a loop in a script) sees the process was interrupted and stops too.
@@ -91,4 +106,44 @@ async function runCli() {
     process.removeAllListeners(signal);
     process.kill(process.pid, signal);
   }
+}
+
+/**
+ * A CommonJS bundle run as node runs one, but compiled through node:vm with V8's code cache beside
+ * it (FILE.cache, written at build time by scripts/code-cache.mjs): the functions a check runs come
+ * compiled to bytecode instead of being parsed and compiled at every start. A cache V8 rejects
+ * (another node, other V8 flags) costs nothing: the code compiles as it would without one. The
+ * script's import() of plug-ins is this module's (src/dynamic-import.ts).
+ */
+function loadScript(file) {
+  const cacheFile = `${file}.cache`;
+  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+  const script = new vm.Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
+  globalThis[Symbol.for('faultline.import')] = (specifier) => import(specifier);
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  return {
+    script,
+    cacheFile,
+    cacheRejected: cachedData !== undefined && script.cachedDataRejected,
+    exports: module.exports,
+  };
+}
+
+/**
+ * Build time only (scripts/code-cache.mjs): run each check of TRAINING (a JSON list of argument
+ * lists), then write the code cache, with every function they compiled. V8 takes a cache only
+ * under the flags it was made with, the launcher's (TurboFan deferred): a training check must
+ * stay short enough never to turn TurboFan on.
+ */
+async function trainCodeCache({ script, cacheFile }, main, training) {
+  for (const argv of JSON.parse(training)) await main(argv);
+  if (globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] === undefined) {
+    process.stderr.write('faultline: no code cache written: a training check turned TurboFan on\n');
+    process.exitCode = 3;
+    return;
+  }
+  writeFileSync(cacheFile, script.createCachedData());
+  process.exitCode = 0;
 }

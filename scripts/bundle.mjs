@@ -69,6 +69,23 @@ await build({
   },
   outdir: 'dist/bundle/check',
 });
+/**
+ * The same program once more as one CommonJS file, dist/bundle/check/main.cjs, which
+ * bin/faultline.js runs through node:vm to start it from V8's code cache
+ * (scripts/code-cache.mjs writes main.cjs.cache; node 20 caches no ES module's code).
+ * Its workers are the ES module entries beside it. import.meta.url is the file's
+ * own URL; import() of plug-ins goes through the launcher (src/dynamic-import.ts).
+ */
+await build({
+  ...common,
+  splitting: false,
+  format: 'cjs',
+  banner: { js: "var __faultlineMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__faultlineMetaUrl' },
+  entryPoints: { main: 'src/cli/check-entry.ts' },
+  outExtension: { '.js': '.cjs' },
+  outdir: 'dist/bundle/check',
+});
 await build({
   ...common,
   entryPoints: {
@@ -82,3 +99,5 @@ await build({
   },
   outdir: 'dist/bundle',
 });
+// Last: the code cache is of the files just written.
+await import('./code-cache.mjs');

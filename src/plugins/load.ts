@@ -14,6 +14,7 @@ import type { Checker } from '../../checkers/types.js';
 import { addPluginSystem } from '../../systems/registry.js';
 import { addPluginWorkload } from '../../workloads/registry.js';
 import type { Workload } from '../../workloads/types.js';
+import { importFromOutside } from '../dynamic-import.js';
 import type { SystemDefinition } from '../sim/types.js';
 
 import { PluginError } from './errors.js';
@@ -111,10 +112,10 @@ async function importUncached(flag: string, path: string, abs: string): Promise<
   const url = pathToFileURL(abs).href;
   try {
     if (/\.(c|m)?tsx?$/.test(abs)) {
-      const { tsImport } = await import('tsx/esm/api');
+      const { tsImport } = (await importFromOutside('tsx/esm/api')) as typeof import('tsx/esm/api');
       return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
     }
-    return (await import(url)) as Record<string, unknown>;
+    return (await importFromOutside(url)) as Record<string, unknown>;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(abs))

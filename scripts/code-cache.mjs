@@ -1,0 +1,122 @@
+/**
+ * V8's code cache for `faultline check` (run by scripts/bundle.mjs, last): the launcher runs a few
+ * small checks of made-up histories — a Jepsen console log, faultline's JSONL and a Knossos EDN
+ * file; valid and not, with and without --json — from dist/bundle/check/main.cjs, then writes
+ * main.cjs.cache with the bytecode of every function they compiled (bin/faultline.js,
+ * loadScript). Then it checks that V8 takes the cache under the launcher's flags; a cache it
+ * would refuse is removed (a check then compiles as it would without one).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const script = join(root, 'dist', 'bundle', 'check', 'main.cjs');
+const cacheFile = `${script}.cache`;
+rmSync(cacheFile, { force: true });
+
+/**
+ * A register's ops, `overlap` processes at a time: each round's ops are concurrent and
+ * linearizable in process order (the values are computed so); `stale` adds a read, after
+ * all of them, of the value before the last one written (not linearizable). Each op: [process, type, f, value].
+ */
+function registerOps(n, overlap, stale) {
+  const ops = [];
+  let value = 0;
+  let before = 0;
+  for (let i = 0; i < n; i += overlap) {
+    const done = [];
+    for (let p = 0; p < overlap && i + p < n; p++) {
+      const k = i + p;
+      if (k % 3 === 0) {
+        ops.push([p, 'invoke', 'write', k]);
+        done.push([p, 'ok', 'write', k]);
+        [before, value] = [value, k];
+      } else if (k % 3 === 1) {
+        const failed = k % 7 === 1;
+        const cas = failed ? [value + 100, k] : [value, k];
+        ops.push([p, 'invoke', 'cas', cas]);
+        done.push([p, failed ? 'fail' : 'ok', 'cas', cas]);
+        if (!failed) [before, value] = [value, k];
+      } else {
+        ops.push([p, 'invoke', 'read', null]);
+        done.push([p, k % 11 === 2 ? 'info' : 'ok', 'read', value]);
+      }
+    }
+    ops.push(...done);
+  }
+  if (stale) ops.push([0, 'invoke', 'read', null], [0, 'ok', 'read', before]);
+  return ops;
+}
+
+const edn = (v) => (v === null ? 'nil' : Array.isArray(v) ? `[${v.map(edn).join(' ')}]` : String(v));
+
+function consoleLog(ops) {
+  return ops.map(([p, type, f, v]) => `INFO  jepsen.util - ${p}\t:${type}\t:${f}\t${edn(v)}\n`).join('');
+}
+
+function jsonl(ops) {
+  return ops
+    .map(
+      ([process, type, f, value], index) =>
+        `${JSON.stringify({ index, time: index * 1000, type, process, f, value })}\n`,
+    )
+    .join('');
+}
+
+function kvEdn(keys, perKey) {
+  let out = '';
+  const log = new Map();
+  for (let i = 0; i < keys * perKey; i++) {
+    const key = String(i % keys);
+    const p = i % 4;
+    const piece = `x ${p} ${i} y`;
+    out += `{:process ${p}, :type :invoke, :f :append, :key "${key}", :value "${piece}"}\n`;
+    out += `{:process ${p}, :type :ok, :f :append, :key "${key}", :value "${piece}"}\n`;
+    log.set(key, (log.get(key) ?? '') + piece);
+    out += `{:process ${p}, :type :invoke, :f :get, :key "${key}", :value nil}\n`;
+    out += `{:process ${p}, :type :ok, :f :get, :key "${key}", :value "${log.get(key)}"}\n`;
+  }
+  return out;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'faultline-code-cache-'));
+try {
+  const files = {
+    log: join(dir, 'register.log'),
+    bad: join(dir, 'register-stale.log'),
+    jsonl: join(dir, 'register.jsonl'),
+    kv: join(dir, 'kv.edn'),
+  };
+  writeFileSync(files.log, consoleLog(registerOps(60, 3, false)));
+  writeFileSync(files.bad, consoleLog(registerOps(60, 3, true)));
+  writeFileSync(files.jsonl, jsonl(registerOps(60, 3, false)));
+  writeFileSync(files.kv, kvEdn(5, 6));
+  const lin = ['--checker', 'linearizable'];
+  const training = [
+    ['check', files.log, files.bad, files.jsonl, ...lin, '--model', 'cas-register'],
+    ['check', files.bad, ...lin, '--model', 'cas-register', '--json'],
+    ['check', files.kv, ...lin, '--model', 'kv-append'],
+  ];
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'check'], {
+    env: { ...process.env, FAULTLINE_CODE_CACHE_TRAINING: JSON.stringify(training) },
+    encoding: 'utf8',
+  });
+  if (run.status !== 0 || !existsSync(cacheFile)) {
+    process.stderr.write(`code cache: not written (exit ${run.status}): ${run.stderr.trim().slice(-500)}\n`);
+  } else {
+    // Would the launcher take it? (It asks V8 under its own flags: TurboFan deferred, src/jit.ts.)
+    const probe = spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'check', '--help'], {
+      env: { ...process.env, FAULTLINE_CODE_CACHE_PROBE: '1' },
+      encoding: 'utf8',
+    });
+    const said = probe.stderr.match(/^faultline: code cache (\w+)$/m)?.[1];
+    if (said !== 'taken') {
+      rmSync(cacheFile, { force: true });
+      process.stderr.write(`code cache: V8 would not take it (${said ?? probe.stderr.trim()}); removed\n`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runBin } from '../helpers/cli.js';
+import { KV_DIR, REPO_ROOT } from '../helpers/paths.js';
+
+/**
+ * `faultline check` runs from dist/bundle/check/main.cjs through node:vm with V8's code cache
+ * (bin/faultline.js loadScript, scripts/code-cache.mjs): the build's cache is taken, and a cache
+ * V8 refuses changes nothing a user sees.
+ */
+const CHECK = [
+  join(KV_DIR, 'c01-ok.txt'),
+  join(KV_DIR, 'c01-bad.txt'),
+  '--checker',
+  'linearizable',
+  '--model',
+  'kv-append',
+];
+const PROBE = { ...process.env, FAULTLINE_CODE_CACHE_PROBE: '1' };
+
+describe('code cache of faultline check', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'faultline-code-cache-test-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('the build wrote a cache that V8 takes under the launcher’s flags', () => {
+    const r = runBin(['check', '--help'], { env: PROBE });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('faultline: code cache taken');
+  });
+
+  it('a cache V8 refuses (another node, a damaged file) is ignored: same verdicts, same exit code', () => {
+    // A copy of the launcher and the check bundle whose cache file is garbage.
+    mkdirSync(join(tmp, 'bin'));
+    cpSync(join(REPO_ROOT, 'bin', 'faultline.js'), join(tmp, 'bin', 'faultline.js'));
+    cpSync(join(REPO_ROOT, 'dist', 'bundle', 'check'), join(tmp, 'dist', 'bundle', 'check'), {
+      recursive: true,
+    });
+    cpSync(join(REPO_ROOT, 'dist', 'src', 'jit.js'), join(tmp, 'dist', 'src', 'jit.js'));
+    cpSync(join(REPO_ROOT, 'package.json'), join(tmp, 'package.json'));
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(tmp, 'node_modules'));
+    writeFileSync(join(tmp, 'dist', 'bundle', 'check', 'main.cjs.cache'), Buffer.alloc(4096, 7));
+    const copy = spawnSync(process.execPath, [join(tmp, 'bin', 'faultline.js'), 'check', ...CHECK], {
+      env: PROBE,
+      encoding: 'utf8',
+    });
+    const real = runBin(['check', ...CHECK]);
+    expect(copy.stderr).toContain('faultline: code cache rejected');
+    expect(real.code).toBe(1);
+    expect(copy.status).toBe(real.code);
+    expect(copy.stdout).toBe(real.stdout);
+    expect(real.stdout).toMatch(/c01-ok\.txt\tvalid/);
+    expect(real.stdout).toMatch(/c01-bad\.txt\tINVALID/);
+  });
+});
