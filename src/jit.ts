@@ -57,7 +57,7 @@ export function optimiseNow(): void {
 /** V8's own (node 20): the young generation doubles when a collection finds much of it alive. */
 const DEFAULT_SEMI_SPACE_GROWTH = 2;
 
-/** What the launcher does (kept here to document it): TurboFan off, and the young generation kept small, until `cpuMs` of CPU time. */
+/** What the launcher does (bin/faultline.js does it itself, before its code cache is read): TurboFan off, and the young generation kept small, until `cpuMs` of CPU time. */
 export function deferOptimiser(cpuMs: number): void {
   setFlagsFromString('--no-opt');
   setFlagsFromString('--semi-space-growth-factor=1');

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,8 +33,7 @@ describe('code cache of faultline check', () => {
 
   it('a cache V8 refuses (another node, a damaged file) is ignored: same verdicts, same exit code', () => {
     // A copy of the launcher and the check bundle whose cache file is garbage.
-    mkdirSync(join(tmp, 'bin'));
-    cpSync(join(REPO_ROOT, 'bin', 'faultline.js'), join(tmp, 'bin', 'faultline.js'));
+    cpSync(join(REPO_ROOT, 'bin'), join(tmp, 'bin'), { recursive: true });
     cpSync(join(REPO_ROOT, 'dist', 'bundle', 'check'), join(tmp, 'dist', 'bundle', 'check'), {
       recursive: true,
     });
