@@ -10,15 +10,19 @@ const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
 const root = join(__dirname, '..');
-// The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback.
-// `faultline check` has a bundle of its own (dist/bundle/check/: fewer files to load).
-// It runs from its CommonJS copy, main.cjs, where that was built: see loadScript.
-const checkBundle = join(root, 'dist', 'bundle', 'check', 'main.js');
-const checkScript = join(root, 'dist', 'bundle', 'check', 'main.cjs');
-const bundled =
-  process.argv[2] === 'check' && existsSync(checkBundle)
-    ? checkBundle
-    : join(root, 'dist', 'bundle', 'main.js');
+// The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback. `faultline check`
+// has a bundle of its own (dist/bundle/check/: fewer files to load). Each also comes as one CommonJS
+// file, main.cjs, run with V8's code cache (see loadScript): check from dist/bundle/check/main.cjs,
+// the other commands from dist/bundle/main.cjs, but search (its child node runs under other V8
+// flags than the cache was made with) and a bare listing (--help needs main.js alone: less to read).
+const command = process.argv[2];
+const bundleDir = join(root, 'dist', 'bundle', ...(command === 'check' ? ['check'] : []));
+const script = join(bundleDir, 'main.cjs');
+const runsWork =
+  command !== undefined && !command.startsWith('-') && command !== 'help' && command !== 'search';
+const bundled = existsSync(join(bundleDir, 'main.js'))
+  ? join(bundleDir, 'main.js')
+  : join(root, 'dist', 'bundle', 'main.js');
 const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'src', 'cli', 'main.js');
 if (!existsSync(compiled)) {
   process.stderr.write(
@@ -97,16 +101,16 @@ async function runCli() {
     setFlagsFromString('--semi-space-growth-factor=1');
     globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] = 400 * 1000;
   }
-  const script = process.argv[2] === 'check' && existsSync(checkScript) ? loadScript(checkScript) : undefined;
-  const { main, takeInterruptSignal } = script?.exports ?? (await import(pathToFileURL(compiled).href));
+  const loaded = runsWork && existsSync(script) ? loadScript(script) : undefined;
+  const { main, takeInterruptSignal } = loaded?.exports ?? (await import(pathToFileURL(compiled).href));
   // Build-time hooks of scripts/code-cache.mjs: make the cache, then ask whether V8 takes it.
-  if (script && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')
+  if (loaded && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')
     process.stderr.write(
-      `faultline: code cache ${script.cacheRejected ? 'rejected' : existsSync(script.cacheFile) ? 'taken' : 'absent'}\n`,
+      `faultline: code cache ${loaded.cacheRejected ? 'rejected' : existsSync(loaded.cacheFile) ? 'taken' : 'absent'}\n`,
     );
   const training = process.env.FAULTLINE_CODE_CACHE_TRAINING;
-  if (script && training !== undefined) {
-    await trainCodeCache(script, main, training);
+  if (loaded && training !== undefined) {
+    await trainCodeCache(loaded, main, training);
     return;
   }
   process.exitCode = await main(process.argv.slice(2));
@@ -149,8 +153,9 @@ function loadScript(file) {
  * stay short enough never to turn TurboFan on.
  */
 async function trainCodeCache({ script, cacheFile }, main, training) {
+  const deferred = globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] !== undefined;
   for (const argv of JSON.parse(training)) await main(argv);
-  if (globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] === undefined) {
+  if (deferred && globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] === undefined) {
     process.stderr.write('faultline: no code cache written: a training check turned TurboFan on\n');
     process.exitCode = 3;
     return;

@@ -99,5 +99,16 @@ await build({
   },
   outdir: 'dist/bundle',
 });
+/** The whole CLI as one CommonJS file likewise (dist/bundle/main.cjs), beside the worker entries it starts. */
+await build({
+  ...common,
+  splitting: false,
+  format: 'cjs',
+  banner: { js: "var __faultlineMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__faultlineMetaUrl' },
+  entryPoints: { main: 'src/cli/main.ts' },
+  outExtension: { '.js': '.cjs' },
+  outdir: 'dist/bundle',
+});
 // Last: the code cache is of the files just written.
 await import('./code-cache.mjs');

@@ -1,10 +1,12 @@
 /**
- * V8's code cache for `faultline check` (run by scripts/bundle.mjs, last): the launcher runs a few
- * small checks of made-up histories — a Jepsen console log, faultline's JSONL and a Knossos EDN
- * file; valid and not, with and without --json — from dist/bundle/check/main.cjs, then writes
- * main.cjs.cache with the bytecode of every function they compiled (bin/faultline.js,
- * loadScript). Then it checks that V8 takes the cache under the launcher's flags; a cache it
- * would refuse is removed (a check then compiles as it would without one).
+ * V8's code caches of the CLI's CommonJS bundles (run by scripts/bundle.mjs, last; the launcher,
+ * bin/faultline.js, loads them in loadScript). For dist/bundle/check/main.cjs (`faultline check`)
+ * the launcher runs a few small checks of made-up histories — a Jepsen console log, faultline's
+ * JSONL and a Knossos EDN file; valid and not, with and without --json; for dist/bundle/main.cjs
+ * (the other commands but search) a few short simulated runs, a validate and a convert. Each
+ * writes FILE.cache with the bytecode of every function they compiled. Then it asks the launcher
+ * whether V8 takes the cache under the launcher's flags; a cache it would refuse is removed (the
+ * command then compiles as it would without one).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,9 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const script = join(root, 'dist', 'bundle', 'check', 'main.cjs');
-const cacheFile = `${script}.cache`;
-rmSync(cacheFile, { force: true });
+const launcher = join(root, 'bin', 'faultline.js');
 
 /**
  * A register's ops, `overlap` processes at a time: each round's ops are concurrent and
@@ -94,29 +94,47 @@ try {
   writeFileSync(files.jsonl, jsonl(registerOps(60, 3, false)));
   writeFileSync(files.kv, kvEdn(5, 6));
   const lin = ['--checker', 'linearizable'];
-  const training = [
+  const store = join(dir, 'store');
+  const run = (...flags) => ['run', ...flags, '--time-limit', '5', '--store', store];
+  train(join(root, 'dist', 'bundle', 'check', 'main.cjs'), 'check', [
     ['check', files.log, files.bad, files.jsonl, ...lin, '--model', 'cas-register'],
     ['check', files.bad, ...lin, '--model', 'cas-register', '--json'],
     ['check', files.kv, ...lin, '--model', 'kv-append'],
-  ];
-  const run = spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'check'], {
+  ]);
+  train(join(root, 'dist', 'bundle', 'main.cjs'), 'systems', [
+    run('--system', 'raft', '--workload', 'register', '--nemesis', 'partition,kill', '--seed', '1'),
+    run('--system', 'raft', '--workload', 'list-append', '--nemesis', 'pause,clock', '--seed', '2'),
+    run('--system', 'lww-register', '--seed', '3'),
+    ['validate', files.jsonl],
+    ['convert', files.log, '--to', 'edn'],
+  ]);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Run TRAINING (argument lists) through the launcher as `COMMAND` would run, write FILE.cache, and keep it only if V8 takes it. */
+function train(file, command, training) {
+  const cacheFile = `${file}.cache`;
+  rmSync(cacheFile, { force: true });
+  const made = spawnSync(process.execPath, [launcher, command], {
     env: { ...process.env, FAULTLINE_CODE_CACHE_TRAINING: JSON.stringify(training) },
     encoding: 'utf8',
   });
-  if (run.status !== 0 || !existsSync(cacheFile)) {
-    process.stderr.write(`code cache: not written (exit ${run.status}): ${run.stderr.trim().slice(-500)}\n`);
-  } else {
-    // Would the launcher take it? (It asks V8 under its own flags: TurboFan deferred, src/jit.ts.)
-    const probe = spawnSync(process.execPath, [join(root, 'bin', 'faultline.js'), 'check', '--help'], {
-      env: { ...process.env, FAULTLINE_CODE_CACHE_PROBE: '1' },
-      encoding: 'utf8',
-    });
-    const said = probe.stderr.match(/^faultline: code cache (\w+)$/m)?.[1];
-    if (said !== 'taken') {
-      rmSync(cacheFile, { force: true });
-      process.stderr.write(`code cache: V8 would not take it (${said ?? probe.stderr.trim()}); removed\n`);
-    }
+  if (made.status !== 0 || !existsSync(cacheFile)) {
+    process.stderr.write(
+      `code cache of ${file}: not written (exit ${made.status}): ${made.stderr.trim().slice(-500)}\n`,
+    );
+    return;
   }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  const probe = spawnSync(process.execPath, [launcher, command, '--help'], {
+    env: { ...process.env, FAULTLINE_CODE_CACHE_PROBE: '1' },
+    encoding: 'utf8',
+  });
+  const said = probe.stderr.match(/^faultline: code cache (\w+)$/m)?.[1];
+  if (said !== 'taken') {
+    rmSync(cacheFile, { force: true });
+    process.stderr.write(
+      `code cache of ${file}: V8 would not take it (${said ?? probe.stderr.trim()}); removed\n`,
+    );
+  }
 }

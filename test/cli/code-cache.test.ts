@@ -25,10 +25,14 @@ describe('code cache of faultline check', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'faultline-code-cache-test-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('the build wrote a cache that V8 takes under the launcher’s flags', () => {
-    const r = runBin(['check', '--help'], { env: PROBE });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toContain('faultline: code cache taken');
+  it('the build wrote caches that V8 takes under the launcher’s flags: check’s and the other commands’', () => {
+    for (const command of ['check', 'run', 'validate']) {
+      const r = runBin([command, '--help'], { env: PROBE });
+      expect(r.code).toBe(0);
+      expect(r.stderr).toContain('faultline: code cache taken');
+    }
+    // search's child node runs under other V8 flags, and a bare listing reads main.js alone: no script.
+    for (const argv of [['search', '--help'], ['--help']]) expect(runBin(argv, { env: PROBE }).stderr).toBe('');
   });
 
   it('a cache V8 refuses (another node, a damaged file) is ignored: same verdicts, same exit code', () => {
