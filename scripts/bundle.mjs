@@ -53,6 +53,19 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
 };
+/** ENTRY as one CommonJS file, OUTDIR/main.cjs: what bin/faultline.js runs with V8's code cache. */
+function buildScript(entry, outdir) {
+  return build({
+    ...common,
+    splitting: false,
+    format: 'cjs',
+    banner: { js: "var __faultlineMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+    define: { 'import.meta.url': '__faultlineMetaUrl' },
+    entryPoints: { main: entry },
+    outExtension: { '.js': '.cjs' },
+    outdir,
+  });
+}
 /**
  * `faultline check` from a bundle of its own, dist/bundle/check/ (bin/faultline.js runs it for
  * `check`): in the whole CLI's bundle its modules are spread over ~25 chunks shared with the other
@@ -76,16 +89,7 @@ await build({
  * Its workers are the ES module entries beside it. import.meta.url is the file's
  * own URL; import() of plug-ins goes through the launcher (src/dynamic-import.ts).
  */
-await build({
-  ...common,
-  splitting: false,
-  format: 'cjs',
-  banner: { js: "var __faultlineMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__faultlineMetaUrl' },
-  entryPoints: { main: 'src/cli/check-entry.ts' },
-  outExtension: { '.js': '.cjs' },
-  outdir: 'dist/bundle/check',
-});
+await buildScript('src/cli/check-entry.ts', 'dist/bundle/check');
 await build({
   ...common,
   entryPoints: {
@@ -100,15 +104,6 @@ await build({
   outdir: 'dist/bundle',
 });
 /** The whole CLI as one CommonJS file likewise (dist/bundle/main.cjs), beside the worker entries it starts. */
-await build({
-  ...common,
-  splitting: false,
-  format: 'cjs',
-  banner: { js: "var __faultlineMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  define: { 'import.meta.url': '__faultlineMetaUrl' },
-  entryPoints: { main: 'src/cli/main.ts' },
-  outExtension: { '.js': '.cjs' },
-  outdir: 'dist/bundle',
-});
+await buildScript('src/cli/main.ts', 'dist/bundle');
 // Last: the code cache is of the files just written.
 await import('./code-cache.mjs');
