@@ -45,9 +45,12 @@ const common = {
   },
   plugins: [lazyChildProcess],
   // Loaded from node_modules when used: dockerode pulls in native addons (ssh2, cpu-features) esbuild cannot
-  // bundle, and tsx registers loader hooks by its own files' URLs (plug-in modules in TypeScript).
-  // (cli-progress is required on a run's first progress bar, from node_modules: src/cli/terminal.ts.)
-  external: ['dockerode', 'tsx'],
+  // bundle, tsx registers loader hooks by its own files' URLs (plug-in modules in TypeScript), and etcd3's
+  // gRPC reads its .proto files beside its own modules (`${__dirname}/../proto`: bundled, that is
+  // dist/, and in an ES module __dirname is not even defined). The database clients load only for a
+  // real run, so pg and ioredis stay out too. (cli-progress is required on a run's first progress bar,
+  // from node_modules: src/cli/terminal.ts.)
+  external: ['dockerode', 'tsx', 'etcd3', 'pg', 'ioredis'],
   logLevel: 'warning',
   // Less source to read, hold and pre-parse at every start (names are kept: stack traces still name functions).
   minifyWhitespace: true,
