@@ -3,7 +3,7 @@
 // A CommonJS module (bin/package.json): node starts one ~5 ms sooner than an ES module, and
 // `faultline check` (a script, see loadScript) then never starts node's ES module loader at all.
 'use strict';
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -106,7 +106,7 @@ async function runCli() {
   // Build-time hooks of scripts/code-cache.mjs: make the cache, then ask whether V8 takes it.
   if (loaded && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')
     process.stderr.write(
-      `faultline: code cache ${loaded.cacheRejected ? 'rejected' : existsSync(loaded.cacheFile) ? 'taken' : 'absent'}\n`,
+      `faultline: code cache ${loaded.cacheRejected ? 'rejected' : loaded.cacheOffered ? 'taken' : 'absent'}\n`,
     );
   const training = process.env.FAULTLINE_CODE_CACHE_TRAINING;
   if (loaded && training !== undefined) {
@@ -132,7 +132,11 @@ async function runCli() {
  */
 function loadScript(file) {
   const cacheFile = `${file}.cache`;
-  const cachedData = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  // V8 checks a cache against the source's length only: one older than the file it was made of
+  // (the bundle rebuilt without it) is not offered.
+  const cacheTime = statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
+  const cachedData =
+    cacheTime !== undefined && cacheTime >= statSync(file).mtimeMs ? readFileSync(cacheFile) : undefined;
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
   const script = new vm.Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
   globalThis[Symbol.for('faultline.import')] = (specifier) => import(specifier);
@@ -141,6 +145,7 @@ function loadScript(file) {
   return {
     script,
     cacheFile,
+    cacheOffered: cachedData !== undefined,
     cacheRejected: cachedData !== undefined && script.cachedDataRejected,
     exports: module.exports,
   };

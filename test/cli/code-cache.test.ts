@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,7 +32,8 @@ describe('code cache of faultline check', () => {
       expect(r.stderr).toContain('faultline: code cache taken');
     }
     // search's child node runs under other V8 flags, and a bare listing reads main.js alone: no script.
-    for (const argv of [['search', '--help'], ['--help']]) expect(runBin(argv, { env: PROBE }).stderr).toBe('');
+    for (const argv of [['search', '--help'], ['--help']])
+      expect(runBin(argv, { env: PROBE }).stderr).toBe('');
   });
 
   it('a cache V8 refuses (another node, a damaged file) is ignored: same verdicts, same exit code', () => {
@@ -56,5 +57,14 @@ describe('code cache of faultline check', () => {
     expect(copy.stdout).toBe(real.stdout);
     expect(real.stdout).toMatch(/c01-ok\.txt\tvalid/);
     expect(real.stdout).toMatch(/c01-bad\.txt\tINVALID/);
+    // A bundle rebuilt after its cache (V8 would only compare lengths): the cache is not even offered.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(tmp, 'dist', 'bundle', 'check', 'main.cjs'), later, later);
+    const rebuilt = spawnSync(process.execPath, [join(tmp, 'bin', 'faultline.js'), 'check', ...CHECK], {
+      env: PROBE,
+      encoding: 'utf8',
+    });
+    expect(rebuilt.stderr).toContain('faultline: code cache absent');
+    expect(rebuilt.stdout).toBe(real.stdout);
   });
 });
