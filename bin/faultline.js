@@ -3,7 +3,7 @@
 // A CommonJS module (bin/package.json): node starts one ~5 ms sooner than an ES module, and
 // `faultline check` (a script, see loadScript) then never starts node's ES module loader at all.
 'use strict';
-const { existsSync, readFileSync, statSync, writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -106,7 +106,7 @@ async function runCli() {
   // Build-time hooks of scripts/code-cache.mjs: make the cache, then ask whether V8 takes it.
   if (loaded && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')
     process.stderr.write(
-      `faultline: code cache ${loaded.cacheRejected ? 'rejected' : loaded.cacheOffered ? 'taken' : 'absent'}\n`,
+      `faultline: code cache ${loaded.cacheRejected ? 'rejected' : loaded.cacheOffered ? 'taken' : 'absent'} (${loaded.cacheFile})\n`,
     );
   const training = process.env.FAULTLINE_CODE_CACHE_TRAINING;
   if (loaded && training !== undefined) {
@@ -125,19 +125,19 @@ async function runCli() {
 
 /**
  * A CommonJS bundle run as node runs one, but compiled through node:vm with V8's code cache beside
- * it (FILE.cache, written at build time by scripts/code-cache.mjs): the functions a check runs come
+ * it (FILE.BUILD.cache, written at build time by scripts/code-cache.mjs): the functions a check runs come
  * compiled to bytecode instead of being parsed and compiled at every start. A cache V8 rejects
  * (another node, other V8 flags) costs nothing: the code compiles as it would without one. The
  * script's import() of plug-ins is this module's (src/dynamic-import.ts).
  */
 function loadScript(file) {
-  const cacheFile = `${file}.cache`;
-  // V8 checks a cache against the source's length only: one older than the file it was made of
-  // (the bundle rebuilt without it) is not offered.
-  const cacheTime = statSync(cacheFile, { throwIfNoEntry: false })?.mtimeMs;
-  const cachedData =
-    cacheTime !== undefined && cacheTime >= statSync(file).mtimeMs ? readFileSync(cacheFile) : undefined;
-  const wrapped = `(function (exports, require, module, __filename, __dirname) {${readFileSync(file, 'utf8')}\n})`;
+  const source = readFileSync(file, 'utf8');
+  // The build's name on the first line names its cache (scripts/bundle.mjs, buildScript): V8 checks
+  // a cache against the source's length only, so a cache of another build must not be offered.
+  const build = /^\/\/ faultline-build ([0-9a-f]+)\n/.exec(source)?.[1];
+  const cacheFile = build === undefined ? undefined : `${file}.${build}.cache`;
+  const cachedData = cacheFile !== undefined && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
   const script = new vm.Script(wrapped, { filename: file, ...(cachedData ? { cachedData } : {}) });
   globalThis[Symbol.for('faultline.import')] = (specifier) => import(specifier);
   const module = { exports: {} };
@@ -158,6 +158,7 @@ function loadScript(file) {
  * stay short enough never to turn TurboFan on.
  */
 async function trainCodeCache({ script, cacheFile }, main, training) {
+  if (cacheFile === undefined) throw new Error('the bundle names no build: rebuild it (npm run build)');
   const deferred = globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] !== undefined;
   for (const argv of JSON.parse(training)) await main(argv);
   if (deferred && globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] === undefined) {

@@ -6,7 +6,8 @@
  * and linked one by one: `faultline check` starts ~50 ms (CPU) sooner.
  * bin/faultline.js prefers it and falls back to tsc's dist/src/cli/main.js.
  */
-import { rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -56,9 +57,14 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
 };
-/** ENTRY as one CommonJS file, OUTDIR/main.cjs: what bin/faultline.js runs with V8's code cache. */
-function buildScript(entry, outdir) {
-  return build({
+/**
+ * ENTRY as one CommonJS file, OUTDIR/main.cjs: what bin/faultline.js runs with V8's code cache. Its
+ * first line names the build (`// faultline-build HASH`, a hash of the rest), and so does its cache's
+ * file name, main.cjs.HASH.cache: V8 checks a cache against the source's length only, and a cache
+ * of another build must never be offered (file times do not tell: npm sets them when it unpacks).
+ */
+async function buildScript(entry, outdir) {
+  await build({
     ...common,
     splitting: false,
     format: 'cjs',
@@ -68,6 +74,10 @@ function buildScript(entry, outdir) {
     outExtension: { '.js': '.cjs' },
     outdir,
   });
+  const file = `${root}${outdir}/main.cjs`;
+  const code = readFileSync(file, 'utf8');
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  writeFileSync(file, `// faultline-build ${hash}\n${code}`);
 }
 /**
  * `faultline check` from a bundle of its own, dist/bundle/check/ (bin/faultline.js runs it for
@@ -88,7 +98,7 @@ await build({
 /**
  * The same program once more as one CommonJS file, dist/bundle/check/main.cjs, which
  * bin/faultline.js runs through node:vm to start it from V8's code cache
- * (scripts/code-cache.mjs writes main.cjs.cache; node 20 caches no ES module's code).
+ * (scripts/code-cache.mjs writes main.cjs.BUILD.cache; node 20 caches no ES module's code).
  * Its workers are the ES module entries beside it. import.meta.url is the file's
  * own URL; import() of plug-ins goes through the launcher (src/dynamic-import.ts).
  */

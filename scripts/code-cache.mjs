@@ -4,12 +4,12 @@
  * the launcher runs a few small checks of made-up histories — a Jepsen console log, faultline's
  * JSONL and a Knossos EDN file; valid and not, with and without --json; for dist/bundle/main.cjs
  * (the other commands but search) a few short simulated runs, a validate and a convert. Each
- * writes FILE.cache with the bytecode of every function they compiled. Then it asks the launcher
+ * writes FILE.BUILD.cache with the bytecode of every function they compiled. Then it asks the launcher
  * whether V8 takes the cache under the launcher's flags; a cache it would refuse is removed (the
  * command then compiles as it would without one).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -112,27 +112,24 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Run TRAINING (argument lists) through the launcher as `COMMAND` would run, write FILE.cache, and keep it only if V8 takes it. */
+/** Run TRAINING (argument lists) through the launcher as `COMMAND` would run, write FILE.BUILD.cache, and keep it only if V8 takes it. */
 function train(file, command, training) {
-  const cacheFile = `${file}.cache`;
-  rmSync(cacheFile, { force: true });
   const made = spawnSync(process.execPath, [launcher, command], {
     env: { ...process.env, FAULTLINE_CODE_CACHE_TRAINING: JSON.stringify(training) },
     encoding: 'utf8',
   });
-  if (made.status !== 0 || !existsSync(cacheFile)) {
-    process.stderr.write(
-      `code cache of ${file}: not written (exit ${made.status}): ${made.stderr.trim().slice(-500)}\n`,
-    );
-    return;
-  }
+  // The launcher names the cache (FILE.BUILD.cache: see buildScript in bundle.mjs) and says whether V8 takes it.
   const probe = spawnSync(process.execPath, [launcher, command, '--help'], {
     env: { ...process.env, FAULTLINE_CODE_CACHE_PROBE: '1' },
     encoding: 'utf8',
   });
-  const said = probe.stderr.match(/^faultline: code cache (\w+)$/m)?.[1];
-  if (said !== 'taken') {
-    rmSync(cacheFile, { force: true });
+  const [, said, cacheFile] = probe.stderr.match(/^faultline: code cache (\w+) \((.*)\)$/m) ?? [];
+  if (made.status !== 0 || said === 'absent') {
+    process.stderr.write(
+      `code cache of ${file}: not written (exit ${made.status}): ${made.stderr.trim().slice(-500)}\n`,
+    );
+  } else if (said !== 'taken') {
+    if (cacheFile !== undefined) rmSync(cacheFile, { force: true });
     process.stderr.write(
       `code cache of ${file}: V8 would not take it (${said ?? probe.stderr.trim()}); removed\n`,
     );

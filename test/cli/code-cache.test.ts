@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,35 +36,43 @@ describe('code cache of faultline check', () => {
       expect(runBin(argv, { env: PROBE }).stderr).toBe('');
   });
 
-  it('a cache V8 refuses (another node, a damaged file) is ignored: same verdicts, same exit code', () => {
-    // A copy of the launcher and the check bundle whose cache file is garbage.
+  it('a cache V8 refuses, or one of another build, changes nothing a user sees', () => {
+    // A copy of the launcher and the check bundle, whose cache and bundle the test damages.
     cpSync(join(REPO_ROOT, 'bin'), join(tmp, 'bin'), { recursive: true });
     cpSync(join(REPO_ROOT, 'dist', 'bundle', 'check'), join(tmp, 'dist', 'bundle', 'check'), {
       recursive: true,
     });
-    cpSync(join(REPO_ROOT, 'dist', 'src', 'jit.js'), join(tmp, 'dist', 'src', 'jit.js'));
     cpSync(join(REPO_ROOT, 'package.json'), join(tmp, 'package.json'));
     symlinkSync(join(REPO_ROOT, 'node_modules'), join(tmp, 'node_modules'));
-    writeFileSync(join(tmp, 'dist', 'bundle', 'check', 'main.cjs.cache'), Buffer.alloc(4096, 7));
-    const copy = spawnSync(process.execPath, [join(tmp, 'bin', 'faultline.js'), 'check', ...CHECK], {
-      env: PROBE,
-      encoding: 'utf8',
-    });
+    const dir = join(tmp, 'dist', 'bundle', 'check');
+    const cache = readdirSync(dir).find((f) => /^main\.cjs\.[0-9a-f]+\.cache$/.test(f));
+    expect(cache).toBeDefined();
+    const runCopy = () =>
+      spawnSync(process.execPath, [join(tmp, 'bin', 'faultline.js'), 'check', ...CHECK], {
+        env: PROBE,
+        encoding: 'utf8',
+      });
     const real = runBin(['check', ...CHECK]);
-    expect(copy.stderr).toContain('faultline: code cache rejected');
     expect(real.code).toBe(1);
-    expect(copy.status).toBe(real.code);
-    expect(copy.stdout).toBe(real.stdout);
     expect(real.stdout).toMatch(/c01-ok\.txt\tvalid/);
     expect(real.stdout).toMatch(/c01-bad\.txt\tINVALID/);
-    // A bundle rebuilt after its cache (V8 would only compare lengths): the cache is not even offered.
-    const later = new Date(Date.now() + 60_000);
-    utimesSync(join(tmp, 'dist', 'bundle', 'check', 'main.cjs'), later, later);
-    const rebuilt = spawnSync(process.execPath, [join(tmp, 'bin', 'faultline.js'), 'check', ...CHECK], {
-      env: PROBE,
-      encoding: 'utf8',
-    });
-    expect(rebuilt.stderr).toContain('faultline: code cache absent');
+
+    // Garbage where the cache should be: V8 refuses it.
+    writeFileSync(join(dir, String(cache)), Buffer.alloc(4096, 7));
+    const damaged = runCopy();
+    expect(damaged.stderr).toContain('faultline: code cache rejected');
+    expect(damaged.status).toBe(real.code);
+    expect(damaged.stdout).toBe(real.stdout);
+
+    // Another build of the bundle, its length unchanged (all V8 would compare): that cache is never offered.
+    const bundle = readFileSync(join(dir, 'main.cjs'), 'utf8');
+    writeFileSync(
+      join(dir, 'main.cjs'),
+      bundle.replace(/^\/\/ faultline-build [0-9a-f]{4}/, '// faultline-build 0000'),
+    );
+    const rebuilt = runCopy();
+    expect(rebuilt.stderr).toMatch(/faultline: code cache absent .*main\.cjs\.0000[0-9a-f]+\.cache/);
+    expect(rebuilt.status).toBe(real.code);
     expect(rebuilt.stdout).toBe(real.stdout);
   });
 });
