@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { findChecker, isPluginChecker } from '../../checkers/registry.js';
 import type { CheckOptions, CheckResult } from '../../checkers/types.js';
 import type { Adapter } from '../../systems/adapters/types.js';
+import type { Workload } from '../../workloads/types.js';
 import type { Op } from '../history/op.js';
 import { readHistoryFileSync } from '../history/read.js';
 import { type CheckBudget, checkInWorker, describeBudget } from '../host/check-in-worker.js';
@@ -161,6 +162,27 @@ function tryWriteResults(dir: string, data: unknown, reserve = true): string | u
 }
 
 /**
+ * A run's configuration and workload, whichever kind of system it names: an adapter's name (or
+ * an adapter of the caller's own) means real mode, `maelstrom` node binaries on the simulated
+ * network, anything else a simulated system.
+ */
+export function resolveRun(
+  partial: Partial<RunConfig> & { seed: number },
+  adapter?: Adapter,
+): { config: RunConfig; workload: Workload; real?: ResolvedRealRun; maelstrom?: ResolvedMaelstromRun } {
+  if (adapter !== undefined || isAdapterName(partial.system ?? '')) {
+    const real = resolveRealConfig(partial, adapter);
+    return { ...real, real };
+  }
+  // --system maelstrom: node binaries as processes on the simulated network, in wall-clock time.
+  if (isMaelstromSystem(partial.system)) {
+    const maelstrom = resolveMaelstromConfig(partial);
+    return { ...maelstrom, maelstrom };
+  }
+  return resolveConfig(partial);
+}
+
+/**
  * `faultline run`, as a function: simulate, stream the history and node logs
  * into `store/<test>/<time>/`, check the history with the workload's
  * checker, write results.json and point `store/latest` at the run.
@@ -178,15 +200,7 @@ export async function runTest(
   // An adapter's name means real mode: the same runner, on the wall clock, against real processes.
   // An adapter of the caller's own (opts.adapter) means real mode too.
   await loadRunModules(partial.modules);
-  const real: ResolvedRealRun | undefined = opts.adapter
-    ? resolveRealConfig(partial, opts.adapter)
-    : isAdapterName(partial.system ?? '')
-      ? resolveRealConfig(partial)
-      : undefined;
-  // --system maelstrom: node binaries as processes on the simulated network, in wall-clock time.
-  const maelstrom: ResolvedMaelstromRun | undefined =
-    !real && isMaelstromSystem(partial.system) ? resolveMaelstromConfig(partial) : undefined;
-  const { config, workload } = real ?? maelstrom ?? resolveConfig(partial);
+  const { config, workload, real, maelstrom } = resolveRun(partial, opts.adapter);
   const realMode = real ? await import('../real/run-real.js') : undefined;
   if (real && realMode) await realMode.preflight(real);
   const storeDir = opts.storeDir ?? 'store';

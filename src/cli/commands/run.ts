@@ -3,7 +3,6 @@ import type { CheckResult } from '../../../checkers/types.js';
 import { listAdapters } from '../../../systems/adapters/registry.js';
 import { listSystems } from '../../../systems/registry.js';
 import { listWorkloads } from '../../../workloads/registry.js';
-import type { Workload } from '../../../workloads/types.js';
 import {
   isMaelstromSystem,
   MAELSTROM_SYSTEM,
@@ -483,7 +482,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
       // The header first: a long run says what it is doing before it does it (once its store is known to work).
       onStarted: () => {
         if (!talk) return;
-        process.stdout.write(`${header(resolveAnyConfig(partial).config)}\n`);
+        process.stdout.write(`${header(runner.resolveRun(partial).config)}\n`);
       },
       onSimulationProgress: (virtualNs, expectedNs) => {
         simProgress ??= startProgress({
@@ -501,7 +500,7 @@ async function runCommand(flags: RunFlags): Promise<number> {
           // The checkers report no progress of their own: show that the check is running, and for how long.
           const checkStartMs = performance.now();
           checkProgress = startProgress({
-            label: `checking (${resolveAnyConfig(partial).workload.checker.name})`,
+            label: `checking (${runner.resolveRun(partial).workload.checker.name})`,
             unit: 's elapsed',
             silent,
             showRate: false,
@@ -663,14 +662,4 @@ function maelstromResults(m: MaelstromStats, result: CheckResult, valid: TestRun
     ['valid?', valid === 'unknown' ? { kw: ':unknown' } : valid],
   ]);
   return printEdn(edn);
-}
-
-/** The run's configuration and workload, whichever kind of system it names: real, Maelstrom or simulated. */
-function resolveAnyConfig(partial: Partial<RunConfig> & { seed: number }): {
-  config: RunConfig;
-  workload: Workload;
-} {
-  if (isAdapterName(partial.system ?? '')) return resolveRealConfig(partial);
-  if (isMaelstromSystem(partial.system)) return resolveMaelstromConfig(partial);
-  return resolveConfig(partial);
 }
