@@ -10,21 +10,22 @@ const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
 const root = join(__dirname, '..');
-// The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback. `faultline check`
-// has a bundle of its own (dist/bundle/check/: fewer files to load). Each also comes as one CommonJS
-// file, main.cjs, run with V8's code cache (see loadScript): check from dist/bundle/check/main.cjs,
-// the other commands from dist/bundle/main.cjs, but search (its child node runs under other V8
-// flags than the cache was made with) and a bare listing (--help needs main.js alone: less to read).
+// The bundle (scripts/bundle.mjs) starts faster; tsc's modules are the fallback. Each command but
+// search, and but a bare listing (--help needs dist/bundle/main.js alone: less to read), runs from one
+// CommonJS file with V8's code cache (see loadScript): check from its own, dist/bundle/check/main.cjs,
+// the others from dist/bundle/main.cjs. search's child node runs under other V8 flags than the cache
+// was made with, so it runs from main.js.
 const command = process.argv[2];
-const bundleDir = join(root, 'dist', 'bundle', ...(command === 'check' ? ['check'] : []));
-const script = join(bundleDir, 'main.cjs');
-const runsWork =
-  command !== undefined && !command.startsWith('-') && command !== 'help' && command !== 'search';
-const bundled = existsSync(join(bundleDir, 'main.js'))
-  ? join(bundleDir, 'main.js')
-  : join(root, 'dist', 'bundle', 'main.js');
+const script = join(root, 'dist', 'bundle', ...(command === 'check' ? ['check'] : []), 'main.cjs');
+const fromScript =
+  command !== undefined &&
+  !command.startsWith('-') &&
+  command !== 'help' &&
+  command !== 'search' &&
+  existsSync(script);
+const bundled = join(root, 'dist', 'bundle', 'main.js');
 const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'src', 'cli', 'main.js');
-if (!existsSync(compiled)) {
+if (!fromScript && !existsSync(compiled)) {
   process.stderr.write(
     `faultline: the CLI is not built yet; run \`npm run build\` (or \`npm ci\`) in ${root}\n`,
   );
@@ -36,7 +37,7 @@ if (!existsSync(compiled)) {
 // on its own thread, and 1 worker no slower (bench/search.ts). V8 flags belong to the whole process and
 // cannot change once it runs (setting GC flags then aborts V8), so search runs in a child node that has them.
 const SEARCH_V8_FLAGS = ['--single-threaded-gc', '--no-concurrent-recompilation'];
-if (process.argv[2] === 'search' && !SEARCH_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
+if (command === 'search' && !SEARCH_V8_FLAGS.every((f) => process.execArgv.includes(f))) {
   const { spawn } = require('node:child_process');
   const child = spawn(
     process.execPath,
@@ -95,13 +96,13 @@ async function runCli() {
   // Most checks are over before V8's optimising compiler pays: it waits for 400 ms of CPU. This is
   // src/jit.ts's deferOptimiser(400), here because a CommonJS module cannot load that ES module at
   // once, and before loadScript, whose code cache V8 takes only under the flags it was made with.
-  if (process.argv[2] === 'check') {
+  if (command === 'check') {
     const { setFlagsFromString } = require('node:v8');
     setFlagsFromString('--no-opt');
     setFlagsFromString('--semi-space-growth-factor=1');
     globalThis[Symbol.for('faultline.optimiseAfterCpuMicros')] = 400 * 1000;
   }
-  const loaded = runsWork && existsSync(script) ? loadScript(script) : undefined;
+  const loaded = fromScript ? loadScript(script) : undefined;
   const { main, takeInterruptSignal } = loaded?.exports ?? (await import(pathToFileURL(compiled).href));
   // Build-time hooks of scripts/code-cache.mjs: make the cache, then ask whether V8 takes it.
   if (loaded && process.env.FAULTLINE_CODE_CACHE_PROBE === '1')

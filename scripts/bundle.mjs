@@ -7,7 +7,8 @@
  * bin/faultline.js prefers it and falls back to tsc's dist/src/cli/main.js.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -64,7 +65,7 @@ const common = {
  * of another build must never be offered (file times do not tell: npm sets them when it unpacks).
  */
 async function buildScript(entry, outdir) {
-  await build({
+  const result = await build({
     ...common,
     splitting: false,
     format: 'cjs',
@@ -73,22 +74,23 @@ async function buildScript(entry, outdir) {
     entryPoints: { main: entry },
     outExtension: { '.js': '.cjs' },
     outdir,
+    write: false,
   });
-  const file = `${root}${outdir}/main.cjs`;
-  const code = readFileSync(file, 'utf8');
-  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  writeFileSync(file, `// faultline-build ${hash}\n${code}`);
+  const [out] = result.outputFiles;
+  const hash = createHash('sha256').update(out.contents).digest('hex').slice(0, 16);
+  mkdirSync(dirname(out.path), { recursive: true });
+  writeFileSync(out.path, `// faultline-build ${hash}\n${out.text}`);
 }
 /**
  * `faultline check` from a bundle of its own, dist/bundle/check/ (bin/faultline.js runs it for
  * `check`): in the whole CLI's bundle its modules are spread over ~25 chunks shared with the other
- * commands and the workers, each resolved and linked apart (~10 ms); here they are one file and a
- * chunk shared with the search's worker threads (worker.js, which workers.ts finds beside it).
+ * commands and the workers. Here the program is one CommonJS file, main.cjs (below), and the worker
+ * threads it starts are ES module entries beside it: the linearizable checker's worker.js (which
+ * workers.ts finds beside the module that starts it) and check-files-worker.js.
  */
 await build({
   ...common,
   entryPoints: {
-    main: 'src/cli/check-entry.ts',
     worker: 'checkers/linearizable/worker.ts',
     // Several files checked at once (src/cli/commands/check-threads.ts finds it beside the chunks).
     'check-files-worker': 'src/cli/commands/check-files-worker.ts',
@@ -96,11 +98,10 @@ await build({
   outdir: 'dist/bundle/check',
 });
 /**
- * The same program once more as one CommonJS file, dist/bundle/check/main.cjs, which
- * bin/faultline.js runs through node:vm to start it from V8's code cache
- * (scripts/code-cache.mjs writes main.cjs.BUILD.cache; node 20 caches no ES module's code).
- * Its workers are the ES module entries beside it. import.meta.url is the file's
- * own URL; import() of plug-ins goes through the launcher (src/dynamic-import.ts).
+ * The check program, dist/bundle/check/main.cjs, which bin/faultline.js runs through node:vm to
+ * start it from V8's code cache (scripts/code-cache.mjs writes main.cjs.BUILD.cache; node 20 caches
+ * no ES module's code). import.meta.url is the file's own URL; import() of plug-ins goes through the
+ * launcher (src/dynamic-import.ts).
  */
 await buildScript('src/cli/check-entry.ts', 'dist/bundle/check');
 await build({

@@ -1,7 +1,8 @@
 /**
- * `faultline check` on its own: bin/faultline.js runs this bundle (dist/bundle/check/,
- * scripts/bundle.mjs) for `faultline check …`, so a check loads a few files, not
- * the chunks every command shares. The same program as main.ts, with check alone.
+ * `faultline check` on its own: bin/faultline.js runs this program, bundled as one
+ * CommonJS file with its code cache (dist/bundle/check/main.cjs, scripts/bundle.mjs),
+ * for `faultline check …`, so a check loads one file, not the whole CLI. The same
+ * program as main.ts, with check alone.
  */
 import { registerCheck } from './commands/check.js';
 import { type CommandTable, runProgram } from './program.js';
