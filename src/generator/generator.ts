@@ -131,12 +131,23 @@ export function stagger(opsPerSecond: number, gen: Generator): Generator {
 /** Operations from `gen` until `seconds` after the first request; nothing is scheduled past the deadline. */
 export function timeLimit(seconds: number, gen: Generator): Generator {
   let deadlineNs: number | undefined;
+  // Done for good once done: asked again (phases asks until the last op in flight completes), it must not
+  // draw and drop more operations, which would still advance the workload's state (its final reads
+  // would read keys that no operation ever wrote).
+  let done = false;
   return {
     next(ctx) {
+      if (done) return DONE;
       deadlineNs ??= ctx.timeNs + Math.round(seconds * 1e9);
-      if (ctx.timeNs >= deadlineNs) return DONE;
+      if (ctx.timeNs >= deadlineNs) {
+        done = true;
+        return DONE;
+      }
       const step = gen.next(ctx);
-      if (step.kind === 'op' && step.atNs >= deadlineNs) return DONE;
+      if (step.kind === 'done' || (step.kind === 'op' && step.atNs >= deadlineNs)) {
+        done = true;
+        return DONE;
+      }
       if (step.kind === 'wait' && step.untilNs !== undefined && step.untilNs >= deadlineNs)
         return { kind: 'wait', untilNs: deadlineNs };
       return step;

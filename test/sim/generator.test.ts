@@ -64,6 +64,22 @@ describe('generators', () => {
     expect(ops[ops.length - 1].atNs).toBeLessThan(10e9);
   });
 
+  it('timeLimit stays done: asked again while ops are in flight, it draws nothing more', () => {
+    let drawn = 0;
+    const counting: Generator = {
+      next: (c) => {
+        drawn++;
+        return { kind: 'op', op: { f: 'read', value: null }, atNs: c.timeNs + 2e9 };
+      },
+    };
+    const g = phases(timeLimit(1, counting), once({ f: 'final', value: null }));
+    // The first draw lands past the deadline: the phase is over, but one op is still in flight.
+    for (let i = 0; i < 50; i++) expect(g.next(ctx(i, { inFlight: 1 }))).toEqual({ kind: 'wait' });
+    expect(drawn).toBe(1);
+    const f = g.next(ctx(100));
+    expect(f.kind === 'op' && f.op.f).toBe('final');
+  });
+
   it('phases wait for in-flight ops before the next phase, and sleep waits', () => {
     const g = phases(limit(1, reads()), sleep(1000), once({ f: 'final', value: null }));
     expect(g.next(ctx(0)).kind).toBe('op');
