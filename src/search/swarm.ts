@@ -289,7 +289,7 @@ export const SWARM_DIMENSIONS: readonly string[] = [
   'fault kinds (each on with probability 1/2)',
   'partition shapes (each on with probability 1/2, isolate-primary included where it applies)',
   'fault interval (5 ms – 5 s) and duration (10 ms – 5 s), crash storms included',
-  'rate (2 – 300 ops/s)',
+  'rate (1 – 500 ops/s)',
   'concurrency (2 – 20 clients)',
   'client timeout (50 ms – 2 s)',
   'background loss, duplication and reordering (each off most of the time)',

@@ -76,7 +76,7 @@ export interface SearchSeedsOptions {
   storeDir?: string | null;
   /** Also save the (shrunk) failure as a regression file here. */
   saveDir?: string;
-  /** Fail the test when some seeds are unknown (a budget ran out) and none failed. Default false. */
+  /** Fail the test when some seeds are unknown (a budget ran out, or nothing could be judged) and none failed. Default false. */
   failOnUnknown?: boolean;
   stop?: StopRule;
 }
@@ -136,7 +136,7 @@ async function searchFixed(
   if (f) throw new FaultlineSearchError(counterexample(f, summary), f, summary);
   if (opts.failOnUnknown && summary.counts.unknown > 0) {
     const u = summary.unknown.map((x) => `  seed ${x.seed}: ${x.reason}`).join('\n');
-    throw new Error(`faultline search: ${summary.counts.unknown} seeds unknown (a budget ran out):\n${u}`);
+    throw new Error(`faultline search: ${summary.counts.unknown} seeds unknown (a budget ran out, or nothing could be judged):\n${u}`);
   }
   return summary;
 }

@@ -132,8 +132,8 @@ is printed with its seed, anomaly and the \`faultline run\` command that replays
 for byte, then shrunk (fewer operations, clients, faults and nodes, shorter time) to a
 scenario \`faultline replay FILE\` re-runs.
 
-Exit codes: 1 a failure was found, 0 none, 2 some seeds unknown (a budget ran out) and none
-failed, 254 bad arguments.
+Exit codes: 1 a failure was found, 0 none, 2 some seeds unknown (a budget ran out, or
+nothing could be judged) and none failed, 254 bad arguments.
 
 Examples:
   $ faultline search --save
@@ -393,7 +393,7 @@ export function describeSummary(s: SearchSummary): string {
   if (s.merged) lines.push(`  merged from ${s.merged.length} files: ${s.merged.join(', ')}`);
   for (const f of s.failures) lines.push('', ...describeFailure(f, c));
   if (s.unknown.length > 0) {
-    lines.push('', `  unknown (a budget ran out; the search went on):`);
+    lines.push('', `  unknown (a budget ran out, or nothing could be judged; the search went on):`);
     for (const u of s.unknown.slice(0, 20))
       lines.push(`    seed ${u.seed}: ${u.reason}${u.replay ? `\n      replay: ${u.replay}` : ''}`);
     if (s.unknown.length > 20) lines.push(`    … ${s.unknown.length - 20} more in summary.json`);
