@@ -61,6 +61,17 @@ export function concurrentWith(ops: readonly PreparedOp[], x: PreparedOp): Prepa
   return ops.filter((o) => o.callPos < x.retPos && o.retPos > x.callPos);
 }
 
+/**
+ * States named in the one-line explanation: a map-valued object's states run to hundreds of characters
+ * each, and the search keeps up to 32 of them. All of them stay in `statesBefore` and the report.
+ */
+const STATES_IN_EXPLANATION = 4;
+
+function statesMore(count: number, truncated: boolean): string {
+  if (count <= STATES_IN_EXPLANATION) return truncated ? ', …' : '';
+  return `, … (${count}${truncated ? '+' : ''} states in all)`;
+}
+
 export function explainFailure<S>(
   model: Model<S>,
   ops: readonly PreparedOp[],
@@ -81,7 +92,7 @@ export function explainFailure<S>(
       ? 'no state'
       : described.length === 1
         ? `state ${described[0]}`
-        : `any of the states ${described.join(', ')}${outcome.statesTruncated ? ', …' : ''}`;
+        : `any of the states ${described.slice(0, STATES_IN_EXPLANATION).join(', ')}${statesMore(described.length, outcome.statesTruncated === true)}`;
   const explanation =
     `${op.description} by process ${String(x.process)} (index ${x.invokeIndex}..${x.completeIndex})${where} ` +
     `cannot be linearized: every order of the operations before it leaves the object in ${stateText}, ` +

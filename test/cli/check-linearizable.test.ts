@@ -33,6 +33,22 @@ describe('faultline check --no-split', () => {
     expect(split.stdout).toContain('on key');
   });
 
+  it('names a few of the states the search ended in on the verdict line, and all of them in --json', async () => {
+    const r = await check('c10-bad.txt', '--no-split');
+    const states = /any of the states (.*), … \((\d+)\+? states in all\), and from there/.exec(r.stdout);
+    expect(states).not.toBeNull();
+    const total = Number(states![2]);
+    expect(total).toBeGreaterThan(4);
+    // Each state is a map of ten keys, {0 "…", …}: four of them are named.
+    expect(states![1].match(/\{0 /g)).toHaveLength(4);
+    expect(r.stdout.length).toBeLessThan(2000);
+    const json = JSON.parse((await check('c10-bad.txt', '--no-split', '--json')).stdout);
+    const failure = JSON.stringify(json);
+    expect(failure).toContain('statesBeforeDescribed');
+    const described = /"statesBeforeDescribed":(\[[^\]]*\])/.exec(failure);
+    expect(JSON.parse(described![1])).toHaveLength(total);
+  });
+
   it('belongs to the linearizable checker only', async () => {
     const r = await runCli([
       'check',
