@@ -239,7 +239,9 @@ function resultMap(
     anomalies,
     not,
     'also-not': alsoNot,
-    summary: bad ? `${counts}; not ${not.join(', ')}${note}` : `${sorted.includes('cycle-search-timeout') ? 'could not finish' : 'nothing to judge'}: ${counts}${note}`,
+    summary: bad
+      ? `${counts}; not ${not.join(', ')}${note}`
+      : `${sorted.includes('cycle-search-timeout') ? 'could not finish' : 'nothing to judge'}: ${counts}${note}`,
   };
   if (beyond.length > 0) result['beyond-elle'] = beyond;
   return result;

@@ -136,7 +136,9 @@ async function searchFixed(
   if (f) throw new FaultlineSearchError(counterexample(f, summary), f, summary);
   if (opts.failOnUnknown && summary.counts.unknown > 0) {
     const u = summary.unknown.map((x) => `  seed ${x.seed}: ${x.reason}`).join('\n');
-    throw new Error(`faultline search: ${summary.counts.unknown} seeds unknown (a budget ran out, or nothing could be judged):\n${u}`);
+    throw new Error(
+      `faultline search: ${summary.counts.unknown} seeds unknown (a budget ran out, or nothing could be judged):\n${u}`,
+    );
   }
   return summary;
 }
