@@ -131,23 +131,12 @@ export function stagger(opsPerSecond: number, gen: Generator): Generator {
 /** Operations from `gen` until `seconds` after the first request; nothing is scheduled past the deadline. */
 export function timeLimit(seconds: number, gen: Generator): Generator {
   let deadlineNs: number | undefined;
-  // Done for good once done: asked again (phases asks until the last op in flight completes), it must not
-  // draw and drop more operations, which would still advance the workload's state (its final reads
-  // would read keys that no operation ever wrote).
-  let done = false;
   return {
     next(ctx) {
-      if (done) return DONE;
       deadlineNs ??= ctx.timeNs + Math.round(seconds * 1e9);
-      if (ctx.timeNs >= deadlineNs) {
-        done = true;
-        return DONE;
-      }
+      if (ctx.timeNs >= deadlineNs) return DONE;
       const step = gen.next(ctx);
-      if (step.kind === 'done' || (step.kind === 'op' && step.atNs >= deadlineNs)) {
-        done = true;
-        return DONE;
-      }
+      if (step.kind === 'op' && step.atNs >= deadlineNs) return DONE;
       if (step.kind === 'wait' && step.untilNs !== undefined && step.untilNs >= deadlineNs)
         return { kind: 'wait', untilNs: deadlineNs };
       return step;
@@ -173,13 +162,21 @@ export function sleep(ms: number): Generator {
  */
 export function phases(...gens: Generator[]): Generator {
   let i = 0;
+  // The current phase said done: it is not asked again while its last ops complete (asked, a generator
+  // may draw an op past its end and drop it, still advancing the workload's state: the final reads would
+  // read keys that no operation wrote).
+  let drained = false;
   return {
     next(ctx) {
       while (i < gens.length) {
-        const step = gens[i].next(ctx);
-        if (step.kind !== 'done') return step;
+        if (!drained) {
+          const step = gens[i].next(ctx);
+          if (step.kind !== 'done') return step;
+          drained = true;
+        }
         if (ctx.inFlight > 0) return WAIT;
         i++;
+        drained = false;
       }
       return DONE;
     },

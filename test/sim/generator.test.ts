@@ -64,7 +64,7 @@ describe('generators', () => {
     expect(ops[ops.length - 1].atNs).toBeLessThan(10e9);
   });
 
-  it('timeLimit stays done: asked again while ops are in flight, it draws nothing more', () => {
+  it('phases does not ask a finished phase again while its ops are in flight (timeLimit would draw more)', () => {
     let drawn = 0;
     const counting: Generator = {
       next: (c) => {
