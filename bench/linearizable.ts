@@ -2,7 +2,7 @@
  * The linearizability checker side by side with Porcupine, whole process
  * against whole process, on the same files.
  *
- *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-json,kv,kv-one,gen,workers,start] [--ops N] [--go GO]
+ *   npm run bench -- linearizable [--runs N] [--rows etcd,etcd-json,kv,kv-one,gen,workers,start] [--ops N] [--go GO] [--keep-env]
  *
  * It builds faultline (`npm run build`, as a user's install does) and, when
  * Go is installed (`--go`: the go command to use, default `go`), Porcupine from ../shared/peers/porcupine (copied into a
@@ -26,6 +26,13 @@
  * - workers: the generated history in a cold process, worker threads 'auto'
  *   against in-process only (worker threads must never be slower)
  * - start: `faultline --help` against `node -e 0`
+ *
+ * The environment: both tools run in this process's environment less the
+ * variables in MACHINE_ONLY_ENV (`--keep-env` keeps them). NODE_EXTRA_CA_CERTS
+ * makes every node process read and parse a CA bundle before it runs a line
+ * (35 ms here, where the sandbox sets it for its package proxy); neither
+ * checker opens a TLS connection. When one is set, the bench measures what
+ * it costs (`node -e 0` with it and without) and prints that beside the table.
  *
  * Every faultline run's verdicts are compared with the labels (expected.tsv);
  * Porcupine's test binary asserts them itself. The machine may be shared:
@@ -91,6 +98,22 @@ interface Row {
 
 // ---------------------------------------------------------------- measuring a process
 
+/**
+ * Variables a machine sets for its own purposes that change what a node process
+ * does at start-up, not what a checker does: the children run without them unless
+ * `--keep-env` (see the header).
+ */
+const MACHINE_ONLY_ENV = ['NODE_EXTRA_CA_CERTS'];
+
+/** The environment the children start from (set by main from --keep-env). */
+let baseEnv: NodeJS.ProcessEnv = process.env;
+
+function withoutMachineOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const name of MACHINE_ONLY_ENV) delete out[name];
+  return out;
+}
+
 let haveGnuTime: boolean | undefined;
 
 function measure(cmd: Command): Promise<Measured> {
@@ -104,7 +127,7 @@ async function measureWithTime(cmd: Command): Promise<Measured> {
   const t0 = performance.now();
   const r = spawnSync(GNU_TIME, ['-f', '%M', '-o', out, ...cmd.argv], {
     cwd: cmd.cwd,
-    env: { ...process.env, ...cmd.env },
+    env: { ...baseEnv, ...cmd.env },
     encoding: 'utf8',
     maxBuffer: 256 * 2 ** 20,
   });
@@ -120,7 +143,7 @@ function measureByPolling(cmd: Command): Promise<Measured> {
     const t0 = performance.now();
     const child = spawn(cmd.argv[0], cmd.argv.slice(1), {
       cwd: cmd.cwd,
-      env: { ...process.env, ...cmd.env },
+      env: { ...baseEnv, ...cmd.env },
     });
     let stdout = '';
     let stderr = '';
@@ -414,6 +437,22 @@ process.stdout.write(\`\${r.valid} \${r.stats.workers} workers\\n\`);
   return path;
 }
 
+/** `node -e 0` in two environments, alternating, 9 runs each (after one each to warm the page cache). */
+async function startCost(
+  a: NodeJS.ProcessEnv,
+  b: NodeJS.ProcessEnv,
+): Promise<{ with: number; without: number }> {
+  const times: [number[], number[]] = [[], []];
+  for (let run = -1; run < 9; run++) {
+    for (const [k, env] of [a, b].entries()) {
+      const t0 = performance.now();
+      spawnSync(process.execPath, ['-e', '0'], { env });
+      if (run >= 0) times[k].push((performance.now() - t0) / 1000);
+    }
+  }
+  return { with: median(times[0]), without: median(times[1]) };
+}
+
 // ---------------------------------------------------------------- driver
 
 function flag(args: string[], name: string): string | undefined {
@@ -432,12 +471,23 @@ export default async function main(args: string[]): Promise<void> {
   const names = (flag(args, '--rows') ?? 'etcd,etcd-json,kv,kv-one,gen,workers,start').split(',');
   const opCount = Number(flag(args, '--ops') ?? 100_000);
   if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs: a whole number ≥ 1');
+  const keepEnv = args.includes('--keep-env');
   const load0 = loadavg()[0];
   process.stdout.write(
     `linearizable checker vs Porcupine — ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), node ${process.version}, load ${load0.toFixed(2)}\n`,
   );
   try {
     buildFaultline();
+    const dropped = MACHINE_ONLY_ENV.filter((name) => process.env[name] !== undefined);
+    let envNote = '';
+    if (dropped.length > 0) {
+      const cost = await startCost(process.env, withoutMachineOnly(process.env));
+      envNote = `environment: ${dropped.join(', ')} set here (node -e 0: ${fmt.s(cost.with)} with, ${fmt.s(cost.without)} without, median of 9); ${
+        keepEnv ? 'both tools ran WITH it (--keep-env)' : 'both tools ran without it (--keep-env keeps it)'
+      }`;
+      process.stdout.write(`${envNote}\n`);
+      if (!keepEnv) baseEnv = withoutMachineOnly(process.env);
+    }
     const porcupine = buildPorcupine(flag(args, '--go') ?? 'go');
     if ('missing' in porcupine) process.stdout.write(`Porcupine not measured: ${porcupine.missing}\n`);
     let gen: { path: string; ops: number } | undefined;
@@ -524,6 +574,7 @@ export default async function main(args: string[]): Promise<void> {
       `\npeer: Porcupine ${'binary' in porcupine ? `(${porcupine.go}, its test binary)` : 'not measured'} on the etcd, kv, kv-one and gen rows. ` +
         'Peak RSS is the whole process (node alone is ~40 MiB). On a shared machine the seconds are noisy; the ratios less so.\n',
     );
+    if (envNote !== '') process.stdout.write(`${envNote}\n`);
   } finally {
     if (scratchDir) rmSync(scratchDir, { recursive: true, force: true });
   }

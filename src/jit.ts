@@ -12,7 +12,9 @@
  * big file turns it on at once (`optimiseNow`): that run will be long. So
  * does one linearizability search that has run 16,384 steps (search.ts):
  * the many short per-key searches of a split history never get there, and
- * one that does will run on (on two cores TurboFan compiles beside it).
+ * one that does will run on (on two cores TurboFan compiles beside it). A
+ * search over tuples of per-key states (a keyed history checked as one
+ * object) turns it on as it starts.
  *
  * The young generation likewise: a short check keeps it at its first size
  * (V8 doubles it when a collection finds much alive, as loading the CLI
