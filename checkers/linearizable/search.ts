@@ -92,6 +92,20 @@ function initialTransitions(n: number): number {
   while (cap < 4 * n && cap < 1024) cap *= 2;
   return cap;
 }
+
+/**
+ * Memo entries a search starts with: a valid part memoises at least one
+ * configuration per op, so room for n + 1 of them (a power of two, 64 and up)
+ * spares the many small parts of a split history growing the memo (new
+ * tables, a rehash) in their first steps; at most 2^16 words of arena (a
+ * configuration holds n bits), so a big part starts no bigger than before.
+ */
+function initialEntries(n: number): number {
+  const words = (n + 31) >>> 5;
+  let cap = 64;
+  while (cap < n + 1 && 2 * cap * words <= 1 << 16) cap *= 2;
+  return cap;
+}
 /** Pruned configurations completed for the explanation, per furthest read. */
 const MAX_COMPLETIONS = 256;
 const UNSEEN = -3;
@@ -329,8 +343,10 @@ export class LinearizationSearch<S> {
     const W = (n + 31) >>> 5;
     this.W = W;
     // One allocation for every fixed-size table (small searches are many while minimising).
-    const capE = this.capE;
-    const capT = this.capT;
+    const capE = initialEntries(n);
+    const capT = 2 * capE;
+    this.capE = capE;
+    this.capT = capT;
     this.rowBlockStates = Math.min(8, Math.floor(65536 / Math.max(n, 1)));
     // Known for certain once the state space is built (a keyed model's per-key model may have it).
     this.prune = model.reaches !== undefined || model.perKey?.reaches !== undefined;
