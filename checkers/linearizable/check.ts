@@ -62,7 +62,7 @@ export interface Witness {
 
 export interface LinearizableStats {
   timeMs: number;
-  /** Steps of the search loop, over all parts. */
+  /** Steps of the search loop, over all parts (a part linearized in one pass, greedy.ts: one per op taken). */
   steps: number;
   /** Configurations (linearized set, state) memoised, over all parts. */
   configurations: number;

@@ -4,6 +4,7 @@
  * stopping every search once one part is known not to be linearizable.
  */
 import { optimiseIfDue } from '../../src/jit.js';
+import { greedyLinearization } from './greedy.js';
 import type { Model } from './model.js';
 import type { PreparedOp } from './prepare.js';
 import { LinearizationSearch, type SearchBudget, type SearchOutcome } from './search.js';
@@ -110,6 +111,15 @@ function interleave<S>(
     while (active.length < maxActive && nextToStart < order.length) {
       const index = order[nextToStart++];
       waitingOps -= parts[index].length;
+      // Most parts linearize in one pass (greedy.ts), for less than a search costs to set up.
+      const quick = greedyLinearization(parts[index], model);
+      if (quick !== undefined) {
+        outcomes[index] = quick;
+        finishedOps += parts[index].length;
+        finishedSteps += quick.stats.steps;
+        optimiseIfDue();
+        continue;
+      }
       active.push({ index, search: new LinearizationSearch(parts[index], model, budget) });
     }
     let bytes = 0;
