@@ -10,6 +10,7 @@
  * - nemesis operations are not operations on the object: ignored.
  */
 import type { Op } from '../../src/history/op.js';
+import { ProcessMap } from '../../src/history/process-map.js';
 import { type Model, type ModelInput, sameValue, show } from './model.js';
 
 export interface PreparedOp {
@@ -65,7 +66,7 @@ export function pairOperations(
   // place: one object of one shape per op, no second pass to order them.
   // Failed ops and unknown reads are dropped at the end (few, usually none).
   const all: PreparedOp[] = [];
-  const open = new Map<number | string, PreparedOp>();
+  const open = new ProcessMap<PreparedOp>();
   const dropped = { failed: 0, unknownReads: 0 };
   const readOnly = model.readOnly?.bind(model);
   let drops = 0;

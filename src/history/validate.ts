@@ -1,5 +1,6 @@
 import type { HistoryProblem, Severity } from './errors.js';
 import type { History, Op } from './op.js';
+import { ProcessMap } from './process-map.js';
 
 export interface ValidateOptions {
   /** `validate --strict`: every warning is an error. */
@@ -38,8 +39,8 @@ export function validateHistory(history: History, opts: ValidateOptions = {}): H
   const warn: Severity = opts.strict ? 'error' : 'warning';
   const add = (line: number, severity: Severity, kind: string, message: string) =>
     problems.push({ line, severity, kind, message });
-  const outstanding = new Map<number, Outstanding>();
-  const crashedAt = new Map<number, number>();
+  const outstanding = new ProcessMap<Outstanding>();
+  const crashedAt = new ProcessMap<number>();
   const { ops, lines } = history;
   if (history.reorderedByIndex) {
     add(
