@@ -5,8 +5,8 @@ describe('ProcessMap', () => {
   it('keeps small, negative, huge, fractional and named processes apart, as a Map does', () => {
     const m = new ProcessMap<string>();
     const keys: unknown[] = [0, 3, 65535, 65536, -1, 1.5, 2 ** 40, 'nemesis', '3'];
-    keys.forEach((k, i) => m.set(k, `v${i}`));
-    keys.forEach((k, i) => expect(m.get(k)).toBe(`v${i}`));
+    for (const [i, k] of keys.entries()) m.set(k, `v${i}`);
+    for (const [i, k] of keys.entries()) expect(m.get(k)).toBe(`v${i}`);
     expect(m.get(1)).toBeUndefined();
     expect(m.get(-0)).toBe('v0');
     m.delete(3);
