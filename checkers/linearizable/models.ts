@@ -104,7 +104,10 @@ type KeyedState<V> = Readonly<Record<string, V>>;
  */
 function keyOf(model: string, input: ModelInput): string {
   const k = input.key;
-  if (typeof k === 'string') return /^[#:]/.test(k) ? `#${valueKey(k)}` : k;
+  if (typeof k === 'string') {
+    const c = k.charCodeAt(0); // '#' or ':' would read as another key's name: escaped
+    return c === 35 || c === 58 ? `#${valueKey(k)}` : k;
+  }
   if (k === undefined || k === null) throw new ModelError(`model ${model}: operation ${input.f} has no key`);
   const name = valueKey(k);
   return name.startsWith(':') ? name : `#${name}`;
