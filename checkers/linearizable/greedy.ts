@@ -31,6 +31,8 @@ const MAX_WINDOW = 32;
  */
 export function greedyOrder<S>(ops: readonly PreparedOp[], model: Model<S>): number[] | undefined {
   const n = ops.length;
+  // The window below relies on call order (prepare's order; a caller's list may be in another).
+  for (let i = 1; i < n; i++) if (ops[i].callPos < ops[i - 1].callPos) return undefined;
   const order: number[] = [];
   const win: number[] = [];
   let state = model.init();

@@ -119,3 +119,14 @@ describe('greedy pass', () => {
     });
   }
 });
+
+describe('greedy pass, ops not in call order', () => {
+  it('answers nothing (its window needs call order), and the check is still right', () => {
+    const cas = findModel('cas-register')!;
+    // read → 1 is called after the write of 1 returned; listed first, a pass in list order would take it first.
+    const history = h(...ok(0, 'write', 1), ...ok(1, 'read', null, 1));
+    const ops = opsOf(history, cas);
+    expect(greedyOrder([...ops].reverse(), cas)).toBeUndefined();
+    expect(greedyOrder(ops, cas)).toBeDefined();
+  });
+});
