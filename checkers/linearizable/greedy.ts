@@ -40,6 +40,8 @@ export function greedyOrder<S>(ops: readonly PreparedOp[], model: Model<S>): num
   let knownLeft = 0;
   for (const o of ops) if (o.known) knownLeft++;
   let minRet = Number.POSITIVE_INFINITY;
+  // A pass that keeps trying candidates is in a contended part: the search's memo does better there.
+  let stepsLeft = 8 * n + 64;
   while (knownLeft > 0) {
     // Admit, in call order, every op called before the earliest return left.
     while (next < n && ops[next].callPos < minRet) {
@@ -68,6 +70,7 @@ export function greedyOrder<S>(ops: readonly PreparedOp[], model: Model<S>): num
       const o = ops[win[best]];
       after = o.retPos;
       afterCall = o.callPos;
+      if (--stepsLeft < 0) return undefined;
       let r: boolean | readonly S[];
       try {
         r = model.step(state, o.input, o.output);
