@@ -67,6 +67,7 @@ export function greedyOrder<S>(ops: readonly PreparedOp[], model: Model<S>): num
         )
           best = k;
       }
+      if (best < 0) break; // the rest share a tried op's positions (a caller's list, not prepare's)
       const o = ops[win[best]];
       after = o.retPos;
       afterCall = o.callPos;

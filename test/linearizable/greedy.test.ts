@@ -130,3 +130,15 @@ describe('greedy pass, ops not in call order', () => {
     expect(greedyOrder(ops, cas)).toBeDefined();
   });
 });
+
+describe('greedy pass, ops sharing positions', () => {
+  it('tries each op once and never fails on them (a caller may build such a list)', () => {
+    const cas = findModel('cas-register')!;
+    const history = h(...ok(0, 'write', 1), ...ok(1, 'read', null, 2));
+    const [w, r] = opsOf(history, cas);
+    // Both ops at the same call and return: the read cannot go first or after, so the pass is stuck.
+    const same = [{ ...r, callPos: w.callPos, retPos: w.retPos }, w];
+    expect(() => greedyOrder(same, cas)).not.toThrow();
+    expect(greedyOrder(same, cas)).toBeUndefined();
+  });
+});
