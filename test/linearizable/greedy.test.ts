@@ -111,11 +111,12 @@ describe('greedy pass', () => {
           expect(problemWith(ops, order, model)).toBeUndefined();
           expect(valid).toBe(true);
         }),
-        { numRuns: 600 },
+        // Enough runs that valid histories the pass declines turn up (1–19 per 600 runs over 30 seeds).
+        { numRuns: 2500 },
       );
       // Both ways must happen, or the property says little.
-      expect(answered).toBeGreaterThan(50);
-      if (spec !== 'counter') expect(declinedValid).toBeGreaterThan(0);
+      expect(answered).toBeGreaterThan(200);
+      expect(declinedValid).toBeGreaterThan(0);
     });
   }
 });
